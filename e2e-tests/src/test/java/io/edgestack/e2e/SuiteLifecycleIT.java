@@ -1,0 +1,138 @@
+package io.edgestack.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The whole suite as five real processes on the default loopback ports, started and stopped by bin/edgestack.
+ */
+class SuiteLifecycleIT {
+
+    /** Process → management port, on the defaults of the README's port table. */
+    private static final Map<String, Integer> MANAGEMENT = new LinkedHashMap<>();
+
+    static {
+        MANAGEMENT.put("edge", 9080);
+        MANAGEMENT.put("proxy", 9081);
+        MANAGEMENT.put("deploy", 9082);
+        MANAGEMENT.put("monitor", 9083);
+        MANAGEMENT.put("connector", 9084);
+    }
+
+    private static final List<Integer> PUBLIC = List.of(8080, 7844, 8081, 8082, 8083);
+
+    @TempDir
+    Path runDir;
+
+    private Cli cli;
+
+    @AfterEach
+    void stopWhateverIsLeft() {
+        if (cli != null) {
+            cli.run("down");
+        }
+    }
+
+    @Test
+    void upStartsAllFiveProcessesOnTheDefaultPortsAndDownStopsThemAll() throws Exception {
+        cli = new Cli(Cli.repositoryRoot(), runDir).env("EDGESTACK_LOG_JSON", "true");
+
+        Cli.Result up = cli.run("up", "-d");
+        assertEquals(0, up.exitCode(), up.output());
+        for (String process : MANAGEMENT.keySet()) {
+            assertTrue(up.output().contains("ready  " + process), "up reports " + process + " ready");
+        }
+
+        for (var entry : MANAGEMENT.entrySet()) {
+            String base = "http://127.0.0.1:" + entry.getValue() + "/q/";
+            HttpResponse<String> ready = Http.get(base + "health/ready");
+            assertEquals(200, ready.statusCode(), entry.getKey() + " readiness: " + ready.body());
+            HttpResponse<String> metrics = Http.get(base + "metrics");
+            assertEquals(200, metrics.statusCode(), entry.getKey() + " metrics");
+            assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            assertTrue(metrics.body().contains("# TYPE jvm_threads_live_threads gauge"), entry.getKey() + " Prometheus text");
+        }
+        for (int port : PUBLIC) {
+            assertTrue(Http.listening(port), "public port " + port + " is listening");
+        }
+        assertEquals(521, Http.get("http://127.0.0.1:8080/").statusCode(), "the edge answers visitors");
+
+        Cli.Result status = cli.run("status");
+        assertEquals(0, status.exitCode(), status.output());
+        for (String process : MANAGEMENT.keySet()) {
+            assertTrue(status.output().lines().anyMatch(l -> l.startsWith(process) && l.contains(" ready ")),
+                    "status shows " + process + " ready");
+        }
+
+        assertExampleSiteRepositoryCreated();
+        assertLogsAreJson();
+
+        Map<String, Long> pids = pids();
+        assertEquals(MANAGEMENT.keySet(), pids.keySet());
+
+        Cli.Result down = cli.run("down");
+        assertEquals(0, down.exitCode(), down.output());
+        for (var pid : pids.entrySet()) {
+            assertFalse(ProcessHandle.of(pid.getValue()).map(ProcessHandle::isAlive).orElse(false),
+                    pid.getKey() + " (pid " + pid.getValue() + ") is gone");
+        }
+        for (int port : Stream.concat(PUBLIC.stream(), MANAGEMENT.values().stream()).toList()) {
+            assertFalse(Http.listening(port), "port " + port + " is free again");
+        }
+        for (String process : MANAGEMENT.keySet()) {
+            assertTrue(Files.readString(runDir.resolve("logs/" + process + ".log")).contains("stopped in"),
+                    process + " shut down gracefully");
+        }
+
+        Cli.Result after = cli.run("status");
+        assertEquals(1, after.exitCode(), "status fails once the suite is down");
+        cli = null;
+    }
+
+    private void assertExampleSiteRepositoryCreated() throws Exception {
+        Path repo = runDir.resolve("site-repo");
+        assertTrue(Files.isRegularFile(repo.resolve("index.html")));
+        assertTrue(Files.isRegularFile(repo.resolve("blog/hello-edgestack/index.html")));
+        Process log = new ProcessBuilder("git", "-C", repo.toString(), "log", "--oneline", "main").start();
+        String commits = new String(log.getInputStream().readAllBytes());
+        assertEquals(0, log.waitFor());
+        assertEquals(1, commits.lines().count(), "one commit on main: " + commits);
+    }
+
+    private void assertLogsAreJson() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        for (String process : MANAGEMENT.keySet()) {
+            List<String> lines = Files.readAllLines(runDir.resolve("logs/" + process + ".log"));
+            assertFalse(lines.isEmpty(), process + " logged something");
+            for (String line : lines) {
+                JsonNode record = json.readTree(line);
+                assertTrue(record.hasNonNull("message") && record.hasNonNull("level"), process + ": " + line);
+            }
+        }
+    }
+
+    private Map<String, Long> pids() throws IOException {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (String process : MANAGEMENT.keySet()) {
+            pids.put(process, Long.parseLong(Files.readString(runDir.resolve("pids/" + process + ".pid")).trim()));
+        }
+        return pids;
+    }
+}

@@ -1,0 +1,70 @@
+package io.edgestack.tunnel.edge;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Answers the edge gives on its own (521, 502, 504, 404): an HTML page for browsers, problem details for clients that
+ * ask for JSON, and a request id in both.
+ */
+@ApplicationScoped
+public class EdgeErrorPages {
+
+    static final String REQUEST_ID = "X-Request-Id";
+
+    public void send(RoutingContext context, int status, String title, String detail) {
+        String requestId = requestId(context);
+        var response = context.response()
+                .setStatusCode(status)
+                .setStatusMessage(reason(status))
+                .putHeader(REQUEST_ID, requestId)
+                .putHeader("Cache-Control", "no-store");
+        String accept = context.request().getHeader("Accept");
+        if (accept != null && accept.contains("json") && !accept.contains("text/html")) {
+            JsonObject problem = new JsonObject()
+                    .put("type", "about:blank")
+                    .put("title", title)
+                    .put("status", status)
+                    .put("detail", detail)
+                    .put("requestId", requestId);
+            response.putHeader("Content-Type", "application/problem+json").end(problem.encode());
+            return;
+        }
+        response.putHeader("Content-Type", "text/html; charset=utf-8").end(html(status, title, detail, requestId));
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 521 -> "Web Server Is Down";
+            case 502 -> "Bad Gateway";
+            case 504 -> "Gateway Timeout";
+            case 404 -> "Not Found";
+            default -> "Error";
+        };
+    }
+
+    private static String requestId(RoutingContext context) {
+        String given = context.request().getHeader(REQUEST_ID);
+        if (given != null && given.length() <= 64 && given.chars().allMatch(c -> c > 32 && c < 127)) {
+            return given;
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+    }
+
+    private static String html(int status, String title, String detail, String requestId) {
+        return """
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><title>%1$d %2$s</title>
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}
+                code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
+                <body><h1>%1$d &mdash; %2$s</h1><p>%3$s</p>
+                <p><small>edgestack edge &middot; request id <code>%4$s</code></small></p></body></html>
+                """.formatted(status, title, detail, requestId);
+    }
+}

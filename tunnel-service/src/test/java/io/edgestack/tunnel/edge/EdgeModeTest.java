@@ -1,0 +1,69 @@
+package io.edgestack.tunnel.edge;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.net.URL;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+class EdgeModeTest {
+
+    @TestHTTPResource("/")
+    URL publicPort;
+
+    @TestHTTPResource(value = "", management = true)
+    URL management;
+
+    @Inject
+    ConnectorListener listener;
+
+    @Test
+    void answers521WithAPageAndARequestIdWhileNoConnectorIsConnected() {
+        given().get(publicPort + "blog/hello-world/")
+                .then().statusCode(521)
+                .contentType(startsWith("text/html"))
+                .header("X-Request-Id", matchesPattern("[0-9a-f]{32}"))
+                .header("Cache-Control", "no-store")
+                .body(containsString("521"), containsString("No connector is connected"));
+    }
+
+    @Test
+    void answersProblemDetailsToJsonClientsAndKeepsTheirRequestId() {
+        given().accept("application/json").header("X-Request-Id", "abc-123")
+                .get(publicPort + "api/thing")
+                .then().statusCode(521)
+                .contentType("application/problem+json")
+                .header("X-Request-Id", "abc-123")
+                .body("status", equalTo(521), "requestId", equalTo("abc-123"));
+    }
+
+    @Test
+    void isReadyOnceTheConnectorListenerIsBound() {
+        int port = listener.boundPort();
+        given().get(management + "health/ready").then().statusCode(200)
+                .body("checks[0].data.mode", equalTo("edge"), "checks[0].data.connector-listener", equalTo("port " + port));
+    }
+
+    @Test
+    void connectorListenerAsksForAWebSocketOnItsConnectPath() {
+        String listenerUrl = "http://127.0.0.1:" + listener.boundPort();
+        given().get(listenerUrl + "/v1/connect").then().statusCode(426).contentType("application/problem+json");
+        given().get(listenerUrl + "/").then().statusCode(404).body("detail", containsString("connector sessions only"));
+    }
+
+    @Test
+    void keepsMetricsOffThePublicPort() {
+        given().get(management + "metrics").then().statusCode(200).body(containsString("# TYPE"));
+        given().get(publicPort + "q/metrics").then().statusCode(521);
+    }
+}
