@@ -15,9 +15,14 @@ final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     static HttpResponse<String> get(String url) {
+        return get(url, "*/*");
+    }
+
+    static HttpResponse<String> get(String url, String accept) {
         try {
-            return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                    .header("Accept", accept).build();
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new AssertionError("GET " + url + " failed: " + e, e);
         } catch (InterruptedException e) {

@@ -64,9 +64,10 @@ class SuiteLifecycleIT {
             String base = "http://127.0.0.1:" + entry.getValue() + "/q/";
             HttpResponse<String> ready = Http.get(base + "health/ready");
             assertEquals(200, ready.statusCode(), entry.getKey() + " readiness: " + ready.body());
-            HttpResponse<String> metrics = Http.get(base + "metrics");
+            HttpResponse<String> metrics = Http.get(base + "metrics", "text/plain");
             assertEquals(200, metrics.statusCode(), entry.getKey() + " metrics");
-            assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+                    entry.getKey() + " answers the Prometheus text format");
             assertTrue(metrics.body().contains("# TYPE jvm_threads_live_threads gauge"), entry.getKey() + " Prometheus text");
         }
         for (int port : PUBLIC) {
