@@ -53,6 +53,17 @@ final class Cli {
         return env.get(name);
     }
 
+    /** Starts {@code bin/edgestack} without waiting; its output goes to {@code output}. */
+    Process start(Path output, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("bin/edgestack").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
     Result run(String... args) {
         List<String> command = new ArrayList<>();
         command.add(root.resolve("bin/edgestack").toString());

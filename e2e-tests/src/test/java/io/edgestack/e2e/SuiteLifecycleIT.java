@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +83,10 @@ class SuiteLifecycleIT {
                     "status shows " + process + " ready");
         }
 
+        Cli.Result logs = cli.run("logs", "proxy");
+        assertEquals(0, logs.exitCode());
+        assertTrue(logs.output().contains("proxy-service"), "logs shows the proxy's log");
+
         assertExampleSiteRepositoryCreated();
         assertLogsAreJson();
 
@@ -105,6 +110,40 @@ class SuiteLifecycleIT {
         Cli.Result after = cli.run("status");
         assertEquals(1, after.exitCode(), "status fails once the suite is down");
         cli = null;
+    }
+
+    @Test
+    void upInTheForegroundStopsEveryProcessWhenInterrupted() throws Exception {
+        Cli foreground = new Cli(Cli.repositoryRoot(), runDir).freePorts();
+        Path output = runDir.resolve("up.out");
+        Process up = foreground.start(output, "up");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (!Files.exists(output) || !Files.readString(output).contains("Stop: Ctrl-C")) {
+                assertTrue(up.isAlive(), "up exited early:\n" + (Files.exists(output) ? Files.readString(output) : ""));
+                assertTrue(System.nanoTime() < deadline, "suite not ready in time");
+                Thread.sleep(200);
+            }
+            Map<String, Long> pids = pids();
+            assertEquals(5, pids.size());
+
+            // Ctrl-C and SIGTERM share one handler. A test cannot rely on SIGINT: a shell started from a
+            // non-interactive parent inherits SIGINT as ignored and may not trap it, so SIGTERM is sent here.
+            up.destroy();
+
+            assertTrue(up.waitFor(90, TimeUnit.SECONDS), "up returns after Ctrl-C");
+            String text = Files.readString(output);
+            assertEquals(0, up.exitValue(), text);
+            assertTrue(text.contains("Stopping..."), text);
+            for (var pid : pids.entrySet()) {
+                assertFalse(ProcessHandle.of(pid.getValue()).map(ProcessHandle::isAlive).orElse(false),
+                        pid.getKey() + " stopped with up");
+            }
+            assertTrue(text.contains("stopped connector") && text.contains("stopped proxy"), text);
+        } finally {
+            up.destroyForcibly();
+            foreground.run("down");
+        }
     }
 
     private void assertExampleSiteRepositoryCreated() throws Exception {

@@ -69,6 +69,10 @@ class UpErrorsIT {
         Cli.Result stale = cli.run("stale");
         assertEquals("proxy-service", stale.output().strip(), "only the module without a jar is stale");
 
+        Cli.Result noMaven = new Cli(tree, runDir).freePorts().env("EDGESTACK_MVN", "mvn-not-installed").run("up", "-d");
+        assertNotEquals(0, noMaven.exitCode());
+        assertTrue(noMaven.output().contains("Maven is needed to build proxy-service"), noMaven.output());
+
         try {
             Cli.Result up = cli.run("up", "-d");
             assertEquals(0, up.exitCode(), up.output());
