@@ -1,12 +1,15 @@
 package io.edgestack.proxy.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * proxy-service configuration, under {@code edgestack.proxy}.
+ * proxy-service configuration, under {@code edgestack.proxy}. Sites and routes live in their own file
+ * ({@link #sitesFile()}) so that they can be reloaded without a restart.
  */
 @ConfigMapping(prefix = "edgestack.proxy")
 public interface ProxyConfig {
@@ -15,7 +18,18 @@ public interface ProxyConfig {
     @WithDefault("data/releases")
     Path releasesRoot();
 
-    /** Name of the site served when no configured host name matches the request. */
+    /** Name of the site served when no configured host name matches the request (and of the built-in site). */
     @WithDefault("example")
     String defaultSite();
+
+    /** YAML file declaring sites, hosts and routes; without it, one static site named {@link #defaultSite()}. */
+    Optional<Path> sitesFile();
+
+    /** Peers whose X-Forwarded-*, Forwarded and X-Request-Id headers are believed (addresses or CIDR blocks). */
+    @WithDefault("127.0.0.1/8,::1/128")
+    List<String> trustedProxies();
+
+    /** Write one access-log line per request (logger category {@code edgestack.access}). */
+    @WithDefault("true")
+    boolean accessLog();
 }

@@ -1,0 +1,48 @@
+package io.edgestack.proxy.files;
+
+import io.edgestack.proxy.http.HttpDate;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Conditional request evaluation for GET/HEAD (RFC 9110 §13): If-None-Match before If-Modified-Since, and If-Range.
+ */
+final class Conditional {
+
+    private Conditional() {
+    }
+
+    static boolean notModified(HttpServerRequest request, String etag, long modifiedMillis) {
+        String ifNoneMatch = request.getHeader("If-None-Match");
+        if (ifNoneMatch != null) {
+            return matchesAny(ifNoneMatch, etag);
+        }
+        long since = HttpDate.parse(request.getHeader("If-Modified-Since"));
+        return since >= 0 && modifiedMillis / 1000 <= since / 1000;
+    }
+
+    /** Whether a Range header should be honoured: no If-Range, or an If-Range that still matches. */
+    static boolean rangeApplies(HttpServerRequest request, String etag, String lastModified) {
+        String ifRange = request.getHeader("If-Range");
+        if (ifRange == null) {
+            return true;
+        }
+        String value = ifRange.trim();
+        return value.startsWith("\"") ? value.equals(etag) : value.equals(lastModified);
+    }
+
+    /** Weak comparison, as If-None-Match requires. */
+    static boolean matchesAny(String header, String etag) {
+        String opaque = opaque(etag);
+        for (String candidate : header.split(",")) {
+            String value = candidate.trim();
+            if (value.equals("*") || opaque(value).equals(opaque)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String opaque(String tag) {
+        return tag.startsWith("W/") ? tag.substring(2) : tag;
+    }
+}

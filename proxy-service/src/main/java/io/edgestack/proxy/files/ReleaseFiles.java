@@ -1,0 +1,146 @@
+package io.edgestack.proxy.files;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jboss.logging.Logger;
+
+/**
+ * Maps request paths onto a site's live release: {@code <releases-root>/<site>/current}, a symbolic link to the
+ * release folder or a file naming it. The pointer is read on every lookup, so an atomic switch by deploy-service
+ * takes effect at once. Blocking file-system calls: run it on a worker thread.
+ */
+public final class ReleaseFiles {
+
+    /** Precompressed sidecars, in the server's order of preference. */
+    static final List<String> CODINGS = List.of("br", "zstd", "gzip");
+
+    private static final Logger LOG = Logger.getLogger(ReleaseFiles.class);
+
+    private final Path releasesRoot;
+
+    public ReleaseFiles(Path releasesRoot) {
+        this.releasesRoot = releasesRoot.toAbsolutePath().normalize();
+    }
+
+    /** The live release folder of a site (real path), or null when the site has none yet. */
+    public Path liveRelease(String site) throws IOException {
+        Path siteDir = releasesRoot.resolve(site);
+        Path pointer = siteDir.resolve("current");
+        try {
+            if (Files.isRegularFile(pointer, LinkOption.NOFOLLOW_LINKS)) {
+                String id = Files.readString(pointer).trim();
+                if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.startsWith(".")) {
+                    LOG.warnf("Ignoring pointer %s: '%s' is not a release folder name", pointer, id);
+                    return null;
+                }
+                return siteDir.resolve(id).toRealPath();
+            }
+            Path real = pointer.toRealPath();
+            return Files.isDirectory(real) ? real : null;
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param path a path already cleaned by {@code PathGuard} (decoded, no dot segments)
+     * @param acceptEncoding the request's Accept-Encoding, or null
+     * @param query the raw query string, kept on redirects
+     */
+    public Lookup find(String site, String path, String acceptEncoding, String query) throws IOException {
+        Path root = liveRelease(site);
+        if (root == null) {
+            return Lookup.noRelease();
+        }
+        String release = root.getFileName().toString();
+        if (hidden(path)) {
+            return notFound(root, release);
+        }
+        Path candidate = root.resolve(path.substring(1));
+        Path target;
+        if (path.endsWith("/")) {
+            target = candidate.resolve("index.html");
+        } else if (Files.isRegularFile(candidate)) {
+            target = candidate;
+        } else if (Files.isRegularFile(candidate.resolve("index.html"))) {
+            return Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), release);
+        } else {
+            target = candidate.resolveSibling(candidate.getFileName() + ".html");
+        }
+        Path real = inside(root, target);
+        if (real == null) {
+            return notFound(root, release);
+        }
+        BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+            return notFound(root, release);
+        }
+        List<String> available = new ArrayList<>(CODINGS.size());
+        for (String coding : CODINGS) {
+            Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
+            if (Files.isRegularFile(sidecar) && inside(root, sidecar) != null) {
+                available.add(coding);
+            }
+        }
+        String coding = AcceptEncoding.choose(acceptEncoding, available);
+        if (coding != null) {
+            Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
+            BasicFileAttributes encoded = Files.readAttributes(sidecar, BasicFileAttributes.class);
+            return new Lookup(Lookup.Kind.FILE, sidecar, encoded.size(), attributes.lastModifiedTime().toMillis(), coding,
+                    true, null, release);
+        }
+        return new Lookup(Lookup.Kind.FILE, real, attributes.size(), attributes.lastModifiedTime().toMillis(), null,
+                !available.isEmpty(), null, release);
+    }
+
+    /** The site's own page for an error status ({@code 404.html}, {@code 50x.html}) in its live release, or null. */
+    public Path errorPage(String site, int status) throws IOException {
+        Path root = liveRelease(site);
+        if (root == null) {
+            return null;
+        }
+        Path page = inside(root, root.resolve(status == 404 ? "404.html" : "50x.html"));
+        return page != null && Files.isRegularFile(page) ? page : null;
+    }
+
+    private Lookup notFound(Path root, String release) throws IOException {
+        Path page = inside(root, root.resolve("404.html"));
+        if (page != null && Files.isRegularFile(page)) {
+            return Lookup.notFound(page, Files.size(page), release);
+        }
+        return Lookup.notFound(null, 0, release);
+    }
+
+    /** The real path of {@code file} if it exists and stays inside {@code root} once links are followed. */
+    private static Path inside(Path root, Path file) throws IOException {
+        try {
+            Path real = file.toRealPath();
+            if (real.startsWith(root)) {
+                return real;
+            }
+            LOG.warnf("Refused %s: it resolves outside the release (%s)", file, real);
+            return null;
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return null;
+        }
+    }
+
+    private static boolean hidden(String path) {
+        return path.contains("/.");
+    }
+
+    static String extension(String coding) {
+        return switch (coding) {
+            case "br" -> "br";
+            case "zstd" -> "zst";
+            default -> "gz";
+        };
+    }
+}

@@ -1,0 +1,78 @@
+package io.edgestack.proxy.http;
+
+import java.nio.file.Path;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Error answers: the site's own page ({@code 404.html}, {@code 50x.html}) when it has one, a built-in page otherwise,
+ * and problem details for clients that ask for JSON. Every answer carries the request id.
+ */
+public final class ErrorPages {
+
+    private ErrorPages() {
+    }
+
+    /**
+     * @param page the site's page for this status, or null for the built-in one
+     */
+    public static void send(HttpServerRequest request, int status, String title, String detail, Path page) {
+        HttpServerResponse response = request.response();
+        if (response.ended()) {
+            return;
+        }
+        response.setStatusCode(status).putHeader("Cache-Control", "no-store");
+        String requestId = response.headers().get(RequestIds.HEADER);
+        if (wantsJson(request.getHeader("Accept"))) {
+            JsonObject problem = new JsonObject()
+                    .put("type", "about:blank")
+                    .put("title", title)
+                    .put("status", status)
+                    .put("detail", detail)
+                    .put("requestId", requestId);
+            response.putHeader("Content-Type", "application/problem+json");
+            end(request, problem.encode());
+            return;
+        }
+        response.putHeader("Content-Type", "text/html; charset=utf-8");
+        if (page != null) {
+            if (request.method().name().equals("HEAD")) {
+                response.end();
+            } else {
+                response.sendFile(page.toString());
+            }
+            return;
+        }
+        end(request, builtIn(status, title, detail, requestId));
+    }
+
+    static boolean wantsJson(String accept) {
+        return accept != null && accept.contains("json") && !accept.contains("text/html");
+    }
+
+    private static void end(HttpServerRequest request, String body) {
+        if (request.method().name().equals("HEAD")) {
+            request.response().putHeader("Content-Length", String.valueOf(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)).end();
+        } else {
+            request.response().end(body);
+        }
+    }
+
+    private static String builtIn(int status, String title, String detail, String requestId) {
+        return """
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><title>%1$d %2$s</title>
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}
+                code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
+                <body><h1>%1$d &mdash; %2$s</h1><p>%3$s</p>
+                <p><small>edgestack proxy &middot; request id <code>%4$s</code></small></p></body></html>
+                """.formatted(status, escape(title), escape(detail), escape(requestId));
+    }
+
+    private static String escape(String text) {
+        return text == null ? "" : text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

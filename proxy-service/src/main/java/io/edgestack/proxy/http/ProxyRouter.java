@@ -1,0 +1,103 @@
+package io.edgestack.proxy.http;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.edgestack.proxy.config.ProxyConfig;
+import io.edgestack.proxy.files.StaticFiles;
+import io.edgestack.proxy.site.Route;
+import io.edgestack.proxy.site.Site;
+import io.edgestack.proxy.site.SiteRegistry;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The public request path: request id, site by host, path checks, route by longest prefix, then the route's
+ * handler. Security headers and the access log hook onto every response, errors included.
+ */
+@ApplicationScoped
+public class ProxyRouter {
+
+    private final SiteRegistry registry;
+    private final StaticFiles staticFiles;
+    private final RequestIds requestIds;
+    private final boolean accessLog;
+
+    public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles) {
+        this.registry = registry;
+        this.staticFiles = staticFiles;
+        this.requestIds = new RequestIds(TrustedProxies.parse(config.trustedProxies()));
+        this.accessLog = config.accessLog();
+    }
+
+    void routes(@Observes Router router) {
+        router.route().order(Integer.MAX_VALUE - 1).handler(this::handle);
+        // Vert.x Web fails HTTP/1.1 requests without Host before any handler runs: answer them here, without the
+        // error log and stack trace of the default failure handler.
+        router.route().order(Integer.MIN_VALUE).failureHandler(this::badRequest);
+    }
+
+    private void badRequest(RoutingContext context) {
+        HttpServerResponse response = context.response();
+        if (context.statusCode() != 400 || response.ended()) {
+            context.next();
+            return;
+        }
+        response.putHeader(RequestIds.HEADER, requestIds.of(context.request())).putHeader("Connection", "close");
+        ErrorPages.send(context.request(), 400, "Bad Request", "The request is malformed (a Host header is required).", null);
+    }
+
+    void handle(RoutingContext context) {
+        long start = System.nanoTime();
+        HttpServerRequest request = context.request();
+        HttpServerResponse response = request.response();
+        String requestId = requestIds.of(request);
+        String host = request.getHeader("Host");
+        Site site = registry.sites().forHost(host);
+        response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
+        response.headersEndHandler(v -> SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL()));
+        if (accessLog) {
+            response.endHandler(v -> AccessLog.record(request, site.name(), requestId, start));
+        }
+
+        if (!validHost(host, request.version())) {
+            response.putHeader("Connection", "close");
+            ErrorPages.send(request, 400, "Bad Request", "The Host header is missing or malformed.", null);
+            return;
+        }
+        String path;
+        try {
+            path = PathGuard.clean(request.path());
+        } catch (PathGuard.BadPath e) {
+            ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
+            return;
+        }
+        Route route = site.route(path);
+        if (route == null) {
+            ErrorPages.send(request, 404, "Not Found", "No route of site '" + site.name() + "' matches this path.", null);
+            return;
+        }
+        staticFiles.serve(request, site, path);
+    }
+
+    static boolean validHost(String host, HttpVersion version) {
+        if (host == null) {
+            return version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_2;
+        }
+        if (host.isEmpty() || host.length() > 255) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,28 @@
+package io.edgestack.proxy.site;
+
+import java.util.List;
+
+/**
+ * A site: its host names, its routes (longest prefix wins), its headers and Cache-Control rules.
+ */
+public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, List<CacheRule> cacheRules) {
+
+    public Route route(String path) {
+        Route best = null;
+        for (Route route : routes) {
+            if (route.matches(path) && (best == null || route.pathPrefix().length() > best.pathPrefix().length())) {
+                best = route;
+            }
+        }
+        return best;
+    }
+
+    public String cacheControlFor(String path) {
+        for (CacheRule rule : cacheRules) {
+            if (rule.matches(path)) {
+                return rule.cacheControl();
+            }
+        }
+        return null;
+    }
+}

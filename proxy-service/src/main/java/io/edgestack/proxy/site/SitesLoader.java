@@ -1,0 +1,232 @@
+package io.edgestack.proxy.site;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * Reads and validates a sites file (YAML). Every problem is reported with the key it concerns; unknown keys are
+ * refused so that a typo never silently turns a setting off.
+ */
+public final class SitesLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern SITE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    private SitesLoader() {
+    }
+
+    /** The built-in configuration: one static site answering every host. */
+    public static Sites defaults(String defaultSite) {
+        Site site = new Site(defaultSite, List.of(), List.of(new Route("/", Route.Kind.STATIC)), HeaderPolicy.DEFAULTS,
+                CacheRule.DEFAULTS);
+        return new Sites(List.of(site), site);
+    }
+
+    public static Sites load(Path file, String defaultSite) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new SiteConfigException("edgestack.proxy.sites-file", "cannot read " + file.toAbsolutePath() + ": " + e);
+        }
+        return parse(text, defaultSite);
+    }
+
+    public static Sites parse(String yaml, String defaultSite) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new SiteConfigException("sites file", "not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new SiteConfigException("sites file", "must be a mapping with a 'sites' list");
+        }
+        allowOnly(root, "", Set.of("sites", "default-site"));
+        String fallbackName = root.hasNonNull("default-site") ? text(root, "default-site") : defaultSite;
+        JsonNode list = root.get("sites");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new SiteConfigException("sites", "must be a non-empty list of sites");
+        }
+        List<Site> sites = new ArrayList<>();
+        Map<String, String> hostOwners = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            Site site = site(list.get(i), "sites[" + i + "]");
+            for (Site other : sites) {
+                if (other.name().equals(site.name())) {
+                    throw new SiteConfigException("sites[" + i + "].name", "'" + site.name() + "' is used by two sites");
+                }
+            }
+            for (String host : site.hosts()) {
+                String owner = hostOwners.putIfAbsent(host, site.name());
+                if (owner != null) {
+                    throw new SiteConfigException("sites[" + i + "].hosts", "'" + host + "' is already served by site '" + owner + "'");
+                }
+            }
+            sites.add(site);
+        }
+        Site fallback = sites.stream().filter(s -> s.name().equals(fallbackName)).findFirst()
+                .orElseThrow(() -> new SiteConfigException("default-site", "no site is named '" + fallbackName + "'"));
+        return new Sites(sites, fallback);
+    }
+
+    private static Site site(JsonNode node, String key) {
+        if (!node.isObject()) {
+            throw new SiteConfigException(key, "must be a mapping");
+        }
+        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache"));
+        String name = text(node, key + ".name", node.get("name"));
+        if (!SITE_NAME.matcher(name).matches()) {
+            throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
+        }
+        List<String> hosts = new ArrayList<>();
+        JsonNode hostList = node.get("hosts");
+        if (hostList != null) {
+            requireArray(hostList, key + ".hosts");
+            for (int i = 0; i < hostList.size(); i++) {
+                String host = text(hostList, key + ".hosts[" + i + "]", hostList.get(i)).toLowerCase(Locale.ROOT);
+                if (!HOST.matcher(host).matches()) {
+                    throw new SiteConfigException(key + ".hosts[" + i + "]", "'" + host + "' is not a host name");
+                }
+                hosts.add(host);
+            }
+        }
+        JsonNode routeList = node.get("routes");
+        List<Route> routes = new ArrayList<>();
+        if (routeList == null) {
+            routes.add(new Route("/", Route.Kind.STATIC));
+        } else {
+            requireArray(routeList, key + ".routes");
+            for (int i = 0; i < routeList.size(); i++) {
+                routes.add(route(routeList.get(i), key + ".routes[" + i + "]"));
+            }
+        }
+        return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
+                cacheRules(node.get("cache"), key + ".cache"));
+    }
+
+    private static Route route(JsonNode node, String key) {
+        if (!node.isObject()) {
+            throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static')");
+        }
+        allowOnly(node, key + ".", Set.of("path", "static"));
+        String path = text(node, key + ".path", node.get("path"));
+        if (!path.startsWith("/")) {
+            throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
+        }
+        if (!node.has("static")) {
+            throw new SiteConfigException(key, "needs a handler: 'static: {}' serves the site's live release");
+        }
+        return new Route(path, Route.Kind.STATIC);
+    }
+
+    private static HeaderPolicy headers(JsonNode node, String key) {
+        if (node == null) {
+            return HeaderPolicy.DEFAULTS;
+        }
+        if (!node.isObject()) {
+            throw new SiteConfigException(key, "must be a mapping");
+        }
+        allowOnly(node, key + ".", Set.of("hsts", "frame-options", "referrer-policy", "permissions-policy",
+                "content-security-policy", "extra"));
+        HeaderPolicy d = HeaderPolicy.DEFAULTS;
+        Map<String, String> extra = new LinkedHashMap<>();
+        JsonNode extraNode = node.get("extra");
+        if (extraNode != null) {
+            if (!extraNode.isObject()) {
+                throw new SiteConfigException(key + ".extra", "must be a mapping of header name to value");
+            }
+            extraNode.fields().forEachRemaining(e -> extra.put(e.getKey(), text(extraNode, key + ".extra." + e.getKey(), e.getValue())));
+        }
+        return new HeaderPolicy(
+                optional(node, "hsts", d.hsts(), key),
+                optional(node, "frame-options", d.frameOptions(), key),
+                optional(node, "referrer-policy", d.referrerPolicy(), key),
+                optional(node, "permissions-policy", d.permissionsPolicy(), key),
+                optional(node, "content-security-policy", d.contentSecurityPolicy(), key),
+                Map.copyOf(extra));
+    }
+
+    private static List<CacheRule> cacheRules(JsonNode node, String key) {
+        if (node == null) {
+            return CacheRule.DEFAULTS;
+        }
+        requireArray(node, key);
+        List<CacheRule> rules = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode rule = node.get(i);
+            String ruleKey = key + "[" + i + "]";
+            allowOnly(rule, ruleKey + ".", Set.of("path", "cache-control"));
+            String regex = text(rule, ruleKey + ".path", rule.get("path"));
+            try {
+                rules.add(new CacheRule(Pattern.compile(regex), text(rule, ruleKey + ".cache-control", rule.get("cache-control"))));
+            } catch (PatternSyntaxException e) {
+                throw new SiteConfigException(ruleKey + ".path", "'" + regex + "' is not a regular expression: " + e.getDescription());
+            }
+        }
+        return List.copyOf(rules);
+    }
+
+    private static String optional(JsonNode node, String field, String fallback, String key) {
+        if (!node.has(field)) {
+            return fallback;
+        }
+        JsonNode value = node.get(field);
+        return value.isNull() ? null : text(node, key + "." + field, value);
+    }
+
+    private static void allowOnly(JsonNode node, String prefix, Set<String> allowed) {
+        if (!node.isObject()) {
+            throw new SiteConfigException(prefix.isEmpty() ? "sites file" : prefix.substring(0, prefix.length() - 1),
+                    "must be a mapping");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new SiteConfigException(prefix + name, "unknown key (expected one of " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private static void requireArray(JsonNode node, String key) {
+        if (!node.isArray()) {
+            throw new SiteConfigException(key, "must be a list");
+        }
+    }
+
+    private static String text(JsonNode parent, String field) {
+        return text(parent, field, parent.get(field));
+    }
+
+    private static String text(JsonNode parent, String key, JsonNode value) {
+        if (value == null || value.isNull()) {
+            throw new SiteConfigException(key, "is required");
+        }
+        if (!value.isValueNode()) {
+            throw new SiteConfigException(key, "must be a single value");
+        }
+        String text = value.asText().trim();
+        if (text.isEmpty()) {
+            throw new SiteConfigException(key, "must not be empty");
+        }
+        return text;
+    }
+}

@@ -1,0 +1,192 @@
+package io.edgestack.proxy.files;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.edgestack.proxy.http.RawHttp;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.DecoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.response.Response;
+
+@QuarkusTest
+class StaticFilesTest {
+
+    static final String INDEX = "<!doctype html><title>Home</title><h1>Welcome</h1>";
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private final TestRelease release = new TestRelease(Path.of("target/test-releases"), "example");
+
+    @BeforeEach
+    void release() throws Exception {
+        release.clear();
+        release.file("r1", "index.html", INDEX);
+        release.file("r1", "blog/hello/index.html", "<h1>Hello post</h1>");
+        release.file("r1", "about.html", "<h1>About</h1>");
+        release.file("r1", "assets/app.3f9a2c1b.js", "console.log('app');\n".repeat(50));
+        release.file("r1", "assets/app.3f9a2c1b.js.gz", gzip("console.log('app');\n".repeat(50)));
+        release.file("r1", "data/report.bin", "0123456789".getBytes());
+        release.file("r1", "404.html", "<h1>Our own not found page</h1>");
+        release.file("r1", ".git/config", "secret");
+        Files.writeString(Path.of("target/outside-secret.txt"), "outside");
+        Files.deleteIfExists(release.dir("r1").resolve("leak.txt"));
+        Files.createSymbolicLink(release.dir("r1").resolve("leak.txt"), Path.of("target/outside-secret.txt").toAbsolutePath());
+        release.activate("r1");
+    }
+
+    @Test
+    void servesTheIndexOfTheLiveReleaseWithValidators() {
+        given().get("/").then().statusCode(200)
+                .contentType("text/html; charset=utf-8")
+                .header("ETag", matchesPattern("\"[0-9a-f]+-[0-9a-f]+\""))
+                .header("Last-Modified", containsString("GMT"))
+                .header("Cache-Control", "public, max-age=0, must-revalidate")
+                .header("Content-Length", String.valueOf(INDEX.length()))
+                .body(equalTo(INDEX));
+    }
+
+    @Test
+    void mapsCleanUrlsAsAstroEmitsThem() {
+        given().redirects().follow(false).get("/blog/hello?ref=x").then().statusCode(301)
+                .header("Location", "/blog/hello/?ref=x");
+        given().get("/blog/hello/").then().statusCode(200).body(equalTo("<h1>Hello post</h1>"));
+        given().get("/about").then().statusCode(200).body(equalTo("<h1>About</h1>"));
+        given().get("/about.html").then().statusCode(200).body(equalTo("<h1>About</h1>"));
+    }
+
+    @Test
+    void answers304ToMatchingConditionalRequests() {
+        Response first = given().get("/");
+        String etag = first.header("ETag");
+        String lastModified = first.header("Last-Modified");
+
+        given().header("If-None-Match", "\"other\", " + etag).get("/").then().statusCode(304).header("ETag", etag);
+        given().header("If-None-Match", "W/" + etag).get("/").then().statusCode(304);
+        given().header("If-Modified-Since", lastModified).get("/").then().statusCode(304);
+        given().header("If-None-Match", "\"other\"").header("If-Modified-Since", lastModified).get("/")
+                .then().statusCode(200);
+    }
+
+    @Test
+    void servesByteRanges() {
+        given().header("Range", "bytes=2-5").get("/data/report.bin").then().statusCode(206)
+                .header("Content-Range", "bytes 2-5/10").header("Content-Length", "4").body(equalTo("2345"));
+        given().header("Range", "bytes=-3").get("/data/report.bin").then().statusCode(206).body(equalTo("789"));
+        given().header("Range", "bytes=7-").get("/data/report.bin").then().statusCode(206).body(equalTo("789"));
+        given().header("Range", "bytes=10-20").get("/data/report.bin").then().statusCode(416)
+                .header("Content-Range", "bytes */10");
+        given().header("Range", "bytes=0-1,4-5").get("/data/report.bin").then().statusCode(200).body(equalTo("0123456789"));
+        given().header("Range", "bytes=2-5").header("If-Range", "\"stale\"").get("/data/report.bin")
+                .then().statusCode(200).header("Accept-Ranges", "bytes");
+    }
+
+    @Test
+    void servesPrecompressedSidecarsToClientsThatAcceptThem() {
+        RestAssuredConfig raw = RestAssuredConfig.config().decoderConfig(DecoderConfig.decoderConfig().noContentDecoders());
+        given().config(raw).header("Accept-Encoding", "br;q=1, gzip;q=0.8").get("/assets/app.3f9a2c1b.js").then()
+                .statusCode(200)
+                .header("Content-Encoding", "gzip")
+                .header("Vary", "Accept-Encoding")
+                .header("ETag", matchesPattern("\"[0-9a-f]+-[0-9a-f]+-gzip\""))
+                .contentType("text/javascript; charset=utf-8")
+                .header("Cache-Control", "public, max-age=31536000, immutable");
+        given().config(raw).header("Accept-Encoding", "gzip;q=0, identity").get("/assets/app.3f9a2c1b.js").then()
+                .statusCode(200)
+                .header("Content-Encoding", nullValue())
+                .header("Vary", "Accept-Encoding")
+                .body(containsString("console.log"));
+    }
+
+    @Test
+    void refusesPathTraversalInEveryEncoding() {
+        int port = url.getPort();
+        for (String attempt : new String[] {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e/etc/passwd",
+                "/assets/..%2f..%2fetc/passwd", "/assets/..%5c..%5cetc/passwd", "/./index.html", "/a%00.html"}) {
+            RawHttp.Answer answer = RawHttp.get(port, attempt);
+            assertEquals(400, answer.status(), attempt + " → " + answer.head());
+            assertTrue(answer.body().contains("Refused path"), attempt);
+        }
+        assertEquals(400, RawHttp.get(port, "/%zz").status(), "a malformed escape");
+        given().get("/leak.txt").then().statusCode(404).body(not(containsString("outside")));
+        given().get("/.git/config").then().statusCode(404).body(not(containsString("secret")));
+    }
+
+    @Test
+    void answersUnknownPathsWithTheSitesOwn404Page() {
+        given().get("/no/such/page").then().statusCode(404).contentType("text/html; charset=utf-8")
+                .header("Cache-Control", "no-store")
+                .body(equalTo("<h1>Our own not found page</h1>"));
+        given().accept("application/json").get("/no/such/page").then().statusCode(404)
+                .contentType("application/problem+json").body("status", equalTo(404));
+    }
+
+    @Test
+    void followsAReleaseSwitchWithoutRestart() {
+        release.file("r2", "index.html", "<h1>Second release</h1>");
+        release.activate("r2");
+        given().get("/").then().statusCode(200).body(equalTo("<h1>Second release</h1>"));
+        release.activate("r1");
+        given().get("/").then().statusCode(200).body(equalTo(INDEX));
+    }
+
+    @Test
+    void answers503UntilASiteHasARelease() {
+        release.clear();
+        given().get("/").then().statusCode(503).body(containsString("no live release yet"));
+    }
+
+    @Test
+    void addsSecurityHeadersAndARequestIdToEveryAnswer() {
+        for (String path : new String[] {"/", "/missing"}) {
+            Response response = given().get(path);
+            assertEquals("nosniff", response.header("X-Content-Type-Options"));
+            assertEquals("SAMEORIGIN", response.header("X-Frame-Options"));
+            assertEquals("strict-origin-when-cross-origin", response.header("Referrer-Policy"));
+            assertTrue(response.header("Permissions-Policy").contains("camera=()"));
+            assertNull(response.header("Server"));
+            assertNull(response.header("Strict-Transport-Security"), "HSTS only over TLS");
+            assertTrue(response.header("X-Request-Id").matches("[0-9a-f]{32}"));
+            assertTrue(response.header("Date").endsWith("GMT"));
+        }
+        given().header("X-Request-Id", "from-the-connector-42").get("/").then()
+                .header("X-Request-Id", "from-the-connector-42");
+    }
+
+    @Test
+    void refusesOtherMethodsAndBadHosts() {
+        given().post("/").then().statusCode(405).header("Allow", "GET, HEAD");
+        given().head("/").then().statusCode(200).header("Content-Length", String.valueOf(INDEX.length()));
+        RawHttp.Answer badHost = RawHttp.send(url.getPort(), "GET / HTTP/1.1\r\nHost: bad host!\r\nConnection: close\r\n\r\n");
+        assertEquals(400, badHost.status(), badHost.head());
+        RawHttp.Answer noHost = RawHttp.send(url.getPort(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+        assertEquals(400, noHost.status(), noHost.head());
+        assertTrue(noHost.body().contains("Host header is required"), noHost.body());
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes());
+        }
+        return bytes.toByteArray();
+    }
+}

@@ -1,0 +1,91 @@
+package io.edgestack.proxy.site;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class SitesLoaderTest {
+
+    private static String problem(String yaml) {
+        return assertThrows(SiteConfigException.class, () -> SitesLoader.parse(yaml, "example")).getMessage();
+    }
+
+    @Test
+    void readsSitesHostsRoutesAndHeaders() {
+        Sites sites = SitesLoader.parse("""
+                default-site: blog
+                sites:
+                  - name: blog
+                    hosts: [blog.example.com, WWW.Example.com]
+                    routes:
+                      - path: /
+                        static: {}
+                      - path: /docs/
+                        static: {}
+                    headers:
+                      content-security-policy: "default-src 'self'"
+                      frame-options: null
+                      extra: {X-Robots-Tag: noindex}
+                  - name: shop
+                    hosts: [shop.example.com]
+                """, "example");
+
+        assertEquals("shop", sites.forHost("shop.example.com:8080").name());
+        assertEquals("blog", sites.forHost("www.example.com").name());
+        assertEquals("blog", sites.forHost("unknown.test").name(), "unknown hosts get the default site");
+        Site blog = sites.forHost("blog.example.com");
+        assertEquals("/docs/", blog.route("/docs/intro").pathPrefix());
+        assertEquals("/docs/", blog.route("/docs").pathPrefix());
+        assertEquals("/", blog.route("/other").pathPrefix());
+        assertEquals("default-src 'self'", blog.headers().contentSecurityPolicy());
+        assertNull(blog.headers().frameOptions(), "null turns a header off");
+        assertEquals("noindex", blog.headers().extra().get("X-Robots-Tag"));
+        assertEquals("public, max-age=31536000, immutable", blog.cacheControlFor("/assets/app.3f9a2c1b.js"));
+        assertEquals("public, max-age=0, must-revalidate", blog.cacheControlFor("/blog/post/"));
+    }
+
+    @Test
+    void namesTheKeyAndTheProblemOfAnInvalidFile() {
+        assertEquals("sites[0].routes[0].path: 'api' must start with '/'", problem("""
+                sites:
+                  - name: a
+                    routes: [{path: api, static: {}}]
+                """));
+        assertEquals("sites[0].routs: unknown key (expected one of cache, headers, hosts, name, routes)", problem("""
+                sites:
+                  - name: a
+                    routs: []
+                """));
+        assertEquals("sites[1].hosts: 'a.test' is already served by site 'a'", problem("""
+                sites:
+                  - {name: a, hosts: [a.test]}
+                  - {name: b, hosts: [A.test]}
+                """));
+        assertEquals("sites[0].hosts[0]: 'bad host' is not a host name", problem("""
+                sites:
+                  - {name: a, hosts: [bad host]}
+                """));
+        assertEquals("default-site: no site is named 'example'", problem("""
+                sites:
+                  - {name: a}
+                """));
+        assertEquals("sites[0].cache[0].path: '([' is not a regular expression: Unclosed character class", problem("""
+                default-site: a
+                sites:
+                  - {name: a, cache: [{path: "([", cache-control: no-cache}]}
+                """));
+        assertEquals("sites[0].name: is required", problem("""
+                sites:
+                  - {hosts: [a.test]}
+                """));
+        assertEquals("sites: must be a non-empty list of sites", problem("sites: []"));
+    }
+
+    @Test
+    void reportsYamlSyntaxErrorsWithTheLine() {
+        String message = problem("sites:\n  - name: a\n   bad: [\n");
+        assertEquals(true, message.startsWith("sites file: not valid YAML"), message);
+    }
+}
