@@ -8,6 +8,8 @@ import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
+import io.edgestack.proxy.upstream.UpstreamExchange;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -24,12 +26,16 @@ public class ProxyRouter {
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
     private final RequestIds requestIds;
+    private final TrustedProxies trusted;
+    private final Vertx vertx;
     private final boolean accessLog;
 
-    public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles) {
+    public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx) {
         this.registry = registry;
         this.staticFiles = staticFiles;
-        this.requestIds = new RequestIds(TrustedProxies.parse(config.trustedProxies()));
+        this.vertx = vertx;
+        this.trusted = TrustedProxies.parse(config.trustedProxies());
+        this.requestIds = new RequestIds(trusted);
         this.accessLog = config.accessLog();
     }
 
@@ -60,7 +66,7 @@ public class ProxyRouter {
         response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
         response.headersEndHandler(v -> SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL()));
         if (accessLog) {
-            response.endHandler(v -> AccessLog.record(request, site.name(), requestId, start));
+            context.addEndHandler(v -> AccessLog.record(request, site.name(), requestId, start));
         }
 
         if (!validHost(host, request.version())) {
@@ -78,6 +84,11 @@ public class ProxyRouter {
         Route route = site.route(path);
         if (route == null) {
             ErrorPages.send(request, 404, "Not Found", "No route of site '" + site.name() + "' matches this path.", null);
+            return;
+        }
+        if (route.kind() == Route.Kind.UPSTREAM) {
+            new UpstreamExchange(vertx, registry.client(), request, site, route, registry.pool(route), trusted,
+                    staticFiles.files(), upstream -> context.addEndHandler(v -> upstream.release())).run();
             return;
         }
         staticFiles.serve(request, site, path);

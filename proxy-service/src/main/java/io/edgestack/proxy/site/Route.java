@@ -1,12 +1,19 @@
 package io.edgestack.proxy.site;
 
+import io.edgestack.proxy.upstream.PoolSpec;
+
 /**
- * A path prefix of a site and what answers it. Static routes serve the site's live release.
+ * A path prefix of a site and what answers it: the site's live release (static) or an upstream pool.
  */
-public record Route(String pathPrefix, Kind kind) {
+public record Route(String pathPrefix, Kind kind, PoolSpec upstream) {
 
     public enum Kind {
-        STATIC
+        STATIC,
+        UPSTREAM
+    }
+
+    public static Route staticFiles(String pathPrefix) {
+        return new Route(pathPrefix, Kind.STATIC, null);
     }
 
     public boolean matches(String path) {

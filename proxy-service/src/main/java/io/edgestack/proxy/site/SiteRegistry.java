@@ -1,5 +1,7 @@
 package io.edgestack.proxy.site;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,39 +10,91 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.config.ProxyConfig;
+import io.edgestack.proxy.upstream.UpstreamPool;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 
 /**
- * The sites in force. Loaded at start: an invalid sites file stops the service with the key and the problem.
+ * The sites in force and the upstream pools of their routes. Loaded at start: an invalid sites file stops the
+ * service with the key and the problem.
  */
 @ApplicationScoped
 public class SiteRegistry {
 
     private static final Logger LOG = Logger.getLogger(SiteRegistry.class);
 
-    private final ProxyConfig config;
-    private final AtomicReference<Sites> current = new AtomicReference<>();
+    /** What is served: sites and one pool per upstream route. */
+    public record Active(Sites sites, Map<Route, UpstreamPool> pools) {
+    }
 
-    public SiteRegistry(ProxyConfig config) {
+    private final ProxyConfig config;
+    private final Vertx vertx;
+    private final AtomicReference<Active> current = new AtomicReference<>();
+    private HttpClient client;
+
+    public SiteRegistry(ProxyConfig config, Vertx vertx) {
         this.config = config;
+        this.vertx = vertx;
     }
 
     void load(@Observes StartupEvent event) {
+        active();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        Active active = current.getAndSet(null);
+        if (active != null) {
+            active.pools().values().forEach(pool -> pool.stop(vertx));
+        }
+    }
+
+    public synchronized Active active() {
+        Active active = current.get();
+        if (active != null) {
+            return active;
+        }
         Sites sites = config.sitesFile()
                 .map(file -> SitesLoader.load(file, config.defaultSite()))
                 .orElseGet(() -> SitesLoader.defaults(config.defaultSite()));
-        current.set(sites);
-        LOG.infof("Serving %d site(s): %s (default: %s)", sites.all().size(),
-                String.join(", ", sites.all().stream().map(Site::name).toList()), sites.fallback().name());
+        Map<Route, UpstreamPool> pools = new IdentityHashMap<>();
+        for (Site site : sites.all()) {
+            for (Route route : site.routes()) {
+                if (route.kind() == Route.Kind.UPSTREAM) {
+                    UpstreamPool pool = new UpstreamPool(site.name() + route.pathPrefix(), route.upstream());
+                    pool.start(vertx, client());
+                    pools.put(route, pool);
+                }
+            }
+        }
+        active = new Active(sites, pools);
+        current.set(active);
+        LOG.infof("Serving %d site(s): %s (default: %s), %d upstream pool(s)", sites.all().size(),
+                String.join(", ", sites.all().stream().map(Site::name).toList()), sites.fallback().name(), pools.size());
+        return active;
     }
 
     public Sites sites() {
-        Sites sites = current.get();
-        if (sites == null) {
-            // Requests may arrive before the startup event in tests; load lazily then.
-            load(null);
-            sites = current.get();
+        return active().sites();
+    }
+
+    public UpstreamPool pool(Route route) {
+        return active().pools().get(route);
+    }
+
+    /** The HTTP client used for every upstream: keep-alive connection pools per upstream. */
+    public synchronized HttpClient client() {
+        if (client == null) {
+            client = vertx.createHttpClient(new HttpClientOptions()
+                    .setKeepAlive(true)
+                    .setMaxPoolSize(256)
+                    .setPipelining(false)
+                    .setDecompressionSupported(false)
+                    .setTryUseCompression(false)
+                    .setMaxWaitQueueSize(4096));
         }
-        return sites;
+        return client;
     }
 }

@@ -34,7 +34,7 @@ public final class SitesLoader {
 
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
-        Site site = new Site(defaultSite, List.of(), List.of(new Route("/", Route.Kind.STATIC)), HeaderPolicy.DEFAULTS,
+        Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
                 CacheRule.DEFAULTS);
         return new Sites(List.of(site), site);
     }
@@ -112,7 +112,7 @@ public final class SitesLoader {
         JsonNode routeList = node.get("routes");
         List<Route> routes = new ArrayList<>();
         if (routeList == null) {
-            routes.add(new Route("/", Route.Kind.STATIC));
+            routes.add(Route.staticFiles("/"));
         } else {
             requireArray(routeList, key + ".routes");
             for (int i = 0; i < routeList.size(); i++) {
@@ -125,17 +125,21 @@ public final class SitesLoader {
 
     private static Route route(JsonNode node, String key) {
         if (!node.isObject()) {
-            throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static')");
+            throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static' or 'upstream')");
         }
-        allowOnly(node, key + ".", Set.of("path", "static"));
+        allowOnly(node, key + ".", Set.of("path", "static", "upstream"));
         String path = text(node, key + ".path", node.get("path"));
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
         }
-        if (!node.has("static")) {
-            throw new SiteConfigException(key, "needs a handler: 'static: {}' serves the site's live release");
+        if (node.has("static") == node.has("upstream")) {
+            throw new SiteConfigException(key, "needs exactly one handler: 'static: {}' serves the site's live release, "
+                    + "'upstream: {targets: [...]}' proxies to servers");
         }
-        return new Route(path, Route.Kind.STATIC);
+        if (node.has("static")) {
+            return Route.staticFiles(path);
+        }
+        return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"));
     }
 
     private static HeaderPolicy headers(JsonNode node, String key) {
@@ -193,7 +197,7 @@ public final class SitesLoader {
         return value.isNull() ? null : text(node, key + "." + field, value);
     }
 
-    private static void allowOnly(JsonNode node, String prefix, Set<String> allowed) {
+    static void allowOnly(JsonNode node, String prefix, Set<String> allowed) {
         if (!node.isObject()) {
             throw new SiteConfigException(prefix.isEmpty() ? "sites file" : prefix.substring(0, prefix.length() - 1),
                     "must be a mapping");
@@ -206,7 +210,7 @@ public final class SitesLoader {
         }
     }
 
-    private static void requireArray(JsonNode node, String key) {
+    static void requireArray(JsonNode node, String key) {
         if (!node.isArray()) {
             throw new SiteConfigException(key, "must be a list");
         }
@@ -216,7 +220,7 @@ public final class SitesLoader {
         return text(parent, field, parent.get(field));
     }
 
-    private static String text(JsonNode parent, String key, JsonNode value) {
+    static String text(JsonNode parent, String key, JsonNode value) {
         if (value == null || value.isNull()) {
             throw new SiteConfigException(key, "is required");
         }

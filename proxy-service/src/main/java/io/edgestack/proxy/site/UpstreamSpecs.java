@@ -1,0 +1,123 @@
+package io.edgestack.proxy.site;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.edgestack.proxy.upstream.PoolSpec;
+
+/**
+ * Parses the {@code upstream} block of a route, with the same key-naming errors as the rest of the sites file.
+ */
+final class UpstreamSpecs {
+
+    private UpstreamSpecs() {
+    }
+
+    static PoolSpec parse(JsonNode node, String key) {
+        SitesLoader.allowOnly(node, key + ".", Set.of("targets", "policy", "hash-header", "timeouts", "retries", "health",
+                "passive", "strip-prefix", "intercept-errors"));
+        JsonNode targetList = node.get("targets");
+        if (targetList == null) {
+            throw new SiteConfigException(key + ".targets", "is required: a list of http:// or https:// URLs");
+        }
+        SitesLoader.requireArray(targetList, key + ".targets");
+        if (targetList.isEmpty()) {
+            throw new SiteConfigException(key + ".targets", "must name at least one server");
+        }
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < targetList.size(); i++) {
+            String target = SitesLoader.text(targetList, key + ".targets[" + i + "]", targetList.get(i));
+            checkUrl(key + ".targets[" + i + "]", target);
+            targets.add(target);
+        }
+        String policy = node.has("policy") ? SitesLoader.text(node, key + ".policy", node.get("policy")) : "round-robin";
+        if (!PoolSpec.POLICIES.contains(policy)) {
+            throw new SiteConfigException(key + ".policy", "'" + policy + "' is not one of " + String.join(", ", PoolSpec.POLICIES));
+        }
+        String hashHeader = node.has("hash-header") ? SitesLoader.text(node, key + ".hash-header", node.get("hash-header")) : null;
+        if (policy.equals("header-hash") && hashHeader == null) {
+            throw new SiteConfigException(key + ".hash-header", "is required by policy header-hash");
+        }
+        JsonNode timeouts = node.path("timeouts");
+        if (!timeouts.isMissingNode()) {
+            SitesLoader.allowOnly(timeouts, key + ".timeouts.", Set.of("connect", "first-byte", "idle"));
+        }
+        JsonNode passive = node.path("passive");
+        if (!passive.isMissingNode()) {
+            SitesLoader.allowOnly(passive, key + ".passive.", Set.of("failures", "window", "cooldown"));
+        }
+        return new PoolSpec(List.copyOf(targets), policy, hashHeader,
+                duration(timeouts, "connect", "2s", key + ".timeouts"),
+                duration(timeouts, "first-byte", "30s", key + ".timeouts"),
+                duration(timeouts, "idle", "60s", key + ".timeouts"),
+                integer(node, "retries", 1, 0, 10, key),
+                health(node.get("health"), key + ".health"),
+                integer(passive, "failures", 3, 0, 1000, key + ".passive"),
+                duration(passive, "window", "30s", key + ".passive"),
+                duration(passive, "cooldown", "30s", key + ".passive"),
+                bool(node, "strip-prefix", false, key),
+                bool(node, "intercept-errors", true, key));
+    }
+
+    private static PoolSpec.HealthSpec health(JsonNode node, String key) {
+        if (node == null) {
+            return null;
+        }
+        SitesLoader.allowOnly(node, key + ".", Set.of("path", "interval", "timeout", "expect-status", "healthy-after",
+                "unhealthy-after"));
+        String path = node.has("path") ? SitesLoader.text(node, key + ".path", node.get("path")) : "/";
+        if (!path.startsWith("/")) {
+            throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
+        }
+        return new PoolSpec.HealthSpec(path, duration(node, "interval", "10s", key), duration(node, "timeout", "2s", key),
+                integer(node, "expect-status", 200, 100, 599, key), integer(node, "healthy-after", 2, 1, 100, key),
+                integer(node, "unhealthy-after", 3, 1, 100, key));
+    }
+
+    private static void checkUrl(String key, String target) {
+        try {
+            URI uri = new URI(target);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new SiteConfigException(key, "'" + target + "' must be an http:// or https:// URL with a host");
+            }
+            if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+                throw new SiteConfigException(key, "'" + target + "' must not have a path (routes choose paths)");
+            }
+        } catch (URISyntaxException e) {
+            throw new SiteConfigException(key, "'" + target + "' is not a URL: " + e.getReason());
+        }
+    }
+
+    private static Duration duration(JsonNode node, String field, String fallback, String key) {
+        JsonNode value = node.get(field);
+        return Durations.parse(key + "." + field, value == null ? fallback : SitesLoader.text(node, key + "." + field, value));
+    }
+
+    private static int integer(JsonNode node, String field, int fallback, int min, int max, String key) {
+        JsonNode value = node.get(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
+            throw new SiteConfigException(key + "." + field, "must be a whole number from " + min + " to " + max);
+        }
+        return value.asInt();
+    }
+
+    private static boolean bool(JsonNode node, String field, boolean fallback, String key) {
+        JsonNode value = node.get(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            throw new SiteConfigException(key + "." + field, "must be true or false");
+        }
+        return value.asBoolean();
+    }
+}

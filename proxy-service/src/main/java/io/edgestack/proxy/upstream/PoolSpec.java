@@ -1,0 +1,36 @@
+package io.edgestack.proxy.upstream;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An upstream pool as configured on a route.
+ *
+ * @param policy round-robin, least-connections, random-two, ip-hash or header-hash
+ * @param hashHeader the header hashed by header-hash
+ * @param retries extra attempts on another upstream when connecting fails (idempotent requests only)
+ * @param health active checks, or null for none
+ * @param interceptErrors answer upstream 404 and 5xx with the site's own pages for clients that want HTML
+ */
+public record PoolSpec(List<String> targets, String policy, String hashHeader, Duration connectTimeout,
+        Duration firstByteTimeout, Duration idleTimeout, int retries, HealthSpec health, int passiveFailures,
+        Duration passiveWindow, Duration passiveCooldown, boolean stripPrefix, boolean interceptErrors) {
+
+    public static final List<String> POLICIES = List.of("round-robin", "least-connections", "random-two", "ip-hash",
+            "header-hash");
+
+    /** Active health checks. */
+    public record HealthSpec(String path, Duration interval, Duration timeout, int expectStatus, int healthyAfter,
+            int unhealthyAfter) {
+    }
+
+    public Selector selector() {
+        return switch (policy) {
+            case "least-connections" -> new LeastConnectionsSelector();
+            case "random-two" -> new RandomTwoSelector();
+            case "ip-hash" -> new HashSelector(null);
+            case "header-hash" -> new HashSelector(hashHeader);
+            default -> new RoundRobinSelector();
+        };
+    }
+}

@@ -1,0 +1,192 @@
+package io.edgestack.proxy.upstream;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.proxy.http.ErrorPages;
+import io.edgestack.proxy.http.RequestIds;
+import io.edgestack.proxy.http.TrustedProxies;
+import io.edgestack.proxy.files.ReleaseFiles;
+import io.edgestack.proxy.site.Route;
+import io.edgestack.proxy.site.Site;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.OriginRequestProvider;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyOptions;
+import io.vertx.httpproxy.ProxyResponse;
+
+/**
+ * One request proxied to an upstream pool, on vertx-http-proxy: this object chooses the upstream (retrying another one
+ * when connecting fails and the request is idempotent), sets the forwarding headers, and turns failures and upstream
+ * error answers into the site's error pages. Bodies stream both ways; nothing is buffered.
+ */
+public final class UpstreamExchange implements OriginRequestProvider, ProxyInterceptor {
+
+    private static final Logger LOG = Logger.getLogger(UpstreamExchange.class);
+    private static final ProxyOptions OPTIONS = new ProxyOptions().setSupportWebSocket(true);
+
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final HttpServerRequest request;
+    private final Site site;
+    private final Route route;
+    private final UpstreamPool pool;
+    private final TrustedProxies trusted;
+    private final ReleaseFiles files;
+    private final Consumer<Upstream> onRelease;
+    private final Set<Upstream> tried = new HashSet<>(2);
+    private Upstream chosen;
+    private Throwable failure;
+    private HttpClientRequest upstreamRequest;
+
+    public UpstreamExchange(Vertx vertx, HttpClient client, HttpServerRequest request, Site site, Route route,
+            UpstreamPool pool, TrustedProxies trusted, ReleaseFiles files, Consumer<Upstream> onRelease) {
+        this.vertx = vertx;
+        this.client = client;
+        this.request = request;
+        this.site = site;
+        this.route = route;
+        this.pool = pool;
+        this.trusted = trusted;
+        this.files = files;
+        this.onRelease = onRelease;
+    }
+
+    public void run() {
+        HttpProxy.reverseProxy(OPTIONS, client).origin(this).addInterceptor(this).handle(request);
+    }
+
+    @Override
+    public Future<HttpClientRequest> create(ProxyContext context) {
+        return attempt(pool.spec().retries());
+    }
+
+    private Future<HttpClientRequest> attempt(int retriesLeft) {
+        Upstream upstream = pool.pick(request, tried);
+        if (upstream == null) {
+            return Future.failedFuture(new NoUpstreamException(tried.isEmpty()
+                    ? "no upstream of " + pool.name() + " is healthy"
+                    : "every upstream tried failed"));
+        }
+        tried.add(upstream);
+        PoolSpec spec = pool.spec();
+        RequestOptions options = new RequestOptions()
+                .setHost(upstream.host())
+                .setPort(upstream.port())
+                .setSsl(upstream.ssl())
+                .setConnectTimeout(spec.connectTimeout().toMillis())
+                .setIdleTimeout(spec.firstByteTimeout().toMillis());
+        return client.request(options).map(created -> {
+            chosen = upstream;
+            upstream.begin();
+            onRelease.accept(upstream);
+            upstreamRequest = created;
+            return created;
+        }).recover(error -> {
+            if (upstream.passive().recordFailure()) {
+                LOG.warnf("Upstream %s of %s taken out after repeated failures (last: %s)", upstream, pool.name(), error);
+            }
+            if (retriesLeft > 0 && idempotent(request.method())) {
+                return attempt(retriesLeft - 1);
+            }
+            return Future.failedFuture(error);
+        });
+    }
+
+    @Override
+    public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+        var proxyRequest = context.request();
+        String connection = request.getHeader("Connection");
+        if (connection != null) {
+            for (String token : connection.split(",")) {
+                proxyRequest.headers().remove(token.trim());
+            }
+        }
+        ForwardedHeaders.apply(request, proxyRequest.headers(), trusted);
+        proxyRequest.headers().set(RequestIds.HEADER, request.response().headers().get(RequestIds.HEADER));
+        if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
+            String uri = proxyRequest.getURI();
+            String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
+                    : route.pathPrefix();
+            if (uri.startsWith(prefix)) {
+                String rest = uri.substring(prefix.length());
+                proxyRequest.setURI(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
+            }
+        }
+        return context.sendRequest().onFailure(error -> failure = error);
+    }
+
+    @Override
+    public Future<Void> handleProxyResponse(ProxyContext context) {
+        ProxyResponse response = context.response();
+        if (failure != null) {
+            boolean timeout = isTimeout(failure);
+            if (chosen != null && timeout && chosen.passive().recordFailure()) {
+                LOG.warnf("Upstream %s of %s taken out after repeated timeouts", chosen, pool.name());
+            }
+            response.release();
+            LOG.debugf("Upstream failure for %s: %s", request.uri(), failure);
+            errorPage(timeout ? 504 : 502, timeout ? "Gateway Timeout" : "Bad Gateway",
+                    timeout ? "The upstream server did not answer in time." : "The upstream server could not be reached.");
+            return Future.succeededFuture();
+        }
+        if (upstreamRequest != null) {
+            upstreamRequest.idleTimeout(pool.spec().idleTimeout().toMillis());
+        }
+        response.headers().remove(RequestIds.HEADER);
+        int status = response.getStatusCode();
+        if (pool.spec().interceptErrors() && wantsHtml() && (status == 404 || (status >= 500 && status <= 504))) {
+            response.release();
+            errorPage(status, status == 404 ? "Not Found" : "Server Error",
+                    status == 404 ? "There is nothing at this address." : "The application failed to answer this request.");
+            return Future.succeededFuture();
+        }
+        return context.sendResponse();
+    }
+
+    private void errorPage(int status, String title, String detail) {
+        vertx.executeBlocking(() -> files.errorPage(site.name(), status), false)
+                .onComplete(page -> ErrorPages.send(request, status, title, detail, page.succeeded() ? page.result() : null));
+    }
+
+    private boolean wantsHtml() {
+        String accept = request.getHeader("Accept");
+        return accept == null || accept.contains("text/html") || accept.contains("*/*") && !accept.contains("json");
+    }
+
+    static boolean isTimeout(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.contains("Timeout")) {
+                return true;
+            }
+            if (t.getMessage() != null && t.getMessage().contains("timeout period")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean idempotent(HttpMethod method) {
+        return method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS
+                || method == HttpMethod.PUT || method == HttpMethod.DELETE || method == HttpMethod.TRACE;
+    }
+
+    /** No upstream could take the request. */
+    static final class NoUpstreamException extends RuntimeException {
+        NoUpstreamException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

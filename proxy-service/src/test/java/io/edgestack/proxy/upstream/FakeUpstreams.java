@@ -1,0 +1,130 @@
+package io.edgestack.proxy.upstream;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Two upstream applications on random loopback ports (a separate Vert.x instance, standing in for the user's apps),
+ * and a sites file that routes to them.
+ */
+public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
+
+    static final AtomicBoolean A_HEALTHY = new AtomicBoolean(true);
+    static final AtomicInteger A_HITS = new AtomicInteger();
+    static final AtomicInteger B_HITS = new AtomicInteger();
+    static int portA;
+    static int portB;
+    static int closedPort;
+
+    private Vertx vertx;
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        try {
+            portA = server("a", A_HITS, A_HEALTHY);
+            portB = server("b", B_HITS, new AtomicBoolean(true));
+            try (ServerSocket socket = new ServerSocket(0)) {
+                closedPort = socket.getLocalPort();
+            }
+            Path sites = Path.of("target/upstream-sites.yaml");
+            Files.writeString(sites, """
+                    default-site: example
+                    sites:
+                      - name: example
+                        routes:
+                          - {path: /, static: {}}
+                          - path: /api/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d, http://127.0.0.1:%2$d]
+                              timeouts: {first-byte: 700ms}
+                              passive: {failures: 0}
+                              health: {path: /healthz, interval: 150ms, healthy-after: 1, unhealthy-after: 1}
+                          - path: /one/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              intercept-errors: false
+                          - path: /ws
+                            upstream: {targets: [http://127.0.0.1:%1$d]}
+                          - path: /down/
+                            upstream: {targets: [http://127.0.0.1:%3$d], retries: 0}
+                          - path: /retry/
+                            upstream:
+                              targets: [http://127.0.0.1:%3$d, http://127.0.0.1:%2$d]
+                              policy: header-hash
+                              hash-header: X-Nothing
+                              passive: {failures: 0}
+                    """.formatted(portA, portB, closedPort));
+            return Map.of("edgestack.proxy.sites-file", sites.toAbsolutePath().toString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int server(String name, AtomicInteger hits, AtomicBoolean healthy) throws Exception {
+        HttpServer server = vertx.createHttpServer()
+                .webSocketHandler(ws -> ws.textMessageHandler(ws::writeTextMessage))
+                .requestHandler(request -> {
+                    String path = request.path();
+                    var response = request.response();
+                    if (path.equals("/healthz")) {
+                        response.setStatusCode(healthy.get() ? 200 : 503).end();
+                        return;
+                    }
+                    hits.incrementAndGet();
+                    response.putHeader("X-Upstream", name).putHeader("Server", "fake/1.0");
+                    switch (path.replaceFirst("^/(api|one|retry)", "")) {
+                        case "/echo" -> {
+                            JsonObject headers = new JsonObject();
+                            request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+                            response.putHeader("Content-Type", "application/json")
+                                    .end(new JsonObject().put("upstream", name).put("uri", request.uri())
+                                            .put("headers", headers).encode());
+                        }
+                        case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
+                        case "/missing" -> response.setStatusCode(404).end("app 404");
+                        case "/fail" -> response.setStatusCode(500).end("app 500");
+                        case "/partial" -> {
+                            response.putHeader("Content-Length", "100000").write(Buffer.buffer(new byte[1000]));
+                            vertx.setTimer(100, t -> request.connection().close());
+                        }
+                        case "/upload" -> {
+                            AtomicInteger bytes = new AtomicInteger();
+                            request.handler(b -> bytes.addAndGet(b.length()));
+                            request.endHandler(v -> response.end(String.valueOf(bytes.get())));
+                        }
+                        case "/big" -> {
+                            response.setChunked(true);
+                            for (int i = 0; i < 64; i++) {
+                                response.write(Buffer.buffer(new byte[16 * 1024]));
+                            }
+                            response.end();
+                        }
+                        default -> response.end(name + " " + request.uri());
+                    }
+                });
+        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
+    }
+
+    @Override
+    public void stop() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // best effort
+        }
+    }
+
+}

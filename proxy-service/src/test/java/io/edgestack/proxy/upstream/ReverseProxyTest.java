@@ -1,0 +1,171 @@
+package io.edgestack.proxy.upstream;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgestack.proxy.http.RawHttp;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+
+@QuarkusTest
+@TestProfile(ReverseProxyTest.UpstreamProfile.class)
+@QuarkusTestResource(value = FakeUpstreams.class, restrictToAnnotatedClass = true)
+class ReverseProxyTest {
+
+    public static class UpstreamProfile implements QuarkusTestProfile {
+    }
+
+    @TestHTTPResource("/")
+    URL url;
+
+    @TestHTTPResource(value = "", management = true)
+    URL management;
+
+    @Test
+    void proxiesToThePoolAndSetsForwardingHeaders() {
+        JsonPath echo = given().header("X-Forwarded-For", "203.0.113.9").header("Connection", "keep-alive, X-Secret")
+                .header("X-Secret", "hop").get("/api/echo").then().statusCode(200)
+                .header("X-Upstream", org.hamcrest.Matchers.anyOf(equalTo("a"), equalTo("b")))
+                .header("Server", nullValue())
+                .extract().jsonPath();
+        // The test client is on loopback, a trusted proxy by default: its X-Forwarded-For is extended.
+        assertEquals("203.0.113.9, 127.0.0.1", echo.getString("headers.x-forwarded-for"));
+        assertEquals("http", echo.getString("headers.x-forwarded-proto"));
+        assertTrue(echo.getString("headers.forwarded").contains("for=127.0.0.1;proto=http"));
+        assertTrue(echo.getString("headers.x-request-id").matches("[0-9a-f]{32}"));
+        assertEquals(null, echo.getString("headers.x-secret"), "headers named in Connection are hop-by-hop");
+    }
+
+    @Test
+    void roundRobinsOverHealthyUpstreams() {
+        int a = FakeUpstreams.A_HITS.get();
+        int b = FakeUpstreams.B_HITS.get();
+        for (int i = 0; i < 10; i++) {
+            given().get("/api/hello").then().statusCode(200);
+        }
+        assertEquals(5, FakeUpstreams.A_HITS.get() - a);
+        assertEquals(5, FakeUpstreams.B_HITS.get() - b);
+    }
+
+    @Test
+    void activeHealthChecksTakeAnUpstreamOutAndBringItBack() throws Exception {
+        FakeUpstreams.A_HEALTHY.set(false);
+        try {
+            awaitUpstreamState("unhealthy");
+            int a = FakeUpstreams.A_HITS.get();
+            for (int i = 0; i < 6; i++) {
+                given().get("/api/hello").then().statusCode(200).header("X-Upstream", "b");
+            }
+            assertEquals(a, FakeUpstreams.A_HITS.get(), "no request reached the unhealthy upstream");
+        } finally {
+            FakeUpstreams.A_HEALTHY.set(true);
+        }
+        awaitUpstreamState("healthy");
+        int a = FakeUpstreams.A_HITS.get();
+        for (int i = 0; i < 4; i++) {
+            given().get("/api/hello").then().statusCode(200);
+        }
+        assertTrue(FakeUpstreams.A_HITS.get() > a, "the upstream gets traffic again once healthy");
+    }
+
+    private void awaitUpstreamState(String state) throws InterruptedException {
+        String key = "example/api/ http://127.0.0.1:" + FakeUpstreams.portA;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            String now = given().get(management + "health/ready").jsonPath()
+                    .getString("checks.find { it.name == 'upstreams' }.data.'" + key + "'");
+            if (state.equals(now)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("upstream A never became " + state);
+    }
+
+    @Test
+    void answers502WithTheSitePageWhenTheUpstreamRefuses() {
+        given().accept("text/html").get("/down/thing").then().statusCode(502)
+                .contentType("text/html; charset=utf-8")
+                .header("X-Request-Id", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{32}"))
+                .body(containsString("502"));
+        given().accept("application/json").get("/down/thing").then().statusCode(502)
+                .contentType("application/problem+json").body("status", equalTo(502));
+    }
+
+    @Test
+    void answers504WhenTheUpstreamIsTooSlow() {
+        given().accept("application/json").get("/api/slow").then().statusCode(504)
+                .body("detail", containsString("did not answer in time"));
+    }
+
+    @Test
+    void retriesAnIdempotentRequestOnAnotherUpstreamWhenConnectingFails() {
+        for (int i = 0; i < 4; i++) {
+            given().get("/retry/hello").then().statusCode(200).header("X-Upstream", "b");
+        }
+        given().body("x").post("/retry/hello").then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(502)));
+    }
+
+    @Test
+    void replacesUpstreamErrorsWithSitePagesForBrowsersOnly() {
+        given().accept("text/html").get("/api/missing").then().statusCode(404).body(org.hamcrest.Matchers.not(containsString("app 404")));
+        given().accept("application/json").get("/api/missing").then().statusCode(404).body(equalTo("app 404"));
+        given().accept("text/html").get("/one/missing").then().statusCode(404).body(equalTo("app 404"));
+    }
+
+    @Test
+    void stripsTheRoutePrefixWhenAsked() {
+        given().get("/one/echo?x=1").then().statusCode(200).body("uri", equalTo("/echo?x=1"));
+    }
+
+    @Test
+    void streamsRequestAndResponseBodies() {
+        byte[] upload = new byte[3 * 1024 * 1024];
+        given().body(upload).post("/api/upload").then().statusCode(200).body(equalTo(String.valueOf(upload.length)));
+        assertEquals(64 * 16 * 1024, given().get("/api/big").then().statusCode(200).extract().asByteArray().length);
+    }
+
+    @Test
+    void survivesAnUpstreamDyingMidResponse() {
+        RawHttp.Answer cut = RawHttp.get(url.getPort(), "/one/partial");
+        assertEquals(200, cut.status(), "the status was already sent");
+        assertTrue(cut.body().length() < 100000, "the client sees a truncated body, not a complete one");
+        given().get("/one/hello").then().statusCode(200).body(equalTo("a /hello"));
+    }
+
+    @Test
+    void passesWebSocketsThrough() throws Exception {
+        CompletableFuture<String> received = new CompletableFuture<>();
+        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(3))
+                .buildAsync(URI.create("ws://127.0.0.1:" + url.getPort() + "/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        received.complete(data.toString());
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        socket.sendText("hello through the proxy", true);
+        assertEquals("hello through the proxy", received.get(5, TimeUnit.SECONDS));
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+    }
+}
