@@ -87,7 +87,8 @@ public class ProxyRouter {
             return;
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
-            new UpstreamExchange(vertx, registry.client(), request, site, route, registry.pool(route), trusted,
+            boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+            new UpstreamExchange(vertx, upgrade ? registry.upgradeClient() : registry.client(), request, site, route, registry.pool(route), trusted,
                     staticFiles.files(), upstream -> context.addEndHandler(v -> upstream.release())).run();
             return;
         }

@@ -34,6 +34,7 @@ public class SiteRegistry {
     private final Vertx vertx;
     private final AtomicReference<Active> current = new AtomicReference<>();
     private HttpClient client;
+    private HttpClient upgradeClient;
 
     public SiteRegistry(ProxyConfig config, Vertx vertx) {
         this.config = config;
@@ -96,5 +97,16 @@ public class SiteRegistry {
                     .setMaxWaitQueueSize(4096));
         }
         return client;
+    }
+
+    /**
+     * The client for WebSocket upgrades: an upgraded connection leaves the pool for good, so upgrades get fresh
+     * connections instead of keep-alive ones that served other requests.
+     */
+    public synchronized HttpClient upgradeClient() {
+        if (upgradeClient == null) {
+            upgradeClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(1024));
+        }
+        return upgradeClient;
     }
 }

@@ -75,12 +75,16 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
     private int server(String name, AtomicInteger hits, AtomicBoolean healthy) throws Exception {
         HttpServer server = vertx.createHttpServer()
-                .webSocketHandler(ws -> ws.textMessageHandler(ws::writeTextMessage))
                 .requestHandler(request -> {
                     String path = request.path();
                     var response = request.response();
                     if (path.equals("/healthz")) {
                         response.setStatusCode(healthy.get() ? 200 : 503).end();
+                        return;
+                    }
+                    if (path.equals("/ws")) {
+                        // Upgraded by hand: Quarkus turns off Vert.x's automatic WebSocket handling JVM-wide.
+                        request.toWebSocket().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
                         return;
                     }
                     hits.incrementAndGet();
