@@ -29,6 +29,10 @@ public interface ProxyConfig {
     @WithDefault("127.0.0.1/8,::1/128")
     List<String> trustedProxies();
 
+    /** Responses smaller than this many bytes are sent uncompressed. */
+    @WithDefault("512")
+    int compressionMinSize();
+
     /** Write one access-log line per request (logger category {@code edgestack.access}). */
     @WithDefault("true")
     boolean accessLog();

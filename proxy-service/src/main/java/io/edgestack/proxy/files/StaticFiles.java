@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.config.ProxyConfig;
+import io.edgestack.proxy.http.CompressionPolicy;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HttpDate;
 import io.edgestack.proxy.site.Site;
@@ -25,10 +26,12 @@ public class StaticFiles {
 
     private final Vertx vertx;
     private final ReleaseFiles files;
+    private final int minSize;
 
     public StaticFiles(ProxyConfig config, Vertx vertx) {
         this.vertx = vertx;
         this.files = new ReleaseFiles(config.releasesRoot());
+        this.minSize = config.compressionMinSize();
     }
 
     public ReleaseFiles files() {
@@ -93,6 +96,11 @@ public class StaticFiles {
         }
 
         if (Conditional.notModified(request, etag, lookup.modifiedMillis())) {
+            if (lookup.encoding() == null
+                    && CompressionPolicy.willCompress(request, headers.get("Content-Type"), lookup.size(), cacheControl, minSize)) {
+                headers.set("ETag", CompressionPolicy.weak(etag));
+                headers.set("Vary", "Accept-Encoding");
+            }
             headers.remove("Content-Type");
             response.setStatusCode(304).end();
             return;

@@ -29,6 +29,7 @@ public class ProxyRouter {
     private final TrustedProxies trusted;
     private final Vertx vertx;
     private final boolean accessLog;
+    private final int compressionMinSize;
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx) {
         this.registry = registry;
@@ -37,6 +38,7 @@ public class ProxyRouter {
         this.trusted = TrustedProxies.parse(config.trustedProxies());
         this.requestIds = new RequestIds(trusted);
         this.accessLog = config.accessLog();
+        this.compressionMinSize = config.compressionMinSize();
     }
 
     void routes(@Observes Router router) {
@@ -64,7 +66,10 @@ public class ProxyRouter {
         String host = request.getHeader("Host");
         Site site = registry.sites().forHost(host);
         response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
-        response.headersEndHandler(v -> SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL()));
+        response.headersEndHandler(v -> {
+            CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
+            SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL());
+        });
         if (accessLog) {
             context.addEndHandler(v -> AccessLog.record(request, site.name(), requestId, start));
         }

@@ -45,6 +45,8 @@ class StaticFilesTest {
         release.file("r1", "assets/app.3f9a2c1b.js", "console.log('app');\n".repeat(50));
         release.file("r1", "assets/app.3f9a2c1b.js.gz", gzip("console.log('app');\n".repeat(50)));
         release.file("r1", "data/report.bin", "0123456789".getBytes());
+        release.file("r1", "blog/long/index.html", "<p>A long article body that compresses well.</p>\n".repeat(200));
+        release.file("r1", "images/photo.png", new byte[4096]);
         release.file("r1", "404.html", "<h1>Our own not found page</h1>");
         release.file("r1", ".git/config", "secret");
         Files.writeString(Path.of("target/outside-secret.txt"), "outside");
@@ -114,6 +116,30 @@ class StaticFilesTest {
                 .header("Content-Encoding", nullValue())
                 .header("Vary", "Accept-Encoding")
                 .body(containsString("console.log"));
+    }
+
+    @Test
+    void compressesWithTheBestCodingTheClientAcceptsAndSkipsWhatShouldNotBe() {
+        RestAssuredConfig raw = RestAssuredConfig.config().decoderConfig(DecoderConfig.decoderConfig().noContentDecoders());
+        for (String coding : new String[] {"gzip", "br", "zstd"}) {
+            Response response = given().config(raw).header("Accept-Encoding", coding).get("/blog/long/");
+            assertEquals(200, response.statusCode());
+            assertEquals(coding, response.header("Content-Encoding"));
+            assertEquals("Accept-Encoding", response.header("Vary"));
+            assertTrue(response.header("ETag").startsWith("W/\""), "compressed variants get weak ETags");
+            assertTrue(response.asByteArray().length < 2000, coding + " made it smaller");
+        }
+        given().config(raw).header("Accept-Encoding", "gzip;q=0.5, br;q=0.9, zstd;q=0").get("/blog/long/")
+                .then().header("Content-Encoding", "br");
+        given().config(raw).header("Accept-Encoding", "gzip").get("/about").then()
+                .header("Content-Encoding", nullValue()).body(equalTo("<h1>About</h1>"));
+        given().config(raw).header("Accept-Encoding", "gzip").get("/images/photo.png").then()
+                .header("Content-Encoding", nullValue()).header("Content-Length", "4096");
+        given().config(raw).header("Accept-Encoding", "gzip").header("Range", "bytes=0-99").get("/blog/long/").then()
+                .statusCode(206).header("Content-Encoding", nullValue()).header("Content-Length", "100");
+        String weak = given().config(raw).header("Accept-Encoding", "gzip").get("/blog/long/").header("ETag");
+        given().config(raw).header("Accept-Encoding", "gzip").header("If-None-Match", weak).get("/blog/long/")
+                .then().statusCode(304).header("ETag", weak);
     }
 
     @Test
