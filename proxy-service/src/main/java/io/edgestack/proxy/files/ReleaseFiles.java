@@ -24,13 +24,29 @@ public final class ReleaseFiles {
     private static final Logger LOG = Logger.getLogger(ReleaseFiles.class);
 
     private final Path releasesRoot;
+    private final java.util.Map<String, String> live = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ReleaseFiles(Path releasesRoot) {
         this.releasesRoot = releasesRoot.toAbsolutePath().normalize();
     }
 
+    /** The name of the release a site served last, or "none": a metric label. */
+    public String lastRelease(String site) {
+        return live.getOrDefault(site, "none");
+    }
+
     /** The live release folder of a site (real path), or null when the site has none yet. */
     public Path liveRelease(String site) throws IOException {
+        Path release = resolveLive(site);
+        if (release == null) {
+            live.remove(site);
+        } else {
+            live.put(site, release.getFileName().toString());
+        }
+        return release;
+    }
+
+    private Path resolveLive(String site) throws IOException {
         Path siteDir = releasesRoot.resolve(site);
         Path pointer = siteDir.resolve("current");
         try {

@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
+import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
@@ -30,8 +31,11 @@ public class ProxyRouter {
     private final Vertx vertx;
     private final boolean accessLog;
     private final int compressionMinSize;
+    private final ProxyMetrics metrics;
 
-    public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx) {
+    public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
+            ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.staticFiles = staticFiles;
         this.vertx = vertx;
@@ -70,9 +74,16 @@ public class ProxyRouter {
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
             SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL());
         });
-        if (accessLog) {
-            context.addEndHandler(v -> AccessLog.record(request, site.name(), requestId, start));
-        }
+        Route route;
+        String[] upstreamUsed = {"none"};
+        context.addEndHandler(v -> {
+            if (accessLog) {
+                AccessLog.record(request, site.name(), requestId, start);
+            }
+            metrics.record(new ProxyMetrics.Labels(site.name(), routeLabel(site, request.path()), upstreamUsed[0],
+                    ProxyMetrics.statusClass(response.getStatusCode()), staticFiles.files().lastRelease(site.name())),
+                    System.nanoTime() - start, request.bytesRead(), response.bytesWritten());
+        });
 
         if (!validHost(host, request.version())) {
             response.putHeader("Connection", "close");
@@ -86,7 +97,7 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
             return;
         }
-        Route route = site.route(path);
+        route = site.route(path);
         if (route == null) {
             ErrorPages.send(request, 404, "Not Found", "No route of site '" + site.name() + "' matches this path.", null);
             return;
@@ -94,10 +105,19 @@ public class ProxyRouter {
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
             new UpstreamExchange(vertx, upgrade ? registry.upgradeClient() : registry.client(), request, site, route, registry.pool(route), trusted,
-                    staticFiles.files(), upstream -> context.addEndHandler(v -> upstream.release())).run();
+                    staticFiles.files(), upstream -> {
+                        upstreamUsed[0] = upstream.url();
+                        context.addEndHandler(v -> upstream.release());
+                    }).run();
             return;
         }
+        upstreamUsed[0] = "static";
         staticFiles.serve(request, site, path);
+    }
+
+    private static String routeLabel(Site site, String rawPath) {
+        Route route = rawPath == null ? null : site.route(rawPath);
+        return route == null ? "none" : route.pathPrefix();
     }
 
     static boolean validHost(String host, HttpVersion version) {

@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.config.ProxyConfig;
+import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.edgestack.proxy.upstream.UpstreamPool;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,8 +37,11 @@ public class SiteRegistry {
     private HttpClient client;
     private HttpClient upgradeClient;
 
-    public SiteRegistry(ProxyConfig config, Vertx vertx) {
+    private final ProxyMetrics metrics;
+
+    public SiteRegistry(ProxyConfig config, Vertx vertx, ProxyMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.vertx = vertx;
     }
 
@@ -66,6 +70,7 @@ public class SiteRegistry {
                 if (route.kind() == Route.Kind.UPSTREAM) {
                     UpstreamPool pool = new UpstreamPool(site.name() + route.pathPrefix(), route.upstream());
                     pool.start(vertx, client());
+                    metrics.watch(pool);
                     pools.put(route, pool);
                 }
             }

@@ -56,6 +56,25 @@ class ReverseProxyTest {
     }
 
     @Test
+    void countsRequestsWithBoundedLabelsAndReportsUpstreamHealth() {
+        given().get("/api/metered").then().statusCode(200);
+        given().accept("text/html").get("/down/metered").then().statusCode(502);
+        String metrics = given().accept("text/plain").get(management + "metrics").asString();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_proxy_requests_total{")
+                && l.contains("route=\"/api/\"") && l.contains("site=\"example\"") && l.contains("status=\"2xx\"")
+                && l.contains("upstream=\"http://127.0.0.1:")), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_proxy_requests_total{")
+                && l.contains("route=\"/down/\"") && l.contains("status=\"5xx\"")), "the 502 is counted");
+        assertTrue(metrics.contains("edgestack_proxy_request_duration_seconds_bucket{"), "latency histogram");
+        assertTrue(metrics.contains("edgestack_proxy_response_bytes_sum{"), "bytes out");
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_proxy_upstream_healthy{pool=\"example/api/\"")
+                && l.contains("upstream=\"http://127.0.0.1:" + FakeUpstreams.portB + "\"") && l.endsWith(" 1.0")),
+                "upstream health gauge");
+        assertTrue(metrics.lines().filter(l -> l.startsWith("edgestack_proxy_requests_total{"))
+                .noneMatch(l -> l.contains("metered")), "no raw path in any label");
+    }
+
+    @Test
     void roundRobinsOverHealthyUpstreams() {
         int a = FakeUpstreams.A_HITS.get();
         int b = FakeUpstreams.B_HITS.get();
