@@ -25,6 +25,13 @@ public interface ProxyConfig {
     /** YAML file declaring sites, hosts and routes; without it, one static site named {@link #defaultSite()}. */
     Optional<Path> sitesFile();
 
+    /** How often the sites file is checked for changes (it is reloaded when it changes). */
+    @WithDefault("2s")
+    java.time.Duration sitesFileCheckInterval();
+
+    /** Bearer token of the admin API on the management port (reload, purge); the API is off while unset. */
+    Optional<String> adminToken();
+
     /** Peers whose X-Forwarded-*, Forwarded and X-Request-Id headers are believed (addresses or CIDR blocks). */
     @WithDefault("127.0.0.1/8,::1/128")
     List<String> trustedProxies();

@@ -56,11 +56,34 @@ public class SiteRegistry {
         }
     }
 
-    public synchronized Active active() {
+    public Active active() {
         Active active = current.get();
-        if (active != null) {
-            return active;
+        return active != null ? active : loadFirst();
+    }
+
+    private synchronized Active loadFirst() {
+        Active active = current.get();
+        if (active == null) {
+            active = build();
+            current.set(active);
         }
+        return active;
+    }
+
+    /**
+     * Reads the sites file again and switches to it. An invalid file throws {@link SiteConfigException} and the
+     * sites in force keep serving.
+     */
+    public synchronized Active reload() {
+        Active next = build();
+        Active previous = current.getAndSet(next);
+        if (previous != null) {
+            previous.pools().values().forEach(pool -> pool.stop(vertx));
+        }
+        return next;
+    }
+
+    private Active build() {
         Sites sites = config.sitesFile()
                 .map(file -> SitesLoader.load(file, config.defaultSite()))
                 .orElseGet(() -> SitesLoader.defaults(config.defaultSite()));
@@ -75,8 +98,7 @@ public class SiteRegistry {
                 }
             }
         }
-        active = new Active(sites, pools);
-        current.set(active);
+        Active active = new Active(sites, pools);
         LOG.infof("Serving %d site(s): %s (default: %s), %d upstream pool(s)", sites.all().size(),
                 String.join(", ", sites.all().stream().map(Site::name).toList()), sites.fallback().name(), pools.size());
         return active;
