@@ -104,7 +104,7 @@ public class ProxyRouter {
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
-            new UpstreamExchange(vertx, upgrade ? registry.upgradeClient() : registry.client(), request, site, route, registry.pool(route), trusted,
+            new UpstreamExchange(vertx, upgrade ? registry.upgradeClient() : registry.client(registry.pool(route).spec().idleTimeout()), request, site, route, registry.pool(route), trusted,
                     staticFiles.files(), upstream -> {
                         upstreamUsed[0] = upstream.url();
                         context.addEndHandler(v -> upstream.release());

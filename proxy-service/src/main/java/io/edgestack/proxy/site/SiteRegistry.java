@@ -1,7 +1,10 @@
 package io.edgestack.proxy.site;
 
+import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,7 +37,7 @@ public class SiteRegistry {
     private final ProxyConfig config;
     private final Vertx vertx;
     private final AtomicReference<Active> current = new AtomicReference<>();
-    private HttpClient client;
+    private final Map<Long, HttpClient> clients = new ConcurrentHashMap<>();
     private HttpClient upgradeClient;
 
     private final ProxyMetrics metrics;
@@ -92,7 +95,7 @@ public class SiteRegistry {
             for (Route route : site.routes()) {
                 if (route.kind() == Route.Kind.UPSTREAM) {
                     UpstreamPool pool = new UpstreamPool(site.name() + route.pathPrefix(), route.upstream());
-                    pool.start(vertx, client());
+                    pool.start(vertx, client(pool.spec().idleTimeout()));
                     metrics.watch(pool);
                     pools.put(route, pool);
                 }
@@ -112,18 +115,22 @@ public class SiteRegistry {
         return active().pools().get(route);
     }
 
-    /** The HTTP client used for every upstream: keep-alive connection pools per upstream. */
-    public synchronized HttpClient client() {
-        if (client == null) {
-            client = vertx.createHttpClient(new HttpClientOptions()
-                    .setKeepAlive(true)
-                    .setMaxPoolSize(256)
-                    .setPipelining(false)
-                    .setDecompressionSupported(false)
-                    .setTryUseCompression(false)
-                    .setMaxWaitQueueSize(4096));
-        }
-        return client;
+    /**
+     * The HTTP client for upstreams whose pools share one idle timeout: keep-alive connection pools per upstream. The
+     * idle timeout is the connection's (no byte read or written for that long closes it, mid-response included), so
+     * pools with different idle timeouts get different clients. Clients are kept for the life of the service: a
+     * reload must not cut the exchanges in flight, and there are as many as there are distinct idle timeouts.
+     */
+    public HttpClient client(Duration idleTimeout) {
+        return clients.computeIfAbsent(idleTimeout.toMillis(), idle -> vertx.createHttpClient(new HttpClientOptions()
+                .setKeepAlive(true)
+                .setMaxPoolSize(256)
+                .setPipelining(false)
+                .setDecompressionSupported(false)
+                .setTryUseCompression(false)
+                .setIdleTimeout(idle.intValue())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setMaxWaitQueueSize(4096)));
     }
 
     /**

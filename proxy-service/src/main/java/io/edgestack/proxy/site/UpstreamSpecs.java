@@ -52,10 +52,17 @@ final class UpstreamSpecs {
         if (!passive.isMissingNode()) {
             SitesLoader.allowOnly(passive, key + ".passive.", Set.of("failures", "window", "cooldown"));
         }
+        Duration firstByte = duration(timeouts, "first-byte", "30s", key + ".timeouts");
+        Duration idle = duration(timeouts, "idle", "60s", key + ".timeouts");
+        if (firstByte.compareTo(idle) > 0) {
+            throw new SiteConfigException(key + ".timeouts.first-byte", "(" + firstByte.toMillis()
+                    + " ms) must not exceed timeouts.idle (" + idle.toMillis() + " ms): an upstream connection that stays silent"
+                    + " for the idle timeout is closed");
+        }
         return new PoolSpec(List.copyOf(targets), policy, hashHeader,
                 duration(timeouts, "connect", "2s", key + ".timeouts"),
-                duration(timeouts, "first-byte", "30s", key + ".timeouts"),
-                duration(timeouts, "idle", "60s", key + ".timeouts"),
+                firstByte,
+                idle,
                 integer(node, "retries", 1, 0, 10, key),
                 health(node.get("health"), key + ".health"),
                 integer(passive, "failures", 3, 0, 1000, key + ".passive"),

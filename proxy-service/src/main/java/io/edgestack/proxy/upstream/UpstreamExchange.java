@@ -48,7 +48,6 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private final Set<Upstream> tried = new HashSet<>(2);
     private Upstream chosen;
     private Throwable failure;
-    private HttpClientRequest upstreamRequest;
 
     public UpstreamExchange(Vertx vertx, HttpClient client, HttpServerRequest request, Site site, Route route,
             UpstreamPool pool, TrustedProxies trusted, ReleaseFiles files, Consumer<Upstream> onRelease) {
@@ -91,7 +90,6 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             chosen = upstream;
             upstream.begin();
             onRelease.accept(upstream);
-            upstreamRequest = created;
             return created;
         }).recover(error -> {
             if (upstream.passive().recordFailure()) {
@@ -140,9 +138,6 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             errorPage(timeout ? 504 : 502, timeout ? "Gateway Timeout" : "Bad Gateway",
                     timeout ? "The upstream server did not answer in time." : "The upstream server could not be reached.");
             return Future.succeededFuture();
-        }
-        if (upstreamRequest != null) {
-            upstreamRequest.idleTimeout(pool.spec().idleTimeout().toMillis());
         }
         response.headers().remove(RequestIds.HEADER);
         int status = response.getStatusCode();

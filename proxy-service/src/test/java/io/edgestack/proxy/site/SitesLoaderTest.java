@@ -81,6 +81,12 @@ class SitesLoaderTest {
                   - {hosts: [a.test]}
                 """));
         assertEquals("sites: must be a non-empty list of sites", problem("sites: []"));
+        assertEquals("sites[0].routes[0].upstream.timeouts.first-byte: (90000 ms) must not exceed timeouts.idle (60000 ms):"
+                + " an upstream connection that stays silent for the idle timeout is closed", problem("""
+                sites:
+                  - name: a
+                    routes: [{path: /, upstream: {targets: [http://127.0.0.1:1], timeouts: {first-byte: 90s}}}]
+                """));
     }
 
     @Test

@@ -56,6 +56,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               targets: [http://127.0.0.1:%1$d]
                               strip-prefix: true
                               intercept-errors: false
+                          - path: /stall/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              timeouts: {first-byte: 500ms, idle: 800ms}
                           - path: /ws
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/
@@ -104,6 +109,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                             response.putHeader("Content-Length", "100000").write(Buffer.buffer(new byte[1000]));
                             vertx.setTimer(100, t -> request.connection().close());
                         }
+                        case "/stalls" -> // the status, a first kilobyte, then silence with the connection open
+                                response.putHeader("Content-Length", "100000").write(Buffer.buffer(new byte[1000]));
                         case "/upload" -> {
                             AtomicInteger bytes = new AtomicInteger();
                             request.handler(b -> bytes.addAndGet(b.length()));

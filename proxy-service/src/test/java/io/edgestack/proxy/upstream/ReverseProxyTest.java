@@ -172,6 +172,16 @@ class ReverseProxyTest {
     }
 
     @Test
+    void closesAnExchangeWhoseUpstreamFallsSilentMidResponse() {
+        long start = System.nanoTime();
+        RawHttp.Answer cut = RawHttp.get(url.getPort(), "/stall/stalls");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, cut.status(), "the status was already sent");
+        assertEquals(1000, cut.body().length(), "the client gets what arrived, then the connection closes");
+        assertTrue(millis < 4000, "closed by the 800 ms idle timeout, not left open until the client gives up (" + millis + " ms)");
+    }
+
+    @Test
     void passesWebSocketsThrough() throws Exception {
         CompletableFuture<String> received = new CompletableFuture<>();
         WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
