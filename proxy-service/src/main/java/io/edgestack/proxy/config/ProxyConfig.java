@@ -43,4 +43,26 @@ public interface ProxyConfig {
     /** Write one access-log line per request (logger category {@code edgestack.access}). */
     @WithDefault("true")
     boolean accessLog();
+
+    /** How static files are read: the live-release check and the in-memory copies of small files. */
+    Files files();
+
+    interface Files {
+
+        /**
+         * How long a site's {@code current} pointer and a file's size and modification time, once checked, are trusted
+         * before they are checked again. A release switch is served within this delay (at once after a purge); 0 checks
+         * the disk on every request.
+         */
+        @WithDefault("500ms")
+        java.time.Duration checkInterval();
+
+        /** Memory for copies of small files and their compressed variants (served without touching the disk). */
+        @WithDefault("64M")
+        io.quarkus.runtime.configuration.MemorySize cacheSize();
+
+        /** Files larger than this are always streamed from disk (compressed on the fly). */
+        @WithDefault("1M")
+        io.quarkus.runtime.configuration.MemorySize cacheMaxFile();
+    }
 }

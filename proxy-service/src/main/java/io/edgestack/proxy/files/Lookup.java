@@ -1,6 +1,7 @@
 package io.edgestack.proxy.files;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a request path maps to in a site's live release, found on a worker thread.
@@ -9,9 +10,13 @@ import java.nio.file.Path;
  * @param encoding the content coding of {@code file} ({@code br}, {@code zstd}, {@code gzip}) or null
  * @param varies whether encoded variants exist, so that responses carry {@code Vary: Accept-Encoding}
  * @param location where a REDIRECT points
+ * @param source for FILE, the identity file (real path) whatever variant was chosen
+ * @param sourceSize its size
+ * @param sidecars the codings of its precompressed sidecars, in the server's order of preference
+ * @param root the live release folder (real path) the lookup was made in, or null
  */
 public record Lookup(Kind kind, Path file, long size, long modifiedMillis, String encoding, boolean varies, String location,
-        String release) {
+        String release, Path source, long sourceSize, List<String> sidecars, Path root) {
 
     public enum Kind {
         FILE,
@@ -21,14 +26,14 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
     }
 
     static Lookup noRelease() {
-        return new Lookup(Kind.NO_RELEASE, null, 0, 0, null, false, null, null);
+        return new Lookup(Kind.NO_RELEASE, null, 0, 0, null, false, null, null, null, 0, List.of(), null);
     }
 
     static Lookup notFound(Path page, long size, String release) {
-        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release);
+        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release, null, 0, List.of(), null);
     }
 
     static Lookup redirect(String location, String release) {
-        return new Lookup(Kind.REDIRECT, null, 0, 0, null, false, location, release);
+        return new Lookup(Kind.REDIRECT, null, 0, 0, null, false, location, release, null, 0, List.of(), null);
     }
 }

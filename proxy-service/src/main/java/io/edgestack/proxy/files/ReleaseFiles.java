@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -23,25 +26,50 @@ public final class ReleaseFiles {
 
     private static final Logger LOG = Logger.getLogger(ReleaseFiles.class);
 
+    /** A site's live release as last read from its pointer, and when (System.nanoTime). */
+    private record Live(Path release, String name, long checkedAt, boolean stale) {
+    }
+
     private final Path releasesRoot;
-    private final java.util.Map<String, String> live = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private volatile Consumer<Path> onRetired = release -> { };
 
     public ReleaseFiles(Path releasesRoot) {
         this.releasesRoot = releasesRoot.toAbsolutePath().normalize();
     }
 
+    /** Called with a release folder once a site's pointer has moved away from it. */
+    void onRetired(Consumer<Path> listener) {
+        this.onRetired = listener;
+    }
+
     /** The name of the release a site served last, or "none": a metric label. */
     public String lastRelease(String site) {
-        return live.getOrDefault(site, "none");
+        Live last = live.get(site);
+        return last == null ? "none" : last.name();
+    }
+
+    /**
+     * The live release of a site as last read, if that was less than {@code maxAgeNanos} ago: no disk access, so it can
+     * run on the event loop. Null means "read the pointer again" (on a worker thread, through {@link #liveRelease}).
+     */
+    Path trustedRelease(String site, long maxAgeNanos) {
+        Live last = live.get(site);
+        return last != null && !last.stale() && System.nanoTime() - last.checkedAt() < maxAgeNanos ? last.release() : null;
+    }
+
+    /** Forgets what was read of every site's pointer, so that the next request reads it again (after a purge). */
+    public void recheck() {
+        live.replaceAll((site, last) -> new Live(last.release(), last.name(), last.checkedAt(), true));
     }
 
     /** The live release folder of a site (real path), or null when the site has none yet. */
     public Path liveRelease(String site) throws IOException {
         Path release = resolveLive(site);
-        if (release == null) {
-            live.remove(site);
-        } else {
-            live.put(site, release.getFileName().toString());
+        Live previous = release == null ? live.remove(site)
+                : live.put(site, new Live(release, release.getFileName().toString(), System.nanoTime(), false));
+        if (previous != null && !previous.release().equals(release)) {
+            onRetired.accept(previous.release());
         }
         return release;
     }
@@ -110,10 +138,10 @@ public final class ReleaseFiles {
             Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
             BasicFileAttributes encoded = Files.readAttributes(sidecar, BasicFileAttributes.class);
             return new Lookup(Lookup.Kind.FILE, sidecar, encoded.size(), attributes.lastModifiedTime().toMillis(), coding,
-                    true, null, release);
+                    true, null, release, real, attributes.size(), List.copyOf(available), root);
         }
         return new Lookup(Lookup.Kind.FILE, real, attributes.size(), attributes.lastModifiedTime().toMillis(), null,
-                !available.isEmpty(), null, release);
+                !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root);
     }
 
     /** The site's own page for an error status ({@code 404.html}, {@code 50x.html}) in its live release, or null. */

@@ -1,5 +1,8 @@
 package io.edgestack.proxy.files;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -9,33 +12,68 @@ import io.edgestack.proxy.http.CompressionPolicy;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HttpDate;
 import io.edgestack.proxy.site.Site;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Serves a site's live release. The file-system work (pointer, stat, sidecars) runs once per request on a worker
- * thread; the answer (headers, 304, ranges, zero-copy send) is written from the event loop.
+ * Serves a site's live release. Small files are answered from memory on the event loop ({@link HotFiles}) while the
+ * last check of the release pointer and of the file is younger than {@code edgestack.proxy.files.check-interval};
+ * otherwise the file-system work (pointer, stat, sidecars) runs on a worker thread, and the answer (headers, 304,
+ * ranges, the bytes from memory or a zero-copy send) is written from the event loop.
  */
 @ApplicationScoped
 public class StaticFiles {
 
     private static final Logger LOG = Logger.getLogger(StaticFiles.class);
 
+    /** What the worker found: the lookup, and the copy in memory when it is still right. */
+    private record Found(Lookup lookup, HotFile hot, boolean load) {
+    }
+
+    /** One representation to send, from memory ({@code body}) or from a file. */
+    private record Representation(String contentType, String etag, long modifiedMillis, String lastModified,
+            String coding, boolean varies, long size, Buffer body, String file) {
+    }
+
     private final Vertx vertx;
     private final ReleaseFiles files;
+    private final HotFiles hotFiles;
     private final int minSize;
+    private final long checkNanos;
+    private final Counter hits;
+    private final Counter misses;
 
-    public StaticFiles(ProxyConfig config, Vertx vertx) {
+    public StaticFiles(ProxyConfig config, Vertx vertx, MeterRegistry registry) {
         this.vertx = vertx;
         this.files = new ReleaseFiles(config.releasesRoot());
         this.minSize = config.compressionMinSize();
+        this.hotFiles = new HotFiles(config.files().cacheSize().asLongValue(), config.files().cacheMaxFile().asLongValue(),
+                minSize);
+        this.checkNanos = config.files().checkInterval().toNanos();
+        files.onRetired(hotFiles::retire);
+        this.hits = Counter.builder("edgestack.proxy.file.cache.requests").tag("result", "hit")
+                .description("Static answers served from the in-memory copies (hit) or from disk (miss)").register(registry);
+        this.misses = Counter.builder("edgestack.proxy.file.cache.requests").tag("result", "miss")
+                .description("Static answers served from the in-memory copies (hit) or from disk (miss)").register(registry);
+        Gauge.builder("edgestack.proxy.file.cache.bytes", hotFiles, HotFiles::weight)
+                .description("Bytes held by the in-memory copies of static files").baseUnit("bytes").register(registry);
     }
 
     public ReleaseFiles files() {
         return files;
+    }
+
+    /** Forgets every copy and every pointer read, so that the next requests read the disk (a purge, a reload). */
+    public void recheck() {
+        files.recheck();
+        hotFiles.clear();
     }
 
     public void serve(HttpServerRequest request, Site site, String path) {
@@ -45,17 +83,72 @@ public class StaticFiles {
             ErrorPages.send(request, 405, "Method Not Allowed", "Static files answer GET and HEAD only.", null);
             return;
         }
+        Path release = files.trustedRelease(site.name(), checkNanos);
+        if (release != null) {
+            HotFile hot = hotFiles.get(release, path);
+            // A copy checked recently is served as it is; an older one too while another request checks it.
+            if (hot != null && (System.nanoTime() - hot.verifiedAt < checkNanos || !hot.checking.compareAndSet(false, true))) {
+                hits.increment();
+                answer(request, site, path, hot);
+                return;
+            }
+        }
         String acceptEncoding = request.getHeader("Accept-Encoding");
         String query = request.query();
-        vertx.executeBlocking(() -> files.find(site.name(), path, acceptEncoding, query), false)
+        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query), false)
                 .onComplete(result -> {
                     if (result.failed()) {
                         LOG.errorf(result.cause(), "Cannot read %s of site %s", path, site.name());
                         ErrorPages.send(request, 500, "Internal Server Error", "The file could not be read.", null);
+                        return;
+                    }
+                    Found found = result.result();
+                    if (found.hot() != null) {
+                        hits.increment();
+                        answer(request, site, path, found.hot());
                     } else {
-                        answer(request, site, path, result.result());
+                        misses.increment();
+                        answer(request, site, path, found.lookup());
+                    }
+                    if (found.load()) {
+                        Lookup lookup = found.lookup();
+                        vertx.executeBlocking(() -> hotFiles.load(lookup.root(), path, lookup, site.cacheControlFor(path)), false)
+                                .onFailure(e -> LOG.debugf(e, "No in-memory copy of %s", lookup.source()));
                     }
                 });
+    }
+
+    /** On a worker: looks the path up, and compares the copy in memory (if any) with the disk. */
+    private Found find(Site site, String path, String acceptEncoding, String query) throws IOException {
+        HotFile known = null;
+        Path trusted = files.trustedRelease(site.name(), Long.MAX_VALUE);
+        if (trusted != null) {
+            known = hotFiles.get(trusted, path);
+        }
+        try {
+            Lookup lookup = files.find(site.name(), path, acceptEncoding, query);
+            if (lookup.kind() != Lookup.Kind.FILE) {
+                return new Found(lookup, null, false);
+            }
+            HotFile hot = hotFiles.get(lookup.root(), path);
+            if (hot != null && hot.matches(lookup)) {
+                hot.verifiedAt = System.nanoTime();
+                return new Found(lookup, hot, false);
+            }
+            boolean load = hotFiles.fits(lookup) && hotFiles.claim(lookup.root(), path);
+            return new Found(lookup, null, load);
+        } finally {
+            if (known != null) {
+                known.checking.set(false);
+            }
+        }
+    }
+
+    private void answer(HttpServerRequest request, Site site, String path, HotFile hot) {
+        // A range is a range of the identity bytes: partial answers are never compressed.
+        HotFile.Variant variant = request.getHeader("Range") != null ? hot.identity : hot.choose(request.getHeader("Accept-Encoding"));
+        send(request, site, path, new Representation(hot.contentType, variant.etag(), hot.modifiedMillis, hot.lastModified,
+                variant.coding(), hot.varies(), variant.body().length(), variant.body(), null));
     }
 
     private void answer(HttpServerRequest request, Site site, String path, Lookup lookup) {
@@ -67,27 +160,32 @@ public class StaticFiles {
             case REDIRECT -> response.setStatusCode(301).putHeader("Location", lookup.location())
                     .putHeader("Cache-Control", site.cacheControlFor(path + "/") != null ? "public, max-age=3600" : "no-cache")
                     .putHeader("Content-Length", "0").end();
-            case FILE -> sendFile(request, site, path, lookup);
+            case FILE -> {
+                String name = lookup.file().getFileName().toString();
+                if (lookup.encoding() != null) {
+                    name = name.substring(0, name.lastIndexOf('.'));
+                }
+                String etag = "\"" + Long.toHexString(lookup.modifiedMillis()) + "-" + Long.toHexString(lookup.size())
+                        + (lookup.encoding() != null ? "-" + lookup.encoding() : "") + "\"";
+                send(request, site, path, new Representation(MimeTypes.forName(name), etag, lookup.modifiedMillis(),
+                        HttpDate.format(lookup.modifiedMillis()), lookup.encoding(), lookup.varies(), lookup.size(), null,
+                        lookup.file().toString()));
+            }
         }
     }
 
-    private void sendFile(HttpServerRequest request, Site site, String path, Lookup lookup) {
+    private void send(HttpServerRequest request, Site site, String path, Representation rep) {
         HttpServerResponse response = request.response();
         MultiMap headers = response.headers();
-        String name = lookup.file().getFileName().toString();
-        if (lookup.encoding() != null) {
-            name = name.substring(0, name.lastIndexOf('.'));
-            headers.set("Content-Encoding", lookup.encoding());
+        if (rep.coding() != null) {
+            headers.set("Content-Encoding", rep.coding());
         } else {
             headers.set("Accept-Ranges", "bytes");
         }
-        String etag = "\"" + Long.toHexString(lookup.modifiedMillis()) + "-" + Long.toHexString(lookup.size())
-                + (lookup.encoding() != null ? "-" + lookup.encoding() : "") + "\"";
-        String lastModified = HttpDate.format(lookup.modifiedMillis());
-        headers.set("Content-Type", MimeTypes.forName(name));
-        headers.set("ETag", etag);
-        headers.set("Last-Modified", lastModified);
-        if (lookup.varies()) {
+        headers.set("Content-Type", rep.contentType());
+        headers.set("ETag", rep.etag());
+        headers.set("Last-Modified", rep.lastModified());
+        if (rep.varies()) {
             headers.set("Vary", "Accept-Encoding");
         }
         String cacheControl = site.cacheControlFor(path);
@@ -95,10 +193,11 @@ public class StaticFiles {
             headers.set("Cache-Control", cacheControl);
         }
 
-        if (Conditional.notModified(request, etag, lookup.modifiedMillis())) {
-            if (lookup.encoding() == null
-                    && CompressionPolicy.willCompress(request, headers.get("Content-Type"), lookup.size(), cacheControl, minSize)) {
-                headers.set("ETag", CompressionPolicy.weak(etag));
+        if (Conditional.notModified(request, rep.etag(), rep.modifiedMillis())) {
+            // A file streamed from disk is compressed on its way out: its 304 carries the ETag that answer would.
+            if (rep.body() == null && rep.coding() == null
+                    && CompressionPolicy.willCompress(request, rep.contentType(), rep.size(), cacheControl, minSize)) {
+                headers.set("ETag", CompressionPolicy.weak(rep.etag()));
                 headers.set("Vary", "Accept-Encoding");
             }
             headers.remove("Content-Type");
@@ -106,8 +205,8 @@ public class StaticFiles {
             return;
         }
 
-        long size = lookup.size();
-        ByteRange.Request range = lookup.encoding() == null && Conditional.rangeApplies(request, etag, lastModified)
+        long size = rep.size();
+        ByteRange.Request range = rep.coding() == null && Conditional.rangeApplies(request, rep.etag(), rep.lastModified())
                 ? ByteRange.parse(request.getHeader("Range"), size)
                 : new ByteRange.Whole();
         boolean head = request.method() == HttpMethod.HEAD;
@@ -121,13 +220,17 @@ public class StaticFiles {
             headers.set("Content-Range", "bytes " + r.start() + "-" + r.end() + "/" + size);
             if (head) {
                 response.putHeader("Content-Length", String.valueOf(r.length())).end();
+            } else if (rep.body() != null) {
+                response.end(rep.body().slice((int) r.start(), (int) r.end() + 1));
             } else {
-                response.sendFile(lookup.file().toString(), r.start(), r.length());
+                response.sendFile(rep.file(), r.start(), r.length());
             }
         } else if (head) {
             response.putHeader("Content-Length", String.valueOf(size)).end();
+        } else if (rep.body() != null) {
+            response.end(rep.body());
         } else {
-            response.sendFile(lookup.file().toString(), 0, size);
+            response.sendFile(rep.file(), 0, size);
         }
     }
 }

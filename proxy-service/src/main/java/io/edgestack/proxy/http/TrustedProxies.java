@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.netty.util.NetUtil;
 import io.vertx.core.net.SocketAddress;
 
 /**
@@ -69,20 +70,16 @@ public final class TrustedProxies {
         if (peer == null || peer.hostAddress() == null || blocks.isEmpty()) {
             return false;
         }
-        try {
-            String host = peer.hostAddress();
-            if (!host.matches("[0-9a-fA-F:.%a-zA-Z]+")) {
-                return false;
-            }
-            byte[] address = InetAddress.getByName(host).getAddress();
-            for (Block block : blocks) {
-                if (block.contains(address)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (UnknownHostException e) {
+        // An address literal, parsed without a regular expression or a resolver (null when it is not one).
+        byte[] address = NetUtil.createByteArrayFromIpAddressString(peer.hostAddress());
+        if (address == null) {
             return false;
         }
+        for (Block block : blocks) {
+            if (block.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -37,7 +37,10 @@ public class SiteRegistry {
     private final ProxyConfig config;
     private final Vertx vertx;
     private final AtomicReference<Active> current = new AtomicReference<>();
-    private final Map<Long, HttpClient> clients = new ConcurrentHashMap<>();
+    private record ClientKey(long idleMillis, Thread thread) {
+    }
+
+    private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
     private HttpClient upgradeClient;
 
     private final ProxyMetrics metrics;
@@ -120,15 +123,19 @@ public class SiteRegistry {
      * idle timeout is the connection's (no byte read or written for that long closes it, mid-response included), so
      * pools with different idle timeouts get different clients. Clients are kept for the life of the service: a
      * reload must not cut the exchanges in flight, and there are as many as there are distinct idle timeouts.
+     * <p>
+     * Each event-loop thread gets its own client: its connections then live on the loop that serves the requests
+     * using them (no hand-off between threads per request), and a pool picks among few connections.
      */
     public HttpClient client(Duration idleTimeout) {
-        return clients.computeIfAbsent(idleTimeout.toMillis(), idle -> vertx.createHttpClient(new HttpClientOptions()
+        long idle = idleTimeout.toMillis();
+        return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.createHttpClient(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setMaxPoolSize(256)
                 .setPipelining(false)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
-                .setIdleTimeout(idle.intValue())
+                .setIdleTimeout((int) idle)
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setMaxWaitQueueSize(4096)));
     }
