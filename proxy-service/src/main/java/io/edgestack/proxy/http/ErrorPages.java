@@ -2,6 +2,7 @@ package io.edgestack.proxy.http;
 
 import java.nio.file.Path;
 
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -17,11 +18,12 @@ public final class ErrorPages {
 
     /**
      * @param page the site's page for this status, or null for the built-in one
+     * @return completes when the answer is written
      */
-    public static void send(HttpServerRequest request, int status, String title, String detail, Path page) {
+    public static Future<Void> send(HttpServerRequest request, int status, String title, String detail, Path page) {
         HttpServerResponse response = request.response();
         if (response.ended()) {
-            return;
+            return Future.succeededFuture();
         }
         response.setStatusCode(status).putHeader("Cache-Control", "no-store");
         String requestId = response.headers().get(RequestIds.HEADER);
@@ -33,31 +35,25 @@ public final class ErrorPages {
                     .put("detail", detail)
                     .put("requestId", requestId);
             response.putHeader("Content-Type", "application/problem+json");
-            end(request, problem.encode());
-            return;
+            return end(request, problem.encode());
         }
         response.putHeader("Content-Type", "text/html; charset=utf-8");
         if (page != null) {
-            if (request.method().name().equals("HEAD")) {
-                response.end();
-            } else {
-                response.sendFile(page.toString());
-            }
-            return;
+            return request.method().name().equals("HEAD") ? response.end() : response.sendFile(page.toString());
         }
-        end(request, builtIn(status, title, detail, requestId));
+        return end(request, builtIn(status, title, detail, requestId));
     }
 
     static boolean wantsJson(String accept) {
         return accept != null && accept.contains("json") && !accept.contains("text/html");
     }
 
-    private static void end(HttpServerRequest request, String body) {
+    private static Future<Void> end(HttpServerRequest request, String body) {
         if (request.method().name().equals("HEAD")) {
-            request.response().putHeader("Content-Length", String.valueOf(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)).end();
-        } else {
-            request.response().end(body);
+            return request.response()
+                    .putHeader("Content-Length", String.valueOf(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)).end();
         }
+        return request.response().end(body);
     }
 
     private static String builtIn(int status, String title, String detail, String requestId) {

@@ -1,7 +1,11 @@
 package io.edgestack.proxy.http;
 
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
@@ -10,6 +14,7 @@ import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
 import io.edgestack.proxy.upstream.UpstreamExchange;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -32,9 +37,12 @@ public class ProxyRouter {
     private final boolean accessLog;
     private final int compressionMinSize;
     private final ProxyMetrics metrics;
+    private final long maxBodySize;
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
-            ProxyMetrics metrics) {
+            ProxyMetrics metrics,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.metrics = metrics;
         this.registry = registry;
         this.staticFiles = staticFiles;
@@ -108,7 +116,7 @@ public class ProxyRouter {
                     staticFiles.files(), upstream -> {
                         upstreamUsed[0] = upstream.url();
                         context.addEndHandler(v -> upstream.release());
-                    }).run();
+                    }).bodyLimit(maxBodySize).run();
             return;
         }
         upstreamUsed[0] = "static";

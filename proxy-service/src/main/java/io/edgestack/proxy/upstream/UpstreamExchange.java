@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.OriginRequestProvider;
 import io.vertx.httpproxy.ProxyContext;
@@ -46,6 +47,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private final ReleaseFiles files;
     private final Consumer<Upstream> onRelease;
     private final Set<Upstream> tried = new HashSet<>(2);
+    private long bodyLimit;
     private Upstream chosen;
     private Throwable failure;
 
@@ -60,6 +62,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         this.trusted = trusted;
         this.files = files;
         this.onRelease = onRelease;
+    }
+
+    /** The largest request body forwarded when its length is not declared (chunked); 0 for no limit. */
+    public UpstreamExchange bodyLimit(long bytes) {
+        this.bodyLimit = bytes;
+        return this;
     }
 
     public void run() {
@@ -122,6 +130,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 proxyRequest.setURI(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
             }
         }
+        if (bodyLimit > 0 && request.getHeader("Content-Length") == null && proxyRequest.getBody() != null) {
+            proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
+        }
         return context.sendRequest().onFailure(error -> failure = error);
     }
 
@@ -148,6 +159,14 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             return Future.succeededFuture();
         }
         return context.sendResponse();
+    }
+
+    private void tooLarge() {
+        LOG.debugf("Request body of %s passed %d bytes: refused", request.uri(), bodyLimit);
+        // The rest of the body is not read: the connection cannot carry another request, so it closes once answered.
+        request.response().putHeader("Connection", "close");
+        ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null)
+                .onComplete(v -> request.connection().close());
     }
 
     private void errorPage(int status, String title, String detail) {

@@ -23,6 +23,7 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     static final AtomicBoolean A_HEALTHY = new AtomicBoolean(true);
     static final AtomicInteger A_HITS = new AtomicInteger();
     static final AtomicInteger B_HITS = new AtomicInteger();
+    static final AtomicInteger UPLOADS_RECEIVED = new AtomicInteger();
     static int portA;
     static int portB;
     static int closedPort;
@@ -114,7 +115,10 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         case "/upload" -> {
                             AtomicInteger bytes = new AtomicInteger();
                             request.handler(b -> bytes.addAndGet(b.length()));
-                            request.endHandler(v -> response.end(String.valueOf(bytes.get())));
+                            request.endHandler(v -> {
+                                UPLOADS_RECEIVED.incrementAndGet();
+                                response.end(String.valueOf(bytes.get()));
+                            });
                         }
                         case "/big" -> {
                             response.setChunked(true);

@@ -7,11 +7,18 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +39,10 @@ import io.restassured.path.json.JsonPath;
 class ReverseProxyTest {
 
     public static class UpstreamProfile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.http.limits.max-body-size", "4M");
+        }
     }
 
     @TestHTTPResource("/")
@@ -161,6 +172,47 @@ class ReverseProxyTest {
         byte[] upload = new byte[3 * 1024 * 1024];
         given().body(upload).post("/api/upload").then().statusCode(200).body(equalTo(String.valueOf(upload.length)));
         assertEquals(64 * 16 * 1024, given().get("/api/big").then().statusCode(200).extract().asByteArray().length);
+    }
+
+    @Test
+    void refusesAChunkedBodyPastTheLimitWithoutForwardingIt() throws Exception {
+        int before = FakeUpstreams.UPLOADS_RECEIVED.get();
+        try (Socket socket = new Socket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(5000);
+            CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                try {
+                    InputStream in = socket.getInputStream();
+                    byte[] buffer = new byte[8192];
+                    for (int n; (n = in.read(buffer)) >= 0;) {
+                        seen.write(buffer, 0, n);
+                    }
+                } catch (IOException e) {
+                    // closed or reset after the answer: what arrived is kept
+                }
+                return seen.toString(StandardCharsets.ISO_8859_1);
+            });
+            OutputStream out = socket.getOutputStream();
+            out.write("POST /api/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                for (int i = 0; i < 96; i++) { // 6 MiB, past the 4 MiB limit
+                    out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            } catch (IOException e) {
+                // the proxy closed the connection: expected
+            }
+            String head = answer.get(10, TimeUnit.SECONDS);
+            assertTrue(head.startsWith("HTTP/1.1 413"), head.lines().findFirst().orElse("nothing"));
+        }
+        Thread.sleep(300);
+        assertEquals(before, FakeUpstreams.UPLOADS_RECEIVED.get(), "the upstream never received a complete body");
+        byte[] small = new byte[1024 * 1024];
+        given().body(small).post("/api/upload").then().statusCode(200).body(equalTo(String.valueOf(small.length)));
     }
 
     @Test

@@ -1,0 +1,93 @@
+package io.edgestack.proxy.upstream;
+
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * A request body of undeclared length (chunked) on its way to an upstream, cut off once it passes the body size limit:
+ * the bytes past the limit are never forwarded, the stream fails (so the upstream request is reset) and
+ * {@code onTooLarge} answers the client. Bodies with a Content-Length are checked before any byte is read.
+ */
+final class CappedBody implements ReadStream<Buffer> {
+
+    /** The stream failed because the body passed the limit. */
+    static final class TooLarge extends RuntimeException {
+        TooLarge(long limit) {
+            super("request body larger than " + limit + " bytes", null, false, false);
+        }
+    }
+
+    private final ReadStream<Buffer> source;
+    private final long limit;
+    private final Runnable onTooLarge;
+    private long seen;
+    private boolean cut;
+    private Handler<Throwable> exceptionHandler;
+
+    CappedBody(ReadStream<Buffer> source, long limit, Runnable onTooLarge) {
+        this.source = source;
+        this.limit = limit;
+        this.onTooLarge = onTooLarge;
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+        this.exceptionHandler = handler;
+        source.exceptionHandler(handler);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+        if (handler == null) {
+            source.handler(null);
+            return this;
+        }
+        source.handler(chunk -> {
+            if (cut) {
+                return;
+            }
+            seen += chunk.length();
+            if (seen > limit) {
+                cut = true;
+                source.handler(null);
+                onTooLarge.run(); // answers first: the failing stream then finds the answer given
+                if (exceptionHandler != null) {
+                    exceptionHandler.handle(new TooLarge(limit));
+                }
+                return;
+            }
+            handler.handle(chunk);
+        });
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+        source.pause();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+        source.resume();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+        source.fetch(amount);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
+        source.endHandler(endHandler == null ? null : v -> {
+            if (!cut) {
+                endHandler.handle(v);
+            }
+        });
+        return this;
+    }
+}
