@@ -74,6 +74,7 @@ public class ProxyRouter {
         long start = System.nanoTime();
         HttpServerRequest request = context.request();
         HttpServerResponse response = request.response();
+        metrics.track(request.connection());
         String requestId = requestIds.of(request);
         String host = request.getHeader("Host");
         Site site = registry.sites().forHost(host);

@@ -2,6 +2,7 @@ package io.edgestack.proxy.metrics;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.http.HttpConnection;
 
 /**
  * The proxy's request metrics. Every label has few values: site and route come from the sites file, upstream from
@@ -37,9 +39,20 @@ public class ProxyMetrics {
     private final MeterRegistry registry;
     private final Map<Labels, Meters> meters = new ConcurrentHashMap<>();
     private final Map<Upstream, Boolean> watched = new ConcurrentHashMap<>();
+    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("edgestack.proxy.connections.active", connections, Set::size)
+                .description("Client connections open on the public port (HTTP/1.1 keep-alive and HTTP/2)")
+                .register(registry);
+    }
+
+    /** Counts a client connection until it closes (once per connection, whatever the number of requests on it). */
+    public void track(HttpConnection connection) {
+        if (connection != null && connections.add(connection)) {
+            connection.closeHandler(v -> connections.remove(connection));
+        }
     }
 
     public void record(Labels labels, long nanos, long bytesIn, long bytesOut) {

@@ -86,6 +86,28 @@ class ReverseProxyTest {
     }
 
     @Test
+    void countsOpenClientConnections() throws Exception {
+        double before = gauge("edgestack_proxy_connections_active");
+        try (Socket socket = new Socket("127.0.0.1", url.getPort())) {
+            socket.getOutputStream().write("GET /api/hello HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            socket.getInputStream().read(new byte[4096]); // the answer; the connection stays open (keep-alive)
+            assertEquals(before + 1, gauge("edgestack_proxy_connections_active"), "the open keep-alive connection");
+        }
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (gauge("edgestack_proxy_connections_active") > before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(before, gauge("edgestack_proxy_connections_active"), "closed connections are no longer counted");
+    }
+
+    private double gauge(String name) {
+        // Metrics are read on the management port, a separate server: its connections are not counted.
+        String metrics = given().accept("text/plain").get(management + "metrics").asString();
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElseThrow(() -> new AssertionError(name + " missing"));
+    }
+
+    @Test
     void roundRobinsOverHealthyUpstreams() {
         int a = FakeUpstreams.A_HITS.get();
         int b = FakeUpstreams.B_HITS.get();
