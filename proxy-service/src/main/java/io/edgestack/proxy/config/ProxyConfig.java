@@ -44,6 +44,24 @@ public interface ProxyConfig {
     @WithDefault("true")
     boolean accessLog();
 
+    /** The edge cache of upstream routes (turned on per site with {@code edge-cache} in the sites file). */
+    CacheStore cache();
+
+    interface CacheStore {
+
+        /** Memory for cached responses; least valuable entries are evicted first (W-TinyLFU). */
+        @WithDefault("256M")
+        io.quarkus.runtime.configuration.MemorySize memorySize();
+
+        /** Responses larger than this are streamed through and not stored. */
+        @WithDefault("8M")
+        io.quarkus.runtime.configuration.MemorySize maxObjectSize();
+
+        /** How long concurrent misses for one key wait for the first one's response before going to the origin. */
+        @WithDefault("5s")
+        java.time.Duration collapseWait();
+    }
+
     /** How static files are read: the live-release check and the in-memory copies of small files. */
     Files files();
 

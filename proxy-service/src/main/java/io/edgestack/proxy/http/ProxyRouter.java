@@ -7,6 +7,9 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.edgestack.proxy.cache.BackgroundRefresh;
+import io.edgestack.proxy.cache.CacheStage;
+import io.edgestack.proxy.cache.HttpCache;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.metrics.ProxyMetrics;
@@ -14,8 +17,10 @@ import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
 import io.edgestack.proxy.upstream.UpstreamExchange;
+import io.edgestack.proxy.upstream.UpstreamPool;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -38,11 +43,13 @@ public class ProxyRouter {
     private final int compressionMinSize;
     private final ProxyMetrics metrics;
     private final long maxBodySize;
+    private final HttpCache cache;
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
-            ProxyMetrics metrics,
+            ProxyMetrics metrics, HttpCache cache,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
+        this.cache = cache;
         this.metrics = metrics;
         this.registry = registry;
         this.staticFiles = staticFiles;
@@ -113,15 +120,36 @@ public class ProxyRouter {
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
-            new UpstreamExchange(vertx, upgrade ? registry.upgradeClient() : registry.client(registry.pool(route).spec().idleTimeout()), request, site, route, registry.pool(route), trusted,
+            UpstreamPool pool = registry.pool(route);
+            HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
+            UpstreamExchange exchange = new UpstreamExchange(vertx, client, request, site, route, pool, trusted,
                     staticFiles.files(), upstream -> {
                         upstreamUsed[0] = upstream.url();
                         context.addEndHandler(v -> upstream.release());
-                    }).bodyLimit(maxBodySize).run();
+                    }).bodyLimit(maxBodySize);
+            if (site.edgeCache().enabled() && !upgrade) {
+                CacheStage stage = new CacheStage(cache, request, site.edgeCache(), scheme(request),
+                        new BackgroundRefresh(template -> UpstreamExchange.detached(client, pool, route, template, trusted)));
+                context.addEndHandler(v -> stage.finish());
+                exchange.cache(stage);
+            }
+            exchange.run();
             return;
         }
         upstreamUsed[0] = "static";
         staticFiles.serve(request, site, path);
+    }
+
+    /** The scheme the visitor used: X-Forwarded-Proto from a trusted proxy (the tunnel, a load balancer), else ours. */
+    private String scheme(HttpServerRequest request) {
+        String forwarded = request.getHeader("X-Forwarded-Proto");
+        if (forwarded != null && trusted.trusts(request.remoteAddress())) {
+            String first = forwarded.split(",")[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (first.equals("https") || first.equals("http")) {
+                return first;
+            }
+        }
+        return request.isSSL() ? "https" : "http";
     }
 
     private static String routeLabel(Site site, String rawPath) {

@@ -3,9 +3,10 @@ package io.edgestack.proxy.site;
 import java.util.List;
 
 /**
- * A site: its host names, its routes (longest prefix wins), its headers and Cache-Control rules.
+ * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules and edge cache.
  */
-public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, List<CacheRule> cacheRules) {
+public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, List<CacheRule> cacheRules,
+        EdgeCache edgeCache) {
 
     public Route route(String path) {
         Route best = null;

@@ -38,6 +38,11 @@ public final class Sites {
         return site != null ? site : fallback;
     }
 
+    /** Whether requests for this host are served here: a site names it, or the default site answers every host. */
+    public boolean serves(String host) {
+        return byHost.containsKey(host.toLowerCase(Locale.ROOT)) || fallback.hosts().isEmpty();
+    }
+
     public List<Site> all() {
         return all;
     }

@@ -35,7 +35,7 @@ public final class SitesLoader {
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
         Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
-                CacheRule.DEFAULTS);
+                CacheRule.DEFAULTS, EdgeCache.OFF);
         return new Sites(List.of(site), site);
     }
 
@@ -92,7 +92,7 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping");
         }
-        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache"));
+        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache"));
         String name = text(node, key + ".name", node.get("name"));
         if (!SITE_NAME.matcher(name).matches()) {
             throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
@@ -120,7 +120,7 @@ public final class SitesLoader {
             }
         }
         return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
-                cacheRules(node.get("cache"), key + ".cache"));
+                cacheRules(node.get("cache"), key + ".cache"), edgeCache(node.get("edge-cache"), key + ".edge-cache"));
     }
 
     private static Route route(JsonNode node, String key) {
@@ -167,6 +167,32 @@ public final class SitesLoader {
                 optional(node, "permissions-policy", d.permissionsPolicy(), key),
                 optional(node, "content-security-policy", d.contentSecurityPolicy(), key),
                 Map.copyOf(extra));
+    }
+
+    private static EdgeCache edgeCache(JsonNode node, String key) {
+        if (node == null) {
+            return EdgeCache.OFF;
+        }
+        allowOnly(node, key + ".", Set.of("enabled", "ignore-query", "bypass-cookies", "store-set-cookie", "stale-when-down",
+                "default-ttl"));
+        return new EdgeCache(UpstreamSpecs.bool(node, "enabled", true, key),
+                names(node.get("ignore-query"), key + ".ignore-query", EdgeCache.DEFAULT_IGNORED_QUERY),
+                names(node.get("bypass-cookies"), key + ".bypass-cookies", List.of()),
+                UpstreamSpecs.bool(node, "store-set-cookie", false, key),
+                UpstreamSpecs.duration(node, "stale-when-down", "0s", key),
+                UpstreamSpecs.duration(node, "default-ttl", "0s", key));
+    }
+
+    private static List<String> names(JsonNode node, String key, List<String> fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        requireArray(node, key);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            names.add(text(node, key + "[" + i + "]", node.get(i)));
+        }
+        return List.copyOf(names);
     }
 
     private static List<CacheRule> cacheRules(JsonNode node, String key) {

@@ -101,7 +101,7 @@ final class UpstreamSpecs {
         }
     }
 
-    private static Duration duration(JsonNode node, String field, String fallback, String key) {
+    static Duration duration(JsonNode node, String field, String fallback, String key) {
         JsonNode value = node.get(field);
         return Durations.parse(key + "." + field, value == null ? fallback : SitesLoader.text(node, key + "." + field, value));
     }
@@ -117,7 +117,7 @@ final class UpstreamSpecs {
         return value.asInt();
     }
 
-    private static boolean bool(JsonNode node, String field, boolean fallback, String key) {
+    static boolean bool(JsonNode node, String field, boolean fallback, String key) {
         JsonNode value = node.get(field);
         if (value == null) {
             return fallback;

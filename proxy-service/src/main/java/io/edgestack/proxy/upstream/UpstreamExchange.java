@@ -48,6 +48,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private final Consumer<Upstream> onRelease;
     private final Set<Upstream> tried = new HashSet<>(2);
     private long bodyLimit;
+    private ProxyInterceptor cacheStage;
     private Upstream chosen;
     private Throwable failure;
 
@@ -70,8 +71,52 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         return this;
     }
 
+    /** Puts the edge cache in front of the upstream: it answers hits and stores what the upstream sends. */
+    public UpstreamExchange cache(ProxyInterceptor stage) {
+        this.cacheStage = stage;
+        return this;
+    }
+
     public void run() {
-        HttpProxy.reverseProxy(OPTIONS, client).origin(this).addInterceptor(this).handle(request);
+        HttpProxy proxy = HttpProxy.reverseProxy(OPTIONS, client).origin(this).addInterceptor(this);
+        if (cacheStage != null) {
+            proxy.addInterceptor(cacheStage);
+        }
+        proxy.handle(request);
+    }
+
+    /**
+     * A request to an upstream of the pool made outside of a client's exchange (a background cache refresh): the
+     * client's method, URI (with the route's prefix stripped if asked) and forwarding headers.
+     */
+    public static Future<HttpClientRequest> detached(HttpClient client, UpstreamPool pool, Route route,
+            HttpServerRequest template, TrustedProxies trusted) {
+        Upstream upstream = pool.pick(template, Set.of());
+        if (upstream == null) {
+            return Future.failedFuture(new NoUpstreamException("no upstream of " + pool.name() + " is healthy"));
+        }
+        String uri = template.uri();
+        if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
+            String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
+                    : route.pathPrefix();
+            if (uri.startsWith(prefix)) {
+                String rest = uri.substring(prefix.length());
+                uri = rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
+            }
+        }
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(upstream.host())
+                .setPort(upstream.port()).setSsl(upstream.ssl()).setURI(uri)
+                .setConnectTimeout(pool.spec().connectTimeout().toMillis())
+                .setIdleTimeout(pool.spec().firstByteTimeout().toMillis());
+        return client.request(options).map(request -> {
+            String host = template.getHeader("Host");
+            io.vertx.core.net.HostAndPort authority = host == null ? null : io.vertx.core.net.HostAndPort.parseAuthority(host, -1);
+            if (authority != null) {
+                request.authority(authority);
+            }
+            ForwardedHeaders.apply(template, request.headers(), trusted);
+            return request;
+        });
     }
 
     @Override

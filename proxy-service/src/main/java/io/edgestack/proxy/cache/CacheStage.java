@@ -1,0 +1,279 @@
+package io.edgestack.proxy.cache;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.proxy.site.EdgeCache;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyResponse;
+
+/**
+ * The cache stage of one request, an interceptor in front of the upstream: answers fresh hits (and stale ones within
+ * stale-while-revalidate, refreshing them in the background), revalidates expired entries with a conditional request,
+ * falls back to the stored copy when the origin fails (stale-if-error, the site's stale-when-down window), collapses
+ * concurrent misses into one origin request, and stores what may be stored as it streams to the client. Every answer
+ * carries {@code Cache-Status} (RFC 9211), {@code X-Cache} and, from the cache, {@code Age}.
+ */
+public final class CacheStage implements ProxyInterceptor {
+
+    private static final Logger LOG = Logger.getLogger(CacheStage.class);
+    private static final String NAME = "edgestack";
+
+    private final HttpCache cache;
+    private final HttpServerRequest request;
+    private final EdgeCache settings;
+    private final String primary;
+    private final BackgroundRefresh refresh;
+
+    private HttpCache.Outcome outcome = HttpCache.Outcome.MISS;
+    private String fwd;
+    private int fwdStatus;
+    private boolean collapsed;
+    private boolean stored;
+    private String detail;
+    private CachedResponse answer;
+    private CachedResponse expired;
+    private boolean leader;
+    private boolean originAnswered;
+    private long requestTime;
+    private long fetchedAt;
+
+    public CacheStage(HttpCache cache, HttpServerRequest request, EdgeCache settings, String scheme,
+            BackgroundRefresh refresh) {
+        this.cache = cache;
+        this.request = request;
+        this.settings = settings;
+        this.refresh = refresh;
+        String host = request.getHeader("Host");
+        this.primary = CacheKeys.primary(scheme, host == null ? "" : host, request.path(), request.query(),
+                settings.ignoreQuery());
+    }
+
+    /** Called when the exchange is over, however it ended: a miss that led a fetch lets the waiting ones go. */
+    public void finish() {
+        if (leader) {
+            leader = false;
+            cache.release(primary);
+        }
+    }
+
+    @Override
+    public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+        String bypass = CachePolicy.bypassReason(request, settings);
+        if (bypass != null) {
+            outcome = HttpCache.Outcome.BYPASS;
+            fwd = "bypass";
+            detail = bypass;
+            return context.sendRequest().map(this::fromOrigin);
+        }
+        return lookup(context, true);
+    }
+
+    private Future<ProxyResponse> lookup(ProxyContext context, boolean mayWait) {
+        long now = System.currentTimeMillis();
+        CachedResponse entry = cache.get(primary, request);
+        if (entry != null) {
+            if (entry.fresh(now)) {
+                return fromCache(context, entry, HttpCache.Outcome.HIT, null);
+            }
+            long staleFor = -entry.ttlMs(now);
+            if (!entry.mustRevalidate() && !entry.noCache() && staleFor <= entry.staleWhileRevalidateMs()) {
+                refresh.start(request, entry, primary, cache, settings);
+                return fromCache(context, entry, HttpCache.Outcome.STALE, "stale-while-revalidate");
+            }
+            expired = entry;
+            fwd = "stale";
+            MultiMap headers = context.request().headers();
+            headers.remove("If-None-Match");
+            headers.remove("If-Modified-Since");
+            headers.remove("If-Range");
+            headers.remove("Range");
+            if (entry.etag() != null) {
+                headers.set("If-None-Match", entry.etag());
+            }
+            if (entry.lastModified() != null) {
+                headers.set("If-Modified-Since", entry.lastModified());
+            }
+            return forward(context);
+        }
+        if (fwd == null) {
+            fwd = cache.knows(primary) ? "vary-miss" : "uri-miss";
+        }
+        if (mayWait && request.method() == HttpMethod.GET) {
+            var theirs = cache.claim(primary);
+            if (theirs != null) {
+                collapsed = true;
+                return theirs.future().timeout(cache.collapseWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .transform(done -> lookup(context, false));
+            }
+            leader = true;
+        }
+        return forward(context);
+    }
+
+    private Future<ProxyResponse> forward(ProxyContext context) {
+        requestTime = System.currentTimeMillis();
+        fetchedAt = cache.generation();
+        return context.sendRequest().map(this::fromOrigin).recover(error -> {
+            if (expired != null && staleUsable(expired, System.currentTimeMillis())) {
+                fwdStatus = error.getClass().getSimpleName().contains("Timeout") ? 504 : 502;
+                cache.countRevalidation("error");
+                return fromCache(context, expired, HttpCache.Outcome.STALE, "origin-unreachable");
+            }
+            finish();
+            return Future.failedFuture(error);
+        });
+    }
+
+    private ProxyResponse fromOrigin(ProxyResponse response) {
+        originAnswered = true;
+        return response;
+    }
+
+    private Future<ProxyResponse> fromCache(ProxyContext context, CachedResponse entry, HttpCache.Outcome served,
+            String why) {
+        outcome = served;
+        answer = entry;
+        detail = why;
+        ProxyResponse response = context.request().response();
+        fill(response, entry);
+        return Future.succeededFuture(response);
+    }
+
+    @Override
+    public Future<Void> handleProxyResponse(ProxyContext context) {
+        ProxyResponse response = context.response();
+        long now = System.currentTimeMillis();
+        if (answer == null && originAnswered) {
+            int status = response.getStatusCode();
+            if (expired != null) {
+                fwdStatus = status;
+                if (status == 304) {
+                    CachedResponse refreshed = CachePolicy.refreshed(expired, response.headers(), requestTime, now, settings);
+                    cache.put(refreshed, request, fetchedAt);
+                    cache.countRevalidation("not-modified");
+                    response.release();
+                    outcome = HttpCache.Outcome.REVALIDATED;
+                    answer = refreshed;
+                    fill(response, refreshed);
+                } else if (status >= 500 && staleUsable(expired, now)) {
+                    cache.countRevalidation("error");
+                    response.release();
+                    outcome = HttpCache.Outcome.STALE;
+                    detail = "origin-error";
+                    answer = expired;
+                    fill(response, expired);
+                } else {
+                    cache.countRevalidation("modified");
+                    outcome = HttpCache.Outcome.EXPIRED;
+                    store(response, now);
+                }
+            } else if (outcome != HttpCache.Outcome.BYPASS) {
+                fwdStatus = status;
+                outcome = HttpCache.Outcome.MISS;
+                store(response, now);
+            } else {
+                fwdStatus = status;
+            }
+        }
+        if (!leader || !stored) {
+            finish();
+        }
+        cache.count(outcome);
+        response.headers().remove("Cache-Tag");
+        response.headers().remove("Surrogate-Key");
+        response.putHeader("Cache-Status", cacheStatus(now));
+        response.putHeader("X-Cache", outcome.name());
+        return context.sendResponse();
+    }
+
+    /** Tees the body into the cache when the response may be stored and is not too large. */
+    private void store(ProxyResponse response, long now) {
+        if (request.method() != HttpMethod.GET) {
+            return;
+        }
+        int status = response.getStatusCode();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(response.headers());
+        if (CachePolicy.entry(primary, status, headers, Buffer.buffer(), requestTime, now, settings) == null) {
+            return;
+        }
+        Body body = response.getBody();
+        long declared = body == null ? 0 : body.length();
+        if (body == null || declared > cache.maxObjectSize()) {
+            return;
+        }
+        long fetched = fetchedAt;
+        stored = true;
+        response.setBody(Body.body(new TeeBody(body.stream(), cache.maxObjectSize(), copy -> {
+            if (declared < 0 || copy.length() == declared) {
+                CachedResponse entry = CachePolicy.entry(primary, status, headers, copy, requestTime, now, settings);
+                if (entry != null && !cache.put(entry, request, fetched)) {
+                    LOG.debugf("Not stored %s: purged while it was fetched", primary);
+                }
+            }
+            finish();
+        }), declared));
+    }
+
+    private boolean staleUsable(CachedResponse entry, long now) {
+        long staleFor = -entry.ttlMs(now);
+        if (!settings.staleWhenDown().isZero() && staleFor <= settings.staleWhenDown().toMillis()) {
+            return true; // the operator's "always online" window
+        }
+        return !entry.mustRevalidate() && staleFor <= entry.staleIfErrorMs();
+    }
+
+    private void fill(ProxyResponse response, CachedResponse entry) {
+        long now = System.currentTimeMillis();
+        boolean notModified = entry.matches(request.getHeader("If-None-Match"),
+                request.getHeader("If-None-Match") == null ? request.getHeader("If-Modified-Since") : null);
+        int status = notModified && entry.status() == 200 ? 304 : entry.status();
+        response.setStatusCode(status);
+        response.setStatusMessage(HttpResponseStatus.valueOf(status).reasonPhrase());
+        response.headers().clear();
+        response.headers().addAll(entry.headers());
+        response.headers().set("Age", String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
+        if (status == 304) {
+            response.headers().remove("Content-Length");
+            response.setBody(null);
+        } else if (request.method() == HttpMethod.HEAD) {
+            response.headers().set("Content-Length", String.valueOf(entry.body().length()));
+            response.setBody(null);
+        } else {
+            response.headers().remove("Content-Length");
+            response.setBody(Body.body(entry.body()));
+        }
+    }
+
+    private String cacheStatus(long now) {
+        StringBuilder value = new StringBuilder(NAME);
+        if (outcome == HttpCache.Outcome.HIT || outcome == HttpCache.Outcome.STALE && fwdStatus == 0) {
+            value.append("; hit");
+        } else {
+            value.append("; fwd=").append(fwd == null ? "miss" : fwd);
+            if (fwdStatus > 0) {
+                value.append("; fwd-status=").append(fwdStatus);
+            }
+        }
+        if (stored) {
+            value.append("; stored");
+        }
+        if (collapsed) {
+            value.append("; collapsed");
+        }
+        if (answer != null) {
+            value.append("; ttl=").append(answer.ttlMs(now) / 1000);
+        }
+        if (detail != null) {
+            value.append("; detail=").append(detail);
+        }
+        return value.toString();
+    }
+}

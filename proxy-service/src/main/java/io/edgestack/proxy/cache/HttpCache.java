@@ -1,0 +1,247 @@
+package io.edgestack.proxy.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+
+import io.edgestack.proxy.config.ProxyConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The edge cache's store: responses by variant key in a memory tier bounded in bytes (Caffeine, W-TinyLFU eviction),
+ * with indexes by primary key (URL and prefix purges) and by tag, the misses in flight (request collapsing), and the
+ * cache metrics. Purges act on the indexes synchronously, so a purge has taken effect when it returns.
+ */
+@ApplicationScoped
+public class HttpCache {
+
+    /** What a request got from the cache, for the metrics and the X-Cache header. */
+    public enum Outcome {
+        HIT, MISS, EXPIRED, STALE, REVALIDATED, BYPASS
+    }
+
+    private final Cache<String, CachedResponse> entries;
+    private final Map<String, List<String>> varyByPrimary = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> variantsByPrimary = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
+    private final Map<String, Promise<Void>> inflight = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final long maxObjectSize;
+    private final Duration collapseWait;
+    private final Map<Outcome, Counter> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> revalidations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> purges = new ConcurrentHashMap<>();
+    private final Counter evictions;
+    private final MeterRegistry registry;
+
+    public HttpCache(ProxyConfig config, MeterRegistry registry) {
+        this.registry = registry;
+        this.maxObjectSize = config.cache().maxObjectSize().asLongValue();
+        this.collapseWait = config.cache().collapseWait();
+        this.evictions = Counter.builder("edgestack.proxy.cache.evictions")
+                .description("Entries evicted from the memory tier to stay within its size").register(registry);
+        this.entries = Caffeine.newBuilder()
+                .maximumWeight(config.cache().memorySize().asLongValue())
+                .weigher((String key, CachedResponse entry) -> entry.weight())
+                .executor(Runnable::run) // indexes are cleaned before a purge or a put returns
+                .removalListener((String key, CachedResponse entry, RemovalCause cause) -> {
+                    if (key != null && entry != null && cause != RemovalCause.REPLACED) {
+                        forget(key, entry);
+                    }
+                    if (cause.wasEvicted()) {
+                        evictions.increment();
+                    }
+                })
+                .build();
+        for (Outcome outcome : Outcome.values()) {
+            outcomes.put(outcome, Counter.builder("edgestack.proxy.cache.requests")
+                    .description("Requests by what the edge cache did: hit, miss, expired (refetched), stale (served "
+                            + "while the origin failed or during stale-while-revalidate), revalidated (304), bypass")
+                    .tag("result", outcome.name().toLowerCase()).register(registry));
+        }
+        Gauge.builder("edgestack.proxy.cache.bytes", this, HttpCache::bytes).baseUnit("bytes")
+                .description("Bytes held by the memory tier").register(registry);
+        Gauge.builder("edgestack.proxy.cache.entries", entries, c -> c.estimatedSize())
+                .description("Responses held by the memory tier").register(registry);
+    }
+
+    long maxObjectSize() {
+        return maxObjectSize;
+    }
+
+    Duration collapseWait() {
+        return collapseWait;
+    }
+
+    void count(Outcome outcome) {
+        outcomes.get(outcome).increment();
+    }
+
+    void countRevalidation(String result) {
+        revalidations.computeIfAbsent(result, r -> Counter.builder("edgestack.proxy.cache.revalidations")
+                .description("Conditional requests sent to refresh expired entries, by result (not-modified, "
+                        + "modified, error)").tag("result", r).register(registry)).increment();
+    }
+
+    /** Whether anything is stored under this primary key (else a miss is a {@code uri-miss}). */
+    boolean knows(String primary) {
+        return varyByPrimary.containsKey(primary);
+    }
+
+    CachedResponse get(String primary, HttpServerRequest request) {
+        List<String> vary = varyByPrimary.get(primary);
+        return vary == null ? null : entries.getIfPresent(CacheKeys.variant(primary, vary, request));
+    }
+
+    /** The purge generation: a response fetched before a purge is not stored after it. */
+    long generation() {
+        return generation.get();
+    }
+
+    /** Stores an entry unless a purge happened since {@code fetchedAt} (the generation when its fetch began). */
+    boolean put(CachedResponse entry, HttpServerRequest request, long fetchedAt) {
+        if (generation.get() != fetchedAt) {
+            return false;
+        }
+        String key = CacheKeys.variant(entry.primaryKey(), entry.varyNames(), request);
+        varyByPrimary.put(entry.primaryKey(), entry.varyNames());
+        variantsByPrimary.computeIfAbsent(entry.primaryKey(), k -> ConcurrentHashMap.newKeySet()).add(key);
+        for (String tag : entry.tags()) {
+            keysByTag.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(key);
+        }
+        entries.put(key, entry);
+        return true;
+    }
+
+    /** Claims the fetch of a key: null for the first miss, else the promise of the fetch already under way. */
+    Promise<Void> claim(String variantKey) {
+        Promise<Void> mine = Promise.promise();
+        Promise<Void> theirs = inflight.putIfAbsent(variantKey, mine);
+        return theirs;
+    }
+
+    void release(String variantKey) {
+        Promise<Void> promise = inflight.remove(variantKey);
+        if (promise != null) {
+            promise.tryComplete();
+        }
+    }
+
+    // ---- purges --------------------------------------------------------------------------------------------------
+
+    public int purgeEverything() {
+        generation.incrementAndGet();
+        int count = (int) entries.estimatedSize();
+        entries.invalidateAll();
+        varyByPrimary.clear();
+        variantsByPrimary.clear();
+        keysByTag.clear();
+        counted("everything");
+        return count;
+    }
+
+    /** The primary keys a purged URL stands for: both schemes, its query normalised as the site's keys are. */
+    public static List<String> primaryKeys(java.net.URI url, List<String> ignoredQuery) {
+        String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        return List.of(CacheKeys.primary("http", host, path, url.getRawQuery(), ignoredQuery),
+                CacheKeys.primary("https", host, path, url.getRawQuery(), ignoredQuery));
+    }
+
+    /** Removes the entries of these primary keys (every variant). */
+    public int purgeKeys(List<String> primaries) {
+        return purgeWhere("url", primaries::contains);
+    }
+
+    /** Removes the entries whose URL (scheme left out) starts with one of these host+path prefixes. */
+    public int purgePrefixes(List<String> hostPathPrefixes) {
+        return purgeWhere("prefix", primary -> {
+            String rest = primary.substring(primary.indexOf("://") + 3);
+            for (String prefix : hostPathPrefixes) {
+                if (rest.startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    public int purgeTags(List<String> tags) {
+        generation.incrementAndGet();
+        int removed = 0;
+        for (String tag : tags) {
+            Set<String> keys = keysByTag.remove(tag);
+            if (keys != null) {
+                for (String key : keys) {
+                    if (entries.asMap().remove(key) != null) {
+                        removed++;
+                    }
+                }
+            }
+        }
+        counted("tag");
+        return removed;
+    }
+
+    private int purgeWhere(String kind, Predicate<String> primaryMatches) {
+        generation.incrementAndGet();
+        int removed = 0;
+        for (String primary : new ArrayList<>(variantsByPrimary.keySet())) {
+            if (primaryMatches.test(primary)) {
+                Set<String> keys = variantsByPrimary.remove(primary);
+                varyByPrimary.remove(primary);
+                if (keys != null) {
+                    for (String key : keys) {
+                        if (entries.asMap().remove(key) != null) {
+                            removed++;
+                        }
+                    }
+                }
+            }
+        }
+        counted(kind);
+        return removed;
+    }
+
+    private void counted(String kind) {
+        purges.computeIfAbsent(kind, k -> Counter.builder("edgestack.proxy.cache.purges")
+                .description("Purges received, by kind (everything, url, prefix, tag)").tag("kind", k).register(registry))
+                .increment();
+    }
+
+    private void forget(String key, CachedResponse entry) {
+        Set<String> variants = variantsByPrimary.get(entry.primaryKey());
+        if (variants != null) {
+            variants.remove(key);
+            if (variants.isEmpty()) {
+                variantsByPrimary.remove(entry.primaryKey(), variants);
+                varyByPrimary.remove(entry.primaryKey());
+            }
+        }
+        for (String tag : entry.tags()) {
+            Set<String> keys = keysByTag.get(tag);
+            if (keys != null) {
+                keys.remove(key);
+            }
+        }
+    }
+
+    private double bytes() {
+        return entries.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+}
