@@ -74,13 +74,13 @@ public class AdminRoutes {
             return;
         }
         String kind;
-        int removed;
+        java.util.concurrent.Callable<Integer> action;
         JsonArray targets;
         try {
             if (body.getBoolean("everything", false)) {
                 kind = "everything";
                 targets = new JsonArray();
-                removed = cache.purgeEverything();
+                action = cache::purgeEverything;
             } else if (body.containsKey("urls")) {
                 kind = "urls";
                 targets = list(body, "urls");
@@ -90,7 +90,7 @@ public class AdminRoutes {
                     Site site = registry.sites().forHost(uri.getHost());
                     keys.addAll(HttpCache.primaryKeys(uri, site.edgeCache().ignoreQuery()));
                 }
-                removed = cache.purgeKeys(keys);
+                action = () -> cache.purgeKeys(keys);
             } else if (body.containsKey("prefixes")) {
                 kind = "prefixes";
                 targets = list(body, "prefixes");
@@ -101,11 +101,12 @@ public class AdminRoutes {
                     String host = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
                     prefixes.add(host.toLowerCase(java.util.Locale.ROOT) + (uri.getRawPath() == null ? "" : uri.getRawPath()));
                 }
-                removed = cache.purgePrefixes(prefixes);
+                action = () -> cache.purgePrefixes(prefixes);
             } else if (body.containsKey("tags")) {
                 kind = "tags";
                 targets = list(body, "tags");
-                removed = cache.purgeTags(targets.stream().map(String.class::cast).toList());
+                List<String> tags = targets.stream().map(String.class::cast).toList();
+                action = () -> cache.purgeTags(tags);
             } else {
                 throw new IllegalArgumentException(
                         "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
@@ -114,13 +115,23 @@ public class AdminRoutes {
             Problems.send(context, 400, "Invalid purge request", e.getMessage());
             return;
         }
-        staticFiles.recheck();
-        JsonObject event = new JsonObject().put("version", 1).put("kind", kind).put("targets", targets)
-                .put("removed", removed).put("at", java.time.Instant.now().toString());
-        vertx.eventBus().publish("cache.purged", event);
-        LOG.infof("Purged %d cache entries (%s %s)", removed, kind, targets.encode());
-        context.response().putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("purged", removed).put("kind", kind).encode());
+        JsonArray purged = targets;
+        String purgedKind = kind;
+        vertx.executeBlocking(action, false).onComplete(result -> {
+            if (result.failed()) {
+                LOG.error("Purge failed", result.cause());
+                Problems.send(context, 500, "Purge failed", String.valueOf(result.cause().getMessage()));
+                return;
+            }
+            int removed = result.result();
+            staticFiles.recheck();
+            JsonObject event = new JsonObject().put("version", 1).put("kind", purgedKind).put("targets", purged)
+                    .put("removed", removed).put("at", java.time.Instant.now().toString());
+            vertx.eventBus().publish("cache.purged", event);
+            LOG.infof("Purged %d cache entries (%s %s)", removed, purgedKind, purged.encode());
+            context.response().putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("purged", removed).put("kind", purgedKind).encode());
+        });
     }
 
     private static JsonArray list(JsonObject body, String field) {

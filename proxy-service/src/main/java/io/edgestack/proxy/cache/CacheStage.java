@@ -2,6 +2,7 @@ package io.edgestack.proxy.cache;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.site.EdgeCache;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
@@ -51,7 +52,7 @@ public final class CacheStage implements ProxyInterceptor {
         this.request = request;
         this.settings = settings;
         this.refresh = refresh;
-        String host = request.getHeader("Host");
+        String host = Authority.of(request);
         this.primary = CacheKeys.primary(scheme, host == null ? "" : host, request.path(), request.query(),
                 settings.ignoreQuery());
     }
@@ -77,8 +78,11 @@ public final class CacheStage implements ProxyInterceptor {
     }
 
     private Future<ProxyResponse> lookup(ProxyContext context, boolean mayWait) {
+        return cache.lookup(primary, request).compose(entry -> decide(context, entry, mayWait));
+    }
+
+    private Future<ProxyResponse> decide(ProxyContext context, CachedResponse entry, boolean mayWait) {
         long now = System.currentTimeMillis();
-        CachedResponse entry = cache.get(primary, request);
         if (entry != null) {
             if (entry.fresh(now)) {
                 return fromCache(context, entry, HttpCache.Outcome.HIT, null);

@@ -9,7 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
+import java.io.IOException;
+
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -19,16 +23,21 @@ import io.edgestack.proxy.config.ProxyConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * The edge cache's store: responses by variant key in a memory tier bounded in bytes (Caffeine, W-TinyLFU eviction),
+ * The edge cache's store: responses by variant key in a memory tier bounded in bytes (Caffeine, W-TinyLFU eviction)
+ * over an optional disk tier that survives restarts,
  * with indexes by primary key (URL and prefix purges) and by tag, the misses in flight (request collapsing), and the
  * cache metrics. Purges act on the indexes synchronously, so a purge has taken effect when it returns.
  */
 @ApplicationScoped
 public class HttpCache {
+
+    private static final Logger LOG = Logger.getLogger(HttpCache.class);
 
     /** What a request got from the cache, for the metrics and the X-Cache header. */
     public enum Outcome {
@@ -48,9 +57,12 @@ public class HttpCache {
     private final Map<String, Counter> purges = new ConcurrentHashMap<>();
     private final Counter evictions;
     private final MeterRegistry registry;
+    private final Vertx vertx;
+    private volatile DiskTier disk;
 
-    public HttpCache(ProxyConfig config, MeterRegistry registry) {
+    public HttpCache(ProxyConfig config, MeterRegistry registry, Vertx vertx) throws IOException {
         this.registry = registry;
+        this.vertx = vertx;
         this.maxObjectSize = config.cache().maxObjectSize().asLongValue();
         this.collapseWait = config.cache().collapseWait();
         this.evictions = Counter.builder("edgestack.proxy.cache.evictions")
@@ -60,8 +72,9 @@ public class HttpCache {
                 .weigher((String key, CachedResponse entry) -> entry.weight())
                 .executor(Runnable::run) // indexes are cleaned before a purge or a put returns
                 .removalListener((String key, CachedResponse entry, RemovalCause cause) -> {
-                    if (key != null && entry != null && cause != RemovalCause.REPLACED) {
-                        forget(key, entry);
+                    boolean stillOnDisk = cause.wasEvicted() && disk != null && disk.contains(key);
+                    if (key != null && entry != null && cause != RemovalCause.REPLACED && !stillOnDisk) {
+                        forget(key, entry.primaryKey(), entry.tags());
                     }
                     if (cause.wasEvicted()) {
                         evictions.increment();
@@ -78,6 +91,19 @@ public class HttpCache {
                 .description("Bytes held by the memory tier").register(registry);
         Gauge.builder("edgestack.proxy.cache.entries", entries, c -> c.estimatedSize())
                 .description("Responses held by the memory tier").register(registry);
+        if (config.cache().diskDir().isPresent()) {
+            disk = new DiskTier(config.cache().diskDir().get(), config.cache().diskSize().asLongValue(), evicted -> {
+                if (entries.getIfPresent(evicted.key()) == null) {
+                    forget(evicted.key(), evicted.primary(), evicted.tags());
+                }
+                evictions.increment();
+            });
+            disk.index().values().forEach(indexed -> index(indexed.key(), indexed.primary(), indexed.vary(), indexed.tags()));
+            Gauge.builder("edgestack.proxy.cache.disk.bytes", disk, DiskTier::bytes).baseUnit("bytes")
+                    .description("Bytes held by the disk tier").register(registry);
+            Gauge.builder("edgestack.proxy.cache.disk.entries", disk, d -> d.index().size())
+                    .description("Responses held by the disk tier").register(registry);
+        }
     }
 
     long maxObjectSize() {
@@ -103,9 +129,25 @@ public class HttpCache {
         return varyByPrimary.containsKey(primary);
     }
 
-    CachedResponse get(String primary, HttpServerRequest request) {
+    /** The stored response for a request: from memory, else from disk (read on a worker, then kept in memory). */
+    Future<CachedResponse> lookup(String primary, HttpServerRequest request) {
         List<String> vary = varyByPrimary.get(primary);
-        return vary == null ? null : entries.getIfPresent(CacheKeys.variant(primary, vary, request));
+        if (vary == null) {
+            return Future.succeededFuture();
+        }
+        String key = CacheKeys.variant(primary, vary, request);
+        CachedResponse entry = entries.getIfPresent(key);
+        if (entry != null || disk == null || !disk.contains(key)) {
+            return Future.succeededFuture(entry);
+        }
+        return vertx.executeBlocking(() -> disk.read(key), false).map(found -> {
+            if (found != null) {
+                entries.put(key, found);
+            } else if (entries.getIfPresent(key) == null) {
+                forget(key, primary, Set.of());
+            }
+            return found;
+        });
     }
 
     /** The purge generation: a response fetched before a purge is not stored after it. */
@@ -119,13 +161,27 @@ public class HttpCache {
             return false;
         }
         String key = CacheKeys.variant(entry.primaryKey(), entry.varyNames(), request);
-        varyByPrimary.put(entry.primaryKey(), entry.varyNames());
-        variantsByPrimary.computeIfAbsent(entry.primaryKey(), k -> ConcurrentHashMap.newKeySet()).add(key);
-        for (String tag : entry.tags()) {
+        index(key, entry.primaryKey(), entry.varyNames(), entry.tags());
+        entries.put(key, entry);
+        if (disk != null) {
+            vertx.executeBlocking(() -> {
+                synchronized (disk) {
+                    if (generation.get() == fetchedAt) { // a purge since then wins over this write
+                        disk.write(key, entry);
+                    }
+                }
+                return null;
+            }, false).onFailure(e -> LOG.warnf("Cannot write %s to the disk tier: %s", entry.primaryKey(), e.getMessage()));
+        }
+        return true;
+    }
+
+    private void index(String key, String primary, List<String> vary, Set<String> tags) {
+        varyByPrimary.put(primary, vary);
+        variantsByPrimary.computeIfAbsent(primary, k -> ConcurrentHashMap.newKeySet()).add(key);
+        for (String tag : tags) {
             keysByTag.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(key);
         }
-        entries.put(key, entry);
-        return true;
     }
 
     /** Claims the fetch of a key: null for the first miss, else the promise of the fetch already under way. */
@@ -144,15 +200,24 @@ public class HttpCache {
 
     // ---- purges --------------------------------------------------------------------------------------------------
 
+    /** Purges block on the disk tier: call them from a worker thread. */
     public int purgeEverything() {
         generation.incrementAndGet();
-        int count = (int) entries.estimatedSize();
+        Set<String> keys = new java.util.HashSet<>(entries.asMap().keySet());
+        if (disk != null) {
+            keys.addAll(disk.index().keySet());
+        }
         entries.invalidateAll();
         varyByPrimary.clear();
         variantsByPrimary.clear();
         keysByTag.clear();
+        if (disk != null) {
+            synchronized (disk) {
+                disk.clear();
+            }
+        }
         counted("everything");
-        return count;
+        return keys.size();
     }
 
     /** The primary keys a purged URL stands for: both schemes, its query normalised as the site's keys are. */
@@ -188,9 +253,7 @@ public class HttpCache {
             Set<String> keys = keysByTag.remove(tag);
             if (keys != null) {
                 for (String key : keys) {
-                    if (entries.asMap().remove(key) != null) {
-                        removed++;
-                    }
+                    removed += drop(key) ? 1 : 0;
                 }
             }
         }
@@ -207,14 +270,24 @@ public class HttpCache {
                 varyByPrimary.remove(primary);
                 if (keys != null) {
                     for (String key : keys) {
-                        if (entries.asMap().remove(key) != null) {
-                            removed++;
-                        }
+                        removed += drop(key) ? 1 : 0;
                     }
                 }
             }
         }
         counted(kind);
+        return removed;
+    }
+
+    /** Removes one variant from both tiers; true when either held it. */
+    private boolean drop(String key) {
+        boolean removed = entries.asMap().remove(key) != null;
+        if (disk != null && disk.contains(key)) {
+            synchronized (disk) {
+                disk.remove(key);
+            }
+            removed = true;
+        }
         return removed;
     }
 
@@ -224,16 +297,16 @@ public class HttpCache {
                 .increment();
     }
 
-    private void forget(String key, CachedResponse entry) {
-        Set<String> variants = variantsByPrimary.get(entry.primaryKey());
+    private void forget(String key, String primary, Set<String> tags) {
+        Set<String> variants = variantsByPrimary.get(primary);
         if (variants != null) {
             variants.remove(key);
             if (variants.isEmpty()) {
-                variantsByPrimary.remove(entry.primaryKey(), variants);
-                varyByPrimary.remove(entry.primaryKey());
+                variantsByPrimary.remove(primary, variants);
+                varyByPrimary.remove(primary);
             }
         }
-        for (String tag : entry.tags()) {
+        for (String tag : tags) {
             Set<String> keys = keysByTag.get(tag);
             if (keys != null) {
                 keys.remove(key);

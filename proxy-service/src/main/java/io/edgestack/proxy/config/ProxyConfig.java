@@ -60,6 +60,13 @@ public interface ProxyConfig {
         /** How long concurrent misses for one key wait for the first one's response before going to the origin. */
         @WithDefault("5s")
         java.time.Duration collapseWait();
+
+        /** Folder of the disk tier, which keeps entries across restarts; none by default (memory only). */
+        Optional<Path> diskDir();
+
+        /** Bytes the disk tier may use; least recently used entries are deleted first. */
+        @WithDefault("1G")
+        io.quarkus.runtime.configuration.MemorySize diskSize();
     }
 
     /** How static files are read: the live-release check and the in-memory copies of small files. */

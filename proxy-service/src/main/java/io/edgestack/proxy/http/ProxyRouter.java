@@ -83,7 +83,7 @@ public class ProxyRouter {
         HttpServerResponse response = request.response();
         metrics.track(request.connection());
         String requestId = requestIds.of(request);
-        String host = request.getHeader("Host");
+        String host = Authority.of(request);
         Site site = registry.sites().forHost(host);
         response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
         response.headersEndHandler(v -> {

@@ -1,5 +1,6 @@
 package io.edgestack.proxy.upstream;
 
+import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,7 +18,7 @@ final class ForwardedHeaders {
         boolean trust = trusted.trusts(request.remoteAddress());
         String peer = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         String proto = request.isSSL() ? "https" : "http";
-        String host = request.getHeader("Host");
+        String host = Authority.of(request);
 
         String priorFor = trust ? request.getHeader("X-Forwarded-For") : null;
         headers.set("X-Forwarded-For", priorFor == null || priorFor.isBlank() ? peer : priorFor + ", " + peer);

@@ -109,7 +109,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setConnectTimeout(pool.spec().connectTimeout().toMillis())
                 .setIdleTimeout(pool.spec().firstByteTimeout().toMillis());
         return client.request(options).map(request -> {
-            String host = template.getHeader("Host");
+            String host = io.edgestack.proxy.http.Authority.of(template);
             io.vertx.core.net.HostAndPort authority = host == null ? null : io.vertx.core.net.HostAndPort.parseAuthority(host, -1);
             if (authority != null) {
                 request.authority(authority);
