@@ -53,7 +53,7 @@ class SitesLoaderTest {
                   - name: a
                     routes: [{path: api, static: {}}]
                 """));
-        assertEquals("sites[0].routs: unknown key (expected one of cache, headers, hosts, name, routes)", problem("""
+        assertEquals("sites[0].routs: unknown key (expected one of cache, edge-cache, headers, hosts, name, routes)", problem("""
                 sites:
                   - name: a
                     routs: []
@@ -81,6 +81,17 @@ class SitesLoaderTest {
                   - {hosts: [a.test]}
                 """));
         assertEquals("sites: must be a non-empty list of sites", problem("sites: []"));
+        assertEquals("sites[0].edge-cache.bypass-cookie: unknown key (expected one of bypass-cookies, default-ttl, enabled,"
+                + " ignore-query, stale-when-down, store-set-cookie)", problem("""
+                sites:
+                  - name: a
+                    edge-cache: {bypass-cookie: [session]}
+                """));
+        assertEquals(true, problem("""
+                sites:
+                  - name: a
+                    edge-cache: {stale-when-down: soon}
+                """).startsWith("sites[0].edge-cache.stale-when-down: "));
         assertEquals("sites[0].routes[0].upstream.timeouts.first-byte: (90000 ms) must not exceed timeouts.idle (60000 ms):"
                 + " an upstream connection that stays silent for the idle timeout is closed", problem("""
                 sites:

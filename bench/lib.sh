@@ -1,0 +1,95 @@
+# bench/lib.sh — shared by the benchmarks: tools from Debian packages, the proxy-service jar, a work folder cleaned
+# up on exit, nginx configs, process start and wait, wrk runs (warm-up, then timed, errors refused), peak RSS.
+# Expects ROOT, DURATION, WARMUP, CONNECTIONS and THREADS to be set by the caller.
+
+bench_setup() { # tools...
+    local need=() tool
+    for tool in "$@"; do command -v "$tool" > /dev/null || need+=("$tool"); done
+    if [ ${#need[@]} -gt 0 ]; then
+        local sudo
+        sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+        $sudo apt-get install -y -qq "${need[@]}" > /dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}"; }
+    fi
+    JAR=$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar
+    if [ ! -f "$JAR" ] || "$ROOT/bin/edgestack" stale | grep -qx proxy-service; then
+        (cd "$ROOT" && mvn -B -q -pl proxy-service -am package -DskipTests)
+    fi
+    WORK=$(mktemp -d /tmp/edgestack-bench.XXXXXX)
+    mkdir -p "$WORK/nginx"
+    chmod 755 "$WORK" # nginx workers and varnishd run as other users when started by root
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; wait 2> /dev/null || true; rm -rf "$WORK"; }
+
+nginx_conf() { # name, body of the server block, worker processes
+    cat > "$WORK/nginx/$1.conf" <<CONF
+worker_processes ${3:-auto};
+daemon off;
+pid $WORK/nginx/$1.pid;
+error_log $WORK/nginx/$1.error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/$1.body;
+    proxy_temp_path $WORK/nginx/$1.proxy;
+    fastcgi_temp_path $WORK/nginx/$1.fcgi;
+    uwsgi_temp_path $WORK/nginx/$1.uwsgi;
+    scgi_temp_path $WORK/nginx/$1.scgi;
+    types { text/html html; }
+    $2
+}
+CONF
+}
+start() { # name, command...
+    local name=$1; shift
+    "$@" > "$WORK/$name.out" 2>&1 &
+    PIDS+=($!)
+    eval "PID_$name=$!"
+}
+wait_port() { # port [path]
+    for _ in $(seq 1 150); do
+        curl -s -o /dev/null "http://127.0.0.1:$1${2:-/1k.html}" && return 0
+        sleep 0.2
+    done
+    echo "nothing answers on port $1" >&2; exit 1
+}
+
+# Peak RSS (kB) of a process and its children (nginx master + worker).
+rss_kb() {
+    local total=0 p
+    for p in $1 $(pgrep -P "$1" || true); do
+        total=$((total + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2> /dev/null || echo 0)))
+    done
+    echo $total
+}
+to_ms() { # wrk latency like 1.23ms, 456.00us, 1.02s → ms
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+run() { # label, url, extra wrk args...
+    local label=$1 url=$2; shift 2
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" > /dev/null
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
+    if echo "$out" | grep -q "Non-2xx"; then
+        echo "$label answered errors under load:" >&2; echo "$out" >&2; exit 1
+    fi
+    local rps p50 p99
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+    p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+    echo "$label $rps $p50 $p99"
+}
+# Every server must give the same answer before it is timed: status 200, the full size, and gzip where asked.
+check() { # label url expected-encoding(or -) extra curl args...
+    local label=$1 url=$2 encoding=$3; shift 3
+    local head
+    head=$(curl -s -D - -o "$WORK/check.body" "$@" "$url")
+    local status got
+    status=$(echo "$head" | awk 'NR == 1 {print $2}')
+    got=$(echo "$head" | awk -F': ' 'tolower($1) == "content-encoding" {gsub("\r", "", $2); print $2}')
+    if [ "$status" != 200 ] || [ "${got:--}" != "$encoding" ]; then
+        echo "$label: expected 200 with content-encoding $encoding, got $status ${got:--}" >&2; echo "$head" >&2; exit 1
+    fi
+}
+
