@@ -53,7 +53,8 @@ final class CachePolicy {
                 }
             }
         }
-        if (Directives.parse(request.headers().getAll("Cache-Control")).has("no-store")) {
+        String cacheControl = request.getHeader("Cache-Control");
+        if (cacheControl != null && Directives.parse(request.headers().getAll("Cache-Control")).has("no-store")) {
             return "no-store";
         }
         return null;

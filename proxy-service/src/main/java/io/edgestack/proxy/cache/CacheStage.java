@@ -10,6 +10,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
@@ -31,7 +32,7 @@ public final class CacheStage implements ProxyInterceptor {
     private final HttpServerRequest request;
     private final EdgeCache settings;
     private final String primary;
-    private final BackgroundRefresh refresh;
+    private BackgroundRefresh refresh;
 
     private HttpCache.Outcome outcome = HttpCache.Outcome.MISS;
     private String fwd;
@@ -57,12 +58,66 @@ public final class CacheStage implements ProxyInterceptor {
                 settings.ignoreQuery());
     }
 
+    /** How stale entries within stale-while-revalidate are refreshed (set before the stage joins an exchange). */
+    public void refreshWith(BackgroundRefresh refresh) {
+        this.refresh = refresh;
+    }
+
     /** Called when the exchange is over, however it ended: a miss that led a fetch lets the waiting ones go. */
     public void finish() {
         if (leader) {
             leader = false;
             cache.release(primary);
         }
+    }
+
+    /**
+     * Answers a fresh hit held in memory straight from the event loop, without setting up the proxy exchange (the
+     * common case, kept short). False when the request needs the full stage: bypass, miss, stale, or on disk only.
+     */
+    public boolean answerFreshHit() {
+        if (CachePolicy.bypassReason(request, settings) != null) {
+            return false;
+        }
+        CachedResponse entry = cache.inMemory(primary, request);
+        long now = System.currentTimeMillis();
+        if (entry == null || !entry.fresh(now)) {
+            return false;
+        }
+        outcome = HttpCache.Outcome.HIT;
+        answer = entry;
+        cache.count(outcome);
+        HttpServerResponse response = request.response();
+        int status = answerStatus(entry);
+        MultiMap headers = response.headers();
+        if (entry.headers().contains("Date")) {
+            headers.remove("Date");
+        }
+        headers.addAll(entry.headers());
+        headers.set("Age", String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
+        headers.remove("Cache-Tag");
+        headers.remove("Surrogate-Key");
+        headers.set("Cache-Status", cacheStatus(now));
+        headers.set("X-Cache", outcome.name());
+        response.setStatusCode(status);
+        if (status == 304) {
+            headers.remove("Content-Length");
+            response.end();
+        } else if (request.method() == HttpMethod.HEAD) {
+            headers.set("Content-Length", String.valueOf(entry.body().length()));
+            response.end();
+        } else {
+            headers.remove("Content-Length");
+            response.end(entry.body());
+        }
+        return true;
+    }
+
+    /** 304 when the client's validators match a stored 200, else the stored status. */
+    private int answerStatus(CachedResponse entry) {
+        String ifNoneMatch = request.getHeader("If-None-Match");
+        boolean notModified = entry.matches(ifNoneMatch, ifNoneMatch == null ? request.getHeader("If-Modified-Since") : null);
+        return notModified && entry.status() == 200 ? 304 : entry.status();
     }
 
     @Override
@@ -217,13 +272,19 @@ public final class CacheStage implements ProxyInterceptor {
         stored = true;
         response.setBody(Body.body(new TeeBody(body.stream(), cache.maxObjectSize(), copy -> {
             if (declared < 0 || copy.length() == declared) {
-                CachedResponse entry = CachePolicy.entry(primary, status, headers, copy, requestTime, now, settings);
+                CachedResponse entry = CachePolicy.entry(primary, status, headers, offHeap(copy), requestTime, now, settings);
                 if (entry != null && !cache.put(entry, request, fetched)) {
                     LOG.debugf("Not stored %s: purged while it was fetched", primary);
                 }
             }
             finish();
         }), declared));
+    }
+
+    /** Stored bodies live off-heap: written to sockets without a copy, and shared by every answer that sends them. */
+    static Buffer offHeap(Buffer body) {
+        return Buffer.buffer(io.netty.buffer.Unpooled.unreleasableBuffer(
+                io.netty.buffer.Unpooled.directBuffer(body.length()).writeBytes(body.getBytes())));
     }
 
     private boolean staleUsable(CachedResponse entry, long now) {
@@ -236,9 +297,7 @@ public final class CacheStage implements ProxyInterceptor {
 
     private void fill(ProxyResponse response, CachedResponse entry) {
         long now = System.currentTimeMillis();
-        boolean notModified = entry.matches(request.getHeader("If-None-Match"),
-                request.getHeader("If-None-Match") == null ? request.getHeader("If-Modified-Since") : null);
-        int status = notModified && entry.status() == 200 ? 304 : entry.status();
+        int status = answerStatus(entry);
         response.setStatusCode(status);
         response.setStatusMessage(HttpResponseStatus.valueOf(status).reasonPhrase());
         response.headers().clear();

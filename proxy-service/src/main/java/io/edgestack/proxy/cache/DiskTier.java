@@ -250,7 +250,7 @@ final class DiskTier {
             JsonArray nameValue = (JsonArray) pair;
             headers.add(nameValue.getString(0), nameValue.getString(1));
         }
-        return new CachedResponse(header.getString("primary"), header.getInteger("status"), headers, Buffer.buffer(body),
+        return new CachedResponse(header.getString("primary"), header.getInteger("status"), headers, CacheStage.offHeap(Buffer.buffer(body)),
                 header.getLong("requestTime"), header.getLong("responseTime"), header.getLong("dateValue"),
                 header.getLong("ageValue"), header.getLong("lifetimeMs"), header.getLong("swrMs"), header.getLong("sieMs"),
                 header.getBoolean("mustRevalidate"), header.getBoolean("noCache"), strings(header.getJsonArray("vary")),

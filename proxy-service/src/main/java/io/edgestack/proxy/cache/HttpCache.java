@@ -129,6 +129,12 @@ public class HttpCache {
         return varyByPrimary.containsKey(primary);
     }
 
+    /** The stored response for a request if the memory tier holds it (no disk access: for the event loop). */
+    CachedResponse inMemory(String primary, HttpServerRequest request) {
+        List<String> vary = varyByPrimary.get(primary);
+        return vary == null ? null : entries.getIfPresent(CacheKeys.variant(primary, vary, request));
+    }
+
     /** The stored response for a request: from memory, else from disk (read on a worker, then kept in memory). */
     Future<CachedResponse> lookup(String primary, HttpServerRequest request) {
         List<String> vary = varyByPrimary.get(primary);

@@ -120,6 +120,12 @@ public class ProxyRouter {
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+            CacheStage stage = site.edgeCache().enabled() && !upgrade
+                    ? new CacheStage(cache, request, site.edgeCache(), scheme(request), null) : null;
+            if (stage != null && stage.answerFreshHit()) {
+                upstreamUsed[0] = "cache";
+                return;
+            }
             UpstreamPool pool = registry.pool(route);
             HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
             UpstreamExchange exchange = new UpstreamExchange(vertx, client, request, site, route, pool, trusted,
@@ -127,9 +133,8 @@ public class ProxyRouter {
                         upstreamUsed[0] = upstream.url();
                         context.addEndHandler(v -> upstream.release());
                     }).bodyLimit(maxBodySize);
-            if (site.edgeCache().enabled() && !upgrade) {
-                CacheStage stage = new CacheStage(cache, request, site.edgeCache(), scheme(request),
-                        new BackgroundRefresh(template -> UpstreamExchange.detached(client, pool, route, template, trusted)));
+            if (stage != null) {
+                stage.refreshWith(new BackgroundRefresh(template -> UpstreamExchange.detached(client, pool, route, template, trusted)));
                 context.addEndHandler(v -> stage.finish());
                 exchange.cache(stage);
             }
