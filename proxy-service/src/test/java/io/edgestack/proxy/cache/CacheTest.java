@@ -199,6 +199,27 @@ class CacheTest {
     }
 
     @Test
+    void routesHttp2RequestsByTheirAuthority() throws Exception {
+        ScriptedOrigin.script("/h2", r -> Reply.ok("h2", "Cache-Control", "no-store"));
+        io.vertx.core.http.HttpClient h2 = ScriptedOrigin.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            for (String[] hostAndOrigin : new String[][] {{"always.test", "B"}, {"other.test", "A"}}) {
+                var response = h2.request(new io.vertx.core.http.RequestOptions()
+                                .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(url.getPort(), "127.0.0.1"))
+                                .setHost(hostAndOrigin[0]).setPort(80).setURI("/h2"))
+                        .compose(request -> request.send())
+                        .toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, response.version());
+                assertEquals(hostAndOrigin[1], response.getHeader("X-Origin"),
+                        "an HTTP/2 request for " + hostAndOrigin[0] + " (no Host header, only :authority) reaches its site");
+            }
+        } finally {
+            h2.close();
+        }
+    }
+
+    @Test
     void collapsesConcurrentMissesIntoOneOriginRequest() throws Exception {
         ScriptedOrigin.script("/slow", r -> Reply.ok("slow body", "Cache-Control", "max-age=60").delayed(400));
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -82,8 +82,8 @@ public class ScriptedOrigin implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         vertx = Vertx.vertx();
         try {
-            portA = server().listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
-            serverB = server();
+            portA = server("A").listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
+            serverB = server("B");
             portB = serverB.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
             Path sites = Path.of("target/cache-sites.yaml");
             Files.writeString(sites, """
@@ -111,8 +111,9 @@ public class ScriptedOrigin implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static HttpServer server() {
+    static HttpServer server(String name) {
         return vertx.createHttpServer().requestHandler(request -> {
+            request.response().putHeader("X-Origin", name);
             String path = request.path();
             HITS.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             SEEN.add(new Seen(path, MultiMap.caseInsensitiveMultiMap().addAll(request.headers())));
@@ -140,7 +141,7 @@ public class ScriptedOrigin implements QuarkusTestResourceLifecycleManager {
     }
 
     static void startB() throws Exception {
-        serverB = server();
+        serverB = server("B");
         serverB.listen(portB, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
