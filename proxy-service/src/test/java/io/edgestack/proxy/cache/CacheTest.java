@@ -46,6 +46,9 @@ class CacheTest {
     @TestHTTPResource(value = "", management = true)
     URL management;
 
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
     @Test
     void storesAFreshResponseAndAnswersTheNextRequestFromIt() {
         ScriptedOrigin.script("/fresh", r -> Reply.ok("fresh body", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
@@ -249,7 +252,7 @@ class CacheTest {
     }
 
     @Test
-    void purgesEverythingUrlsPrefixesAndTags() {
+    void purgesEverythingUrlsPrefixesAndTags() throws Exception {
         for (String path : new String[] {"/p/a", "/p/b", "/p/deep/c", "/other"}) {
             ScriptedOrigin.script(path, r -> Reply.ok(path, "Cache-Control", "max-age=60",
                     "Cache-Tag", path.startsWith("/p/") ? "section-p, all" : "all"));
@@ -267,7 +270,18 @@ class CacheTest {
         given().get("/p/b").then().header("X-Cache", "MISS");
         given().get("/other").then().header("X-Cache", "HIT");
 
-        purge("{\"everything\": true}").then().statusCode(200);
+        CompletableFuture<io.vertx.core.json.JsonObject> event = new CompletableFuture<>();
+        var consumer = vertx.eventBus().<io.vertx.core.json.JsonObject>consumer("cache.purged", m -> event.complete(m.body()));
+        try {
+            int purged = purge("{\"everything\": true}").then().statusCode(200).extract().path("purged");
+            assertTrue(purged >= 2, "/p/b and /other at least: " + purged);
+            var published = event.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("everything", published.getString("kind"));
+            assertEquals(purged, published.getInteger("removed"), "the event says what the answer said");
+            assertEquals(1, published.getInteger("version"));
+        } finally {
+            consumer.unregister();
+        }
         given().get("/other").then().header("X-Cache", "MISS");
     }
 
