@@ -2,12 +2,17 @@ package io.edgestack.tunnel.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
  * tunnel-service configuration, under {@code edgestack.tunnel}. One binary, two roles chosen by {@link #mode()}.
+ * Secrets (token secrets, the connector token, the admin token) are best given as environment variables:
+ * {@code EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS}, {@code EDGESTACK_TUNNEL_CONNECTOR_TOKEN},
+ * {@code EDGESTACK_TUNNEL_ADMIN_TOKEN}. They are never logged.
  */
 @ConfigMapping(prefix = "edgestack.tunnel")
 public interface TunnelConfig {
@@ -15,6 +20,9 @@ public interface TunnelConfig {
     /** {@code edge} takes public traffic and connector sessions; {@code connector} dials an edge from behind NAT. */
     @WithDefault("edge")
     Mode mode();
+
+    /** Bearer token of the edge's admin API on the management port (tunnel state, token issuing); off while unset. */
+    Optional<String> adminToken();
 
     /** Settings used in edge mode. */
     Edge edge();
@@ -35,6 +43,52 @@ public interface TunnelConfig {
         /** Port connectors dial (the cloudflared default is 7844 too). */
         @WithDefault("7844")
         int connectorPort();
+
+        /** PEM certificate chain for TLS on the connector listener; plain WebSocket while unset (loopback). */
+        Optional<String> tlsCertFile();
+
+        /** PEM private key matching {@link #tlsCertFile()}. */
+        Optional<String> tlsKeyFile();
+
+        /**
+         * Secrets that sign and verify connector tokens, at least 32 characters each. The first signs new tokens; all
+         * verify, so a secret is rotated by putting the new one first and removing the old one later.
+         */
+        Optional<List<String>> tokenSecrets();
+
+        /** Validity of tokens issued without an explicit ttl. */
+        @WithDefault("8760h")
+        Duration tokenTtl();
+
+        /** Tunnels this edge serves, by id: the host names each one answers for. */
+        Map<String, Tunnel> tunnels();
+
+        /** Heartbeat interval on connector connections. */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /** Heartbeats missed before a connection is declared dead. */
+        @WithDefault("3")
+        int heartbeatMisses();
+
+        /** Streams in flight on one connector connection; more are spread to others or refused. */
+        @WithDefault("1000")
+        int maxStreamsPerConnection();
+
+        /** Time a connector has to complete its WebSocket handshake (a slow-loris guard). */
+        @WithDefault("10s")
+        Duration handshakeTimeout();
+    }
+
+    interface Tunnel {
+        /** Host names the tunnel serves: exact names, {@code *.example.com}, or {@code *} for any host. */
+        List<String> hosts();
+
+        /**
+         * Tokens issued before this instant (ISO-8601, e.g. {@code 2026-11-24T12:00:00Z}) are refused: set it after
+         * rolling a new token out to revoke the old ones.
+         */
+        Optional<String> notBefore();
     }
 
     interface Connector {
@@ -42,16 +96,74 @@ public interface TunnelConfig {
         @WithDefault("127.0.0.1:7844")
         List<String> edgeAddresses();
 
-        /** Local origin that requests are forwarded to (proxy-service by default). */
+        /** Local origin of the catch-all ingress rule (proxy-service by default) when no ingress rule is set. */
         @WithDefault("http://127.0.0.1:8081")
         String origin();
 
-        /** Redundant connections kept open to the edge. */
+        /**
+         * Ordered ingress rules: the first whose hostname and path match the request names the local service. The
+         * last rule must match everything (no hostname, no path), like cloudflared's.
+         */
+        Optional<List<IngressRule>> ingress();
+
+        /** The token the edge issued for this tunnel. */
+        Optional<String> token();
+
+        /** Redundant connections kept open (spread over the edge addresses). */
         @WithDefault("4")
         int haConnections();
 
-        /** How often the reachability of each edge address is checked. */
-        @WithDefault("2s")
-        Duration probeInterval();
+        /** Dial the edge with TLS (wss). */
+        @WithDefault("false")
+        boolean tls();
+
+        /** PEM CA certificate to trust for the edge's TLS certificate, in addition to the JVM's. */
+        Optional<String> tlsCaFile();
+
+        /** First reconnect delay; it doubles on each failed attempt, with jitter, up to {@link #reconnectMax()}. */
+        @WithDefault("1s")
+        Duration reconnectInitial();
+
+        /** Longest reconnect delay. The connector never stops trying. */
+        @WithDefault("30s")
+        Duration reconnectMax();
+
+        /** A connection that lived this long resets the backoff to its first delay. */
+        @WithDefault("10s")
+        Duration stableAfter();
+
+        /** Heartbeat interval on edge connections. */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /** Heartbeats missed before a connection is declared dead. */
+        @WithDefault("3")
+        int heartbeatMisses();
+
+        /** Connect timeout to the local origin; past it the edge answers 502. */
+        @WithDefault("5s")
+        Duration originConnectTimeout();
+
+        /** Time the origin may stay silent during an exchange; past it the edge answers 504. */
+        @WithDefault("60s")
+        Duration originTimeout();
+
+        /** On shutdown, time in-flight streams have to finish after the edge was told to send no more. */
+        @WithDefault("10s")
+        Duration gracePeriod();
+
+        /** Name of this connector replica on the edge's admin API; host name and pid by default. */
+        Optional<String> replica();
+    }
+
+    interface IngressRule {
+        /** Host name to match (exact or {@code *.example.com}); any host while unset. */
+        Optional<String> hostname();
+
+        /** Path prefix to match, on segment boundaries ({@code /api} matches {@code /api/x}, not {@code /apix}). */
+        Optional<String> path();
+
+        /** {@code http://host:port} of a local service, or {@code http_status:NNN} to answer with that status. */
+        String service();
     }
 }

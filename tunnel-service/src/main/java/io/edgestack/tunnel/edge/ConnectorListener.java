@@ -1,5 +1,12 @@
 package io.edgestack.tunnel.edge;
 
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,32 +14,69 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.tunnel.auth.TokenRejected;
+import io.edgestack.tunnel.auth.TunnelTokens;
+import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
+import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.Mux;
+import io.edgestack.tunnel.protocol.Frame;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 
 /**
- * The edge's connector listener: the port connectors dial out to (7844 by default). It is bound at start in edge
- * mode; a failure to bind stops the service, because an edge that no connector can reach is useless.
+ * The edge's connector listener: the port connectors dial out to (7844 by default). A connector opens a WebSocket on
+ * {@code /v1/connect} with its token as a bearer token; a valid token registers the connection for its tunnel, and
+ * anything else is refused with a status and a reason the connector logs. It is bound at start in edge mode; a failure
+ * to bind stops the service, because an edge that no connector can reach is useless.
  */
 @ApplicationScoped
 public class ConnectorListener {
 
     static final String CONNECT_PATH = "/v1/connect";
+    public static final String REPLICA_HEADER = "X-Edgestack-Replica";
+    public static final String INDEX_HEADER = "X-Edgestack-Connection";
     private static final Logger LOG = Logger.getLogger(ConnectorListener.class);
 
     private final TunnelConfig config;
     private final Vertx vertx;
+    private final TunnelDirectory directory;
+    private final TunnelMetrics metrics;
+    private final TunnelTokens tokens;
     private final AtomicReference<HttpServer> server = new AtomicReference<>();
+    private final AtomicInteger sequence = new AtomicInteger();
+    /** Connections still in their handshake, with the timer that closes them when it takes too long. */
+    private final Map<HttpConnection, Long> handshakes = new ConcurrentHashMap<>();
+    private final String edgeName;
+    private volatile boolean stopping;
 
-    public ConnectorListener(TunnelConfig config, Vertx vertx) {
+    public ConnectorListener(TunnelConfig config, Vertx vertx, TunnelDirectory directory, TunnelMetrics metrics) {
         this.config = config;
         this.vertx = vertx;
+        this.directory = directory;
+        this.metrics = metrics;
+        List<String> secrets = config.edge().tokenSecrets().orElse(List.of()).stream().filter(s -> !s.isBlank()).toList();
+        for (String secret : secrets) {
+            if (secret.length() < 32) {
+                throw new IllegalArgumentException(
+                        "edgestack.tunnel.edge.token-secrets: each secret needs at least 32 characters (one has "
+                                + secret.length() + ")");
+            }
+        }
+        this.tokens = new TunnelTokens(secrets, Clock.systemUTC());
+        this.edgeName = ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    public TunnelTokens tokens() {
+        return tokens;
     }
 
     void start(@Observes StartupEvent event) {
@@ -40,20 +84,69 @@ public class ConnectorListener {
             return;
         }
         TunnelConfig.Edge edge = config.edge();
+        if (!tokens.canSign()) {
+            LOG.warn("No token secret is configured (EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS): every connector will be refused");
+        }
+        if (directory.tunnels().isEmpty()) {
+            LOG.warn("No tunnel is configured (edgestack.tunnel.edge.tunnels.<id>.hosts): every visitor gets 404");
+        }
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(edge.connectorHost())
                 .setPort(edge.connectorPort())
                 .setMaxInitialLineLength(1024)
-                .setMaxHeaderSize(8192);
+                .setMaxHeaderSize(8192)
+                .setMaxWebSocketFrameSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
+                .setMaxWebSocketMessageSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setTcpNoDelay(true)
+                // Silence closes a connection: a handshake that stalls (slow loris) after handshake-timeout, a
+                // registered connection after its missed heartbeats (the tunnel protocol detects those first).
+                .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+                .setIdleTimeout((int) Math.max(edge.handshakeTimeout().toMillis(),
+                        edge.heartbeatInterval().toMillis() * (edge.heartbeatMisses() + 1)));
+        if (edge.tlsCertFile().isPresent() != edge.tlsKeyFile().isPresent()) {
+            throw new IllegalArgumentException("edgestack.tunnel.edge.tls-cert-file and tls-key-file go together");
+        }
+        edge.tlsCertFile().ifPresent(cert -> options.setSsl(true)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(edge.tlsKeyFile().get())));
+        long handshakeMillis = edge.handshakeTimeout().toMillis();
         HttpServer bound = vertx.createHttpServer(options)
+                .connectionHandler(connection -> {
+                    // A connection that has not become a registered tunnel connection in time is closed (slow loris).
+                    long timer = vertx.setTimer(handshakeMillis, id -> {
+                        handshakes.remove(connection);
+                        LOG.debugf("Closing %s: no WebSocket handshake within %d ms", connection.remoteAddress(), handshakeMillis);
+                        if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
+                            base.channel().close(); // at once, even in the middle of a request head
+                        } else {
+                            connection.close();
+                        }
+                    });
+                    handshakes.put(connection, timer);
+                    connection.closeHandler(v -> {
+                        Long pending = handshakes.remove(connection);
+                        if (pending != null) {
+                            vertx.cancelTimer(pending);
+                        }
+                    });
+                })
                 .requestHandler(this::handle)
                 .listen()
                 .toCompletionStage().toCompletableFuture().join();
         server.set(bound);
-        LOG.infof("Connector listener on %s:%d", edge.connectorHost(), bound.actualPort());
+        LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), bound.actualPort(),
+                options.isSsl() ? "TLS" : "plain WebSocket", directory.tunnels().keySet());
     }
 
+    /** Shutdown: tell every connector to open nothing more here, then close once streams are done. */
     void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        for (String tunnel : directory.tunnels().keySet()) {
+            for (TunnelDirectory.Session session : directory.sessions(tunnel)) {
+                session.mux().goAway("edge shutting down");
+            }
+        }
         HttpServer bound = server.getAndSet(null);
         if (bound != null) {
             bound.close();
@@ -67,16 +160,95 @@ public class ConnectorListener {
     }
 
     private void handle(HttpServerRequest request) {
-        boolean connectPath = CONNECT_PATH.equals(request.path());
-        int status = connectPath ? 426 : 404;
-        String detail = connectPath
-                ? "Connectors open a WebSocket session on " + CONNECT_PATH + "."
-                : "This port takes tunnel connector sessions only; visitors use the edge's public port.";
+        if (!CONNECT_PATH.equals(request.path())) {
+            problem(request, 404, "Not Found", "This port takes tunnel connector sessions only; visitors use the edge's public port.",
+                    null);
+            return;
+        }
+        String upgrade = request.getHeader("Upgrade");
+        if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+            problem(request, 426, "Upgrade Required", "Connectors open a WebSocket session on " + CONNECT_PATH + ".", null);
+            return;
+        }
+        String remote = String.valueOf(request.remoteAddress());
+        if (stopping) {
+            problem(request, 503, "Edge shutting down", "This edge is shutting down; connect to another one.", "shutting-down");
+            return;
+        }
+        TunnelTokens.Claims claims;
+        List<HostPattern> hosts;
+        try {
+            String header = request.getHeader("Authorization");
+            String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+            claims = tokens.verify(token);
+            hosts = directory.authorize(claims);
+        } catch (TokenRejected rejected) {
+            metrics.authRejected(rejected.code);
+            LOG.warnf("Refused a connector from %s: %s (%s)", remote, rejected.getMessage(), rejected.code);
+            problem(request, rejected.status, "Connector refused", rejected.getMessage(), rejected.code);
+            return;
+        }
+        Long timer = handshakes.remove(request.connection());
+        String replica = clean(request.getHeader(REPLICA_HEADER), remote);
+        String index = clean(request.getHeader(INDEX_HEADER), "?");
+        request.toWebSocket().onSuccess(ws -> {
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+            String name = claims.tunnel() + "/" + replica + "#" + index + "/" + sequence.incrementAndGet();
+            TunnelDirectory.Session[] holder = new TunnelDirectory.Session[1];
+            Mux mux = new Mux(vertx, ws, Mux.Side.EDGE, settings(), new Mux.Listener() {
+                @Override
+                public void firstFrame() {
+                    directory.add(holder[0]);
+                    holder[0].mux().hello(new JsonObject().put("tunnel", claims.tunnel()).put("connection", name)
+                            .put("edge", edgeName)
+                            .put("hosts", new JsonArray(hosts.stream().map(HostPattern::pattern).toList()))
+                            .put("heartbeatIntervalMs", config.edge().heartbeatInterval().toMillis()));
+                    LOG.infof("Connector connection %s registered from %s; tunnel %s has %d connection(s)", name, remote,
+                            claims.tunnel(), directory.sessions(claims.tunnel()).size());
+                }
+
+                @Override
+                public void goingAway(String reason) {
+                    LOG.infof("Connector connection %s going away: %s", name, reason);
+                }
+
+                @Override
+                public void closed(String reason) {
+                    directory.remove(holder[0]);
+                    LOG.infof("Connector connection %s closed (%s); tunnel %s has %d connection(s)", name, reason,
+                            claims.tunnel(), directory.sessions(claims.tunnel()).size());
+                }
+            }, metrics.observer(claims.tunnel()), name);
+            holder[0] = new TunnelDirectory.Session(mux, claims.tunnel(), hosts, replica, index, remote, Instant.now(),
+                    claims.id());
+        }).onFailure(e -> LOG.debugf("WebSocket handshake with %s failed: %s", remote, e.getMessage()));
+    }
+
+    private Mux.Settings settings() {
+        TunnelConfig.Edge edge = config.edge();
+        return new Mux.Settings(edge.heartbeatInterval(), edge.heartbeatMisses(), edge.maxStreamsPerConnection(),
+                Mux.Settings.defaults().maxControlFramesPerSecond());
+    }
+
+    private static String clean(String value, String fallback) {
+        if (value == null || value.isBlank() || value.length() > 64 || !value.chars().allMatch(c -> c > 32 && c < 127)) {
+            return fallback;
+        }
+        return value;
+    }
+
+    private static void problem(HttpServerRequest request, int status, String title, String detail, String reason) {
         JsonObject problem = new JsonObject()
                 .put("type", "about:blank")
-                .put("title", connectPath ? "Upgrade Required" : "Not Found")
+                .put("title", title)
                 .put("status", status)
                 .put("detail", detail);
+        if (reason != null) {
+            problem.put("reason", reason);
+            request.response().putHeader("X-Edgestack-Reason", reason);
+        }
         request.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", "application/problem+json")

@@ -42,18 +42,29 @@ public class EdgeErrorPages {
             case 521 -> "Web Server Is Down";
             case 502 -> "Bad Gateway";
             case 504 -> "Gateway Timeout";
+            case 503 -> "Service Unavailable";
+            case 431 -> "Request Header Fields Too Large";
             case 404 -> "Not Found";
             default -> "Error";
         };
     }
 
-    private static String requestId(RoutingContext context) {
-        String given = context.request().getHeader(REQUEST_ID);
-        if (given != null && given.length() <= 64 && given.chars().allMatch(c -> c > 32 && c < 127)) {
-            return given;
+    /** The visitor's request id when it is a sane one, else a new one; the same for the whole exchange. */
+    static String requestId(RoutingContext context) {
+        String known = context.get(REQUEST_ID);
+        if (known != null) {
+            return known;
         }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+        String given = context.request().getHeader(REQUEST_ID);
+        String id;
+        if (given != null && given.length() <= 64 && given.chars().allMatch(c -> c > 32 && c < 127)) {
+            id = given;
+        } else {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            id = Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+        }
+        context.put(REQUEST_ID, id);
+        return id;
     }
 
     private static String html(int status, String title, String detail, String requestId) {

@@ -1,37 +1,183 @@
 package io.edgestack.tunnel.edge;
 
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.edgestack.tunnel.config.TunnelConfig;
+import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.MuxStream;
+import io.edgestack.tunnel.mux.Pipes;
+import io.edgestack.tunnel.mux.ResetCodes;
+import io.edgestack.tunnel.protocol.Heads;
+import io.edgestack.tunnel.protocol.ProtocolException;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Visitor traffic on the edge's public port. A host is answered through a connector session of its tunnel;
- * while no connector session serves it, the answer is the seed's "tunnel down" page: status 521.
+ * Visitor traffic on the edge's public port. A host is answered through a connector connection of its tunnel, bodies
+ * streamed both ways with the tunnel's flow control; WebSocket upgrades become raw two-way streams after the origin's
+ * 101. The edge answers on its own only as the seed says: no tunnel for the host → 404, no connector connected →
+ * 521, connector cannot reach its origin → 502, origin too slow → 504; each with a request id.
  */
 @ApplicationScoped
 public class PublicIngress {
 
+    /** Hop-by-hop headers (RFC 9110 §7.6.1) and forwarding headers the edge sets itself. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
+            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "forwarded",
+            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id");
+    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "upgrade", "trailer");
+
     private final TunnelConfig config;
     private final EdgeErrorPages pages;
+    private final TunnelDirectory directory;
+    private final TunnelMetrics metrics;
 
-    public PublicIngress(TunnelConfig config, EdgeErrorPages pages) {
+    public PublicIngress(TunnelConfig config, EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics) {
         this.config = config;
         this.pages = pages;
+        this.directory = directory;
+        this.metrics = metrics;
     }
 
     void routes(@Observes Router router) {
         if (config.mode() != TunnelConfig.Mode.EDGE) {
             return;
         }
-        router.route().order(Integer.MAX_VALUE - 1).handler(this::noConnector);
+        router.route().order(Integer.MAX_VALUE - 1).handler(this::forward);
     }
 
-    private void noConnector(RoutingContext context) {
-        pages.send(context, 521, "Tunnel not connected",
-                "No connector is connected for this site, so the edge cannot reach its origin. "
-                        + "Start the connector (bin/edgestack up) or check its logs.");
+    private void forward(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
+        Optional<String> tunnel = directory.tunnelFor(host);
+        if (tunnel.isEmpty()) {
+            fail(context, 404, "No such site", "This edge serves no site named " + safe(host) + ".");
+            return;
+        }
+        TunnelDirectory.Session session = directory.pick(tunnel.get(), host);
+        if (session == null) {
+            fail(context, 521, "Tunnel not connected",
+                    "No connector is connected for this site, so the edge cannot reach its origin. "
+                            + "Start the connector (bin/edgestack up) or check its logs.");
+            return;
+        }
+        String requestId = EdgeErrorPages.requestId(context);
+        boolean upgrade = isUpgrade(request);
+        boolean hasBody = !upgrade && hasBody(request);
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> header : request.headers()) {
+            if (!NOT_FORWARDED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                headers.add(header.getKey(), header.getValue());
+            }
+        }
+        if (upgrade) {
+            headers.set("Connection", "Upgrade").set("Upgrade", request.getHeader("Upgrade"));
+        }
+        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        String proto = request.isSSL() ? "https" : "http";
+        headers.set("X-Forwarded-For", client).set("X-Forwarded-Proto", proto).set("X-Forwarded-Host", safe(host))
+                .set("X-Request-Id", requestId);
+        Heads.RequestHead head = new Heads.RequestHead(request.method().name(), request.uri(), headers);
+        MuxStream stream;
+        try {
+            stream = session.mux().open(head, !hasBody && !upgrade, upgrade, opened -> wire(opened, context, upgrade, requestId));
+        } catch (ProtocolException tooLarge) {
+            fail(context, 431, "Request head too large", "The request line or headers are too large to forward.");
+            return;
+        }
+        if (hasBody) {
+            request.pause();
+        }
+        context.response().closeHandler(v -> {
+            if (!stream.isClosed()) {
+                stream.reset(ResetCodes.CANCEL, "visitor went away");
+            }
+        });
+        if (hasBody) {
+            Pipes.toTunnel(request, stream);
+        }
+    }
+
+    /** The edge's half of a stream: the answer head, body and resets go to the visitor. */
+    private void wire(MuxStream stream, RoutingContext context, boolean upgrade, String requestId) {
+        HttpServerRequest request = context.request();
+        HttpServerResponse response = context.response();
+        stream.resetHandler(reset -> {
+            metrics.streamReset(ResetCodes.name(reset.code()));
+            if (response.headWritten() || response.ended()) {
+                response.reset(); // the answer is half sent: the visitor must see it broke, not a short body
+                return;
+            }
+            switch (reset.code()) {
+                case ResetCodes.ORIGIN_TIMEOUT -> fail(context, 504, "Origin timeout",
+                        "The site's origin did not answer in time. " + reset.reason());
+                case ResetCodes.REFUSED -> fail(context, 503, "Tunnel busy",
+                        "The connector could not take this request now (" + reset.reason() + "). Try again.");
+                default -> fail(context, 502, "Origin unreachable",
+                        "The tunnel could not get an answer from the site's origin: " + reset.reason());
+            }
+        });
+        stream.responseHandler(answer -> {
+            metrics.edgeResponse(answer.status());
+            if (upgrade && answer.status() == 101) {
+                answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
+                request.toNetSocket()
+                        .onSuccess(socket -> Pipes.socket(socket, stream))
+                        .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()));
+                return;
+            }
+            response.setStatusCode(answer.status());
+            for (Map.Entry<String, String> header : answer.headers()) {
+                if (!NOT_RETURNED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                    response.headers().add(header.getKey(), header.getValue());
+                }
+            }
+            if (!response.headers().contains("X-Request-Id")) {
+                response.putHeader("X-Request-Id", requestId);
+            }
+            if (!response.headers().contains("Content-Length") && answer.status() >= 200 && answer.status() != 204
+                    && answer.status() != 304 && request.method() != HttpMethod.HEAD) {
+                response.setChunked(true);
+            }
+            Pipes.fromTunnel(stream, response, response::end);
+        });
+    }
+
+    private void fail(RoutingContext context, int status, String title, String detail) {
+        metrics.edgeResponse(status);
+        pages.send(context, status, title, detail);
+    }
+
+    private static boolean isUpgrade(HttpServerRequest request) {
+        String connection = request.getHeader("Connection");
+        return request.getHeader("Upgrade") != null && connection != null
+                && connection.toLowerCase(Locale.ROOT).contains("upgrade");
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        if (length != null) {
+            return !length.trim().equals("0");
+        }
+        return request.getHeader("Transfer-Encoding") != null;
+    }
+
+    private static String safe(String host) {
+        if (host == null) {
+            return "(none)";
+        }
+        String cleaned = host.replaceAll("[^A-Za-z0-9.:\\[\\]-]", "");
+        return cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned;
     }
 }

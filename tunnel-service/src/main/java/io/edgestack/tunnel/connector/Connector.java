@@ -1,0 +1,291 @@
+package io.edgestack.tunnel.connector;
+
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import javax.net.ssl.SSLException;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.tunnel.edge.ConnectorListener;
+import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.Mux;
+import io.edgestack.tunnel.mux.MuxStream;
+import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.protocol.Heads;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+
+/**
+ * The connector: keeps {@code connections} WebSocket connections open to the edge (spread over the edge addresses),
+ * each redialled for ever with exponential backoff and jitter when it drops or is refused, and forwards every stream
+ * the edge opens to the local origin its ingress rules name.
+ */
+public final class Connector {
+
+    public record Settings(List<EdgeAddress> edges, String token, int connections, boolean tls, Optional<String> caFile,
+            Backoff backoff, Duration stableAfter, Mux.Settings mux, String replica, Duration originConnectTimeout,
+            Duration originTimeout, Duration gracePeriod) {
+    }
+
+    private static final Logger LOG = Logger.getLogger(Connector.class);
+
+    private final Vertx vertx;
+    private final Settings settings;
+    private final Ingress ingress;
+    private final TunnelMetrics metrics;
+    private final String tunnel;
+    private final WebSocketClient client;
+    private final List<Slot> slots = new ArrayList<>();
+    private volatile boolean stopping;
+
+    public Connector(Vertx vertx, Settings settings, Ingress ingress, TunnelMetrics metrics) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.ingress = ingress;
+        this.metrics = metrics;
+        this.tunnel = tunnelOf(settings.token());
+        WebSocketClientOptions options = new WebSocketClientOptions()
+                .setMaxFrameSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
+                .setMaxMessageSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.mux().heartbeatInterval().toMillis() * 2))
+                .setTcpNoDelay(true)
+                .setSsl(settings.tls());
+        settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
+        this.client = vertx.createWebSocketClient(options);
+        for (int i = 0; i < settings.connections(); i++) {
+            slots.add(new Slot(i, settings.edges().get(i % settings.edges().size())));
+        }
+        metrics.haConnections(tunnel, this::registered);
+    }
+
+    /** The tunnel id written in the token (read, not verified: only the edge can verify it). */
+    public static String tunnelOf(String token) {
+        try {
+            String[] parts = token.split("\\.");
+            JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+            String id = claims.getString("tid");
+            return id == null || id.isBlank() ? "unknown" : id;
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    public String tunnel() {
+        return tunnel;
+    }
+
+    public void start() {
+        LOG.infof("Connector for tunnel %s: %d connection(s) to %s, replica %s", tunnel, slots.size(), settings.edges(),
+                settings.replica());
+        slots.forEach(Slot::connect);
+    }
+
+    /** Connections the edge has registered (HELLO received) and not lost since. */
+    public int registered() {
+        return (int) slots.stream().filter(s -> s.registered).count();
+    }
+
+    /** Each connection's state, for readiness and tests. */
+    public List<JsonObject> state() {
+        List<JsonObject> out = new ArrayList<>();
+        for (Slot slot : slots) {
+            Mux mux = slot.mux;
+            out.add(new JsonObject()
+                    .put("index", slot.index)
+                    .put("edge", slot.edge.host() + ":" + slot.edge.port())
+                    .put("state", slot.registered ? "registered" : mux != null ? "connecting" : "waiting")
+                    .put("connection", mux == null ? null : mux.name())
+                    .put("activeStreams", mux == null ? 0 : mux.activeStreams())
+                    .put("attempt", slot.attempt)
+                    .put("lastError", slot.lastError)
+                    .put("retryDelaysMs", new ArrayList<>(slot.delays)));
+        }
+        return out;
+    }
+
+    /** The live connections (for tests that cut one). */
+    public List<Mux> connections() {
+        return slots.stream().map(s -> s.mux).filter(m -> m != null && !m.isClosed()).toList();
+    }
+
+    /**
+     * Graceful stop: tells the edge to send nothing more on any connection, lets in-flight streams finish within the
+     * grace period, then closes.
+     */
+    public Future<Void> stop() {
+        stopping = true;
+        Promise<Void> done = Promise.promise();
+        for (Slot slot : slots) {
+            if (slot.timer >= 0) {
+                vertx.cancelTimer(slot.timer);
+            }
+            Mux mux = slot.mux;
+            if (mux != null) {
+                mux.goAway("connector shutting down");
+            }
+        }
+        long deadline = System.nanoTime() + settings.gracePeriod().toNanos();
+        vertx.setPeriodic(50, id -> {
+            boolean idle = slots.stream().allMatch(s -> s.mux == null || s.mux.isClosed() || s.mux.activeStreams() == 0);
+            if (idle || System.nanoTime() > deadline) {
+                vertx.cancelTimer(id);
+                for (Slot slot : slots) {
+                    if (slot.mux != null) {
+                        slot.mux.close(idle ? "connector stopped" : "connector stopped; grace period over");
+                    }
+                }
+                client.close();
+                slots.forEach(s -> s.origin.close());
+                done.complete();
+            }
+        });
+        return done.future();
+    }
+
+    private final class Slot {
+        final int index;
+        final EdgeAddress edge;
+        final HttpClient origin;
+        final List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile Mux mux;
+        volatile boolean registered;
+        volatile int attempt;
+        volatile String lastError;
+        volatile long timer = -1;
+        long registeredAt;
+        String lastLogged;
+
+        Slot(int index, EdgeAddress edge) {
+            this.index = index;
+            this.edge = edge;
+            this.origin = vertx.createHttpClient(new HttpClientOptions()
+                    .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
+                    .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(64));
+        }
+
+        void connect() {
+            timer = -1;
+            if (stopping) {
+                return;
+            }
+            WebSocketConnectOptions options = new WebSocketConnectOptions()
+                    .setHost(edge.host()).setPort(edge.port()).setURI("/v1/connect").setSsl(settings.tls())
+                    .addHeader("Authorization", "Bearer " + settings.token())
+                    .addHeader(ConnectorListener.REPLICA_HEADER, settings.replica())
+                    .addHeader(ConnectorListener.INDEX_HEADER, Integer.toString(index));
+            client.connect(options).onComplete(result -> {
+                if (result.failed()) {
+                    Failure failure = describe(result.cause());
+                    metrics.connectFailure(failure.code);
+                    retry(failure.message);
+                    return;
+                }
+                if (stopping) {
+                    result.result().close();
+                    return;
+                }
+                OriginForwarder forwarder = new OriginForwarder(vertx, origin, ingress, settings.originTimeout());
+                String name = tunnel + "#" + index + "->" + edge.host() + ":" + edge.port();
+                mux = new Mux(vertx, result.result(), Mux.Side.CONNECTOR, settings.mux(), new Mux.Listener() {
+                    @Override
+                    public void opened(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade) {
+                        forwarder.open(stream, head, fin, upgrade);
+                    }
+
+                    @Override
+                    public void hello(JsonObject hello) {
+                        registered = true;
+                        registeredAt = System.nanoTime();
+                        lastError = null;
+                        lastLogged = null;
+                        LOG.infof("Connection %d registered at edge %s:%d as %s", index, edge.host(), edge.port(),
+                                hello.getString("connection"));
+                    }
+
+                    @Override
+                    public void goingAway(String reason) {
+                        LOG.infof("Edge %s:%d is going away on connection %d: %s", edge.host(), edge.port(), index, reason);
+                    }
+
+                    @Override
+                    public void closed(String reason) {
+                        boolean wasRegistered = registered;
+                        registered = false;
+                        mux = null;
+                        if (wasRegistered && System.nanoTime() - registeredAt >= settings.stableAfter().toNanos()) {
+                            attempt = 0; // it was stable: start the backoff over
+                        }
+                        retry("connection lost: " + reason);
+                    }
+                }, metrics.observer(tunnel), name);
+            });
+        }
+
+        void retry(String reason) {
+            if (stopping) {
+                return;
+            }
+            lastError = reason;
+            Duration delay = settings.backoff().delay(attempt);
+            attempt++;
+            delays.add(delay.toMillis());
+            if (delays.size() > 20) {
+                delays.remove(0);
+            }
+            metrics.reconnect(tunnel);
+            String message = String.format("Connection %d to edge %s:%d: %s; retrying in %.1f s (attempt %d)", index,
+                    edge.host(), edge.port(), reason, delay.toMillis() / 1000.0, attempt);
+            if (!reason.equals(lastLogged)) {
+                LOG.warn(message);
+                lastLogged = reason;
+            } else {
+                LOG.info(message);
+            }
+            timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> connect());
+        }
+    }
+
+    private record Failure(String code, String message) {
+    }
+
+    private static Failure describe(Throwable error) {
+        if (error instanceof UpgradeRejectedException rejected) {
+            String reason = rejected.getHeaders() == null ? null : rejected.getHeaders().get("X-Edgestack-Reason");
+            String detail = null;
+            try {
+                if (rejected.getBody() != null && rejected.getBody().length() > 0) {
+                    detail = rejected.getBody().toJsonObject().getString("detail");
+                }
+            } catch (RuntimeException notJson) {
+                detail = null;
+            }
+            return new Failure(reason != null && reason.matches("[a-z-]{1,32}") ? reason : "http-" + rejected.getStatus(),
+                    "refused by the edge (" + rejected.getStatus() + "): "
+                            + (detail != null ? detail : "no WebSocket at this address"));
+        }
+        if (error instanceof ConnectException) {
+            return new Failure("unreachable", "unreachable (" + error.getMessage() + ")");
+        }
+        if (error instanceof SSLException) {
+            return new Failure("tls", "TLS handshake failed (" + error.getMessage() + ")");
+        }
+        return new Failure("error", error.getClass().getSimpleName() + ": " + error.getMessage());
+    }
+
+}

@@ -1,0 +1,83 @@
+package io.edgestack.tunnel.connector;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.tunnel.config.TunnelConfig;
+import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.Mux;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+
+/** Connector mode: builds the {@link Connector} from configuration at start (refusing a bad one) and drains it at stop. */
+@ApplicationScoped
+public class ConnectorService {
+
+    private static final Logger LOG = Logger.getLogger(ConnectorService.class);
+
+    private final TunnelConfig config;
+    private final Vertx vertx;
+    private final TunnelMetrics metrics;
+    private volatile Connector connector;
+
+    public ConnectorService(TunnelConfig config, Vertx vertx, TunnelMetrics metrics) {
+        this.config = config;
+        this.vertx = vertx;
+        this.metrics = metrics;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (config.mode() != TunnelConfig.Mode.CONNECTOR) {
+            return;
+        }
+        Connector built = new Connector(vertx, settings(config.connector()), Ingress.from(config.connector()), metrics);
+        built.start();
+        connector = built;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        Connector running = connector;
+        if (running == null) {
+            return;
+        }
+        try {
+            running.stop().toCompletionStage().toCompletableFuture()
+                    .get(config.connector().gracePeriod().toMillis() + 2000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.warnf("Connector did not stop cleanly: %s", e.getMessage());
+        }
+    }
+
+    /** The running connector, or null outside connector mode. */
+    public Connector connector() {
+        return connector;
+    }
+
+    /** Settings from configuration; every problem names its key. */
+    public static Connector.Settings settings(TunnelConfig.Connector c) {
+        String token = c.token().map(String::trim).filter(t -> !t.isEmpty()).orElseThrow(() -> new IllegalArgumentException(
+                "edgestack.tunnel.connector.token is not set: give the token the edge issued for this tunnel in "
+                        + "EDGESTACK_TUNNEL_CONNECTOR_TOKEN (bin/edgestack tunnel token <tunnel> prints one)"));
+        if (c.haConnections() < 1 || c.haConnections() > 64) {
+            throw new IllegalArgumentException("edgestack.tunnel.connector.ha-connections: " + c.haConnections()
+                    + " is not 1 to 64");
+        }
+        List<EdgeAddress> edges = c.edgeAddresses().stream().map(EdgeAddress::parse).toList();
+        Backoff backoff = new Backoff(c.reconnectInitial(), c.reconnectMax(), Math::random);
+        String replica = c.replica().orElse(ManagementFactory.getRuntimeMXBean().getName());
+        Mux.Settings mux = new Mux.Settings(c.heartbeatInterval(), c.heartbeatMisses(),
+                Mux.Settings.defaults().maxStreams(), Mux.Settings.defaults().maxControlFramesPerSecond());
+        return new Connector.Settings(edges, token, c.haConnections(), c.tls(), c.tlsCaFile(), backoff, c.stableAfter(), mux,
+                replica, c.originConnectTimeout(), c.originTimeout(), c.gracePeriod());
+    }
+}

@@ -1,0 +1,111 @@
+package io.edgestack.tunnel.connector;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.edgestack.tunnel.config.HostPattern;
+import io.edgestack.tunnel.config.TunnelConfig;
+
+/**
+ * The connector's ordered ingress rules: the first rule whose host name and path prefix match names the local service
+ * (an origin URL, or a fixed status like cloudflared's {@code http_status:404}). The last rule must match everything,
+ * so every request has an answer.
+ */
+public final class Ingress {
+
+    public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status) {
+
+        boolean matches(String hostName, String requestPath) {
+            if (host.isPresent() && !host.get().matches(hostName)) {
+                return false;
+            }
+            if (path.isEmpty()) {
+                return true;
+            }
+            String prefix = path.get();
+            return requestPath.equals(prefix) || requestPath.startsWith(prefix.endsWith("/") ? prefix : prefix + "/");
+        }
+
+        public boolean isStatus() {
+            return origin == null;
+        }
+    }
+
+    private final List<Rule> rules;
+
+    public Ingress(List<Rule> rules) {
+        this.rules = List.copyOf(rules);
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    public Rule match(String host, String target) {
+        String name = HostPattern.normalise(host);
+        int query = target.indexOf('?');
+        String path = query >= 0 ? target.substring(0, query) : target;
+        for (Rule rule : rules) {
+            if (rule.matches(name, path)) {
+                return rule;
+            }
+        }
+        return rules.get(rules.size() - 1); // unreachable: the last rule matches everything
+    }
+
+    /** Builds the rules from configuration, naming the key of the first problem found. */
+    public static Ingress from(TunnelConfig.Connector config) {
+        List<TunnelConfig.IngressRule> configured = config.ingress().orElse(List.of());
+        List<Rule> rules = new ArrayList<>();
+        if (configured.isEmpty()) {
+            rules.add(new Rule(Optional.empty(), Optional.empty(), origin("edgestack.tunnel.connector.origin", config.origin()), 0));
+            return new Ingress(rules);
+        }
+        for (int i = 0; i < configured.size(); i++) {
+            TunnelConfig.IngressRule rule = configured.get(i);
+            String key = "edgestack.tunnel.connector.ingress[" + i + "]";
+            Optional<HostPattern> host = rule.hostname().filter(h -> !h.isBlank()).map(h -> HostPattern.parse(key + ".hostname", h));
+            Optional<String> path = rule.path().filter(p -> !p.isBlank());
+            if (path.isPresent() && !path.get().startsWith("/")) {
+                throw new IllegalArgumentException(key + ".path: '" + path.get() + "' must start with /");
+            }
+            String service = rule.service().trim();
+            if (service.startsWith("http_status:")) {
+                int status;
+                try {
+                    status = Integer.parseInt(service.substring("http_status:".length()));
+                } catch (NumberFormatException e) {
+                    status = -1;
+                }
+                if (status < 200 || status > 599) {
+                    throw new IllegalArgumentException(key + ".service: '" + service + "' needs a status 200-599 (example: http_status:404)");
+                }
+                rules.add(new Rule(host, path, null, status));
+            } else {
+                rules.add(new Rule(host, path, origin(key + ".service", service), 0));
+            }
+        }
+        Rule last = rules.get(rules.size() - 1);
+        if (last.host().isPresent() || last.path().isPresent()) {
+            throw new IllegalArgumentException("edgestack.tunnel.connector.ingress[" + (rules.size() - 1)
+                    + "]: the last rule must match every request (no hostname, no path), for example service=http_status:404");
+        }
+        return new Ingress(rules);
+    }
+
+    private static URI origin(String key, String text) {
+        URI uri;
+        try {
+            uri = URI.create(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": '" + text + "' is not a URL (example: http://127.0.0.1:8081)");
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException(key + ": '" + text
+                    + "' must be http://host:port or https://host:port, or http_status:NNN");
+        }
+        return uri;
+    }
+}

@@ -1,0 +1,160 @@
+package io.edgestack.tunnel.connector;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+import io.edgestack.tunnel.mux.MuxStream;
+import io.edgestack.tunnel.mux.Pipes;
+import io.edgestack.tunnel.mux.ResetCodes;
+import io.edgestack.tunnel.protocol.Heads;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+
+/**
+ * The connector's half of a stream: finds the ingress rule, sends the request to that local service with its body
+ * streamed from the tunnel, and streams the answer back. Failures become RESET codes the edge turns into the seed's
+ * statuses: cannot connect → 502, origin silent past the timeout → 504.
+ */
+final class OriginForwarder {
+
+    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "trailer", "upgrade");
+
+    private final io.vertx.core.Vertx vertx;
+    private final HttpClient client;
+    private final Ingress ingress;
+    private final long timeoutMillis;
+
+    OriginForwarder(io.vertx.core.Vertx vertx, HttpClient client, Ingress ingress, Duration timeout) {
+        this.vertx = vertx;
+        this.client = client;
+        this.ingress = ingress;
+        this.timeoutMillis = timeout.toMillis();
+    }
+
+    void open(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade) {
+        String host = head.headers().get("Host");
+        Ingress.Rule rule = ingress.match(host, head.target());
+        if (rule.isStatus()) {
+            answerStatus(stream, rule.status());
+            return;
+        }
+        URI origin = rule.origin();
+        boolean tls = "https".equals(origin.getScheme());
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(head.headers()).remove("Host");
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(head.method()))
+                .setHost(origin.getHost())
+                .setPort(origin.getPort() > 0 ? origin.getPort() : tls ? 443 : 80)
+                .setSsl(tls)
+                .setURI(head.target())
+                .setHeaders(headers);
+        client.request(options).onComplete(created -> {
+            if (created.failed()) {
+                stream.reset(ResetCodes.ORIGIN_UNREACHABLE, "cannot connect to " + origin + ": " + created.cause().getMessage());
+                return;
+            }
+            HttpClientRequest request = created.result();
+            if (host != null) {
+                try {
+                    request.authority(HostAndPort.parseAuthority(host, -1));
+                } catch (RuntimeException ignored) {
+                    // a Host the edge let through but that does not parse: the origin sees its own address
+                }
+            }
+            stream.resetHandler(reset -> request.reset());
+            request.exceptionHandler(error -> fail(stream, error));
+            // The timeout guards the wait for the answer's head; once the body streams, a pause (a slow visitor
+            // holding the tunnel's window) is backpressure, not a silent origin.
+            long timer = vertx.setTimer(timeoutMillis, id -> {
+                if (!stream.isClosed()) {
+                    stream.reset(ResetCodes.ORIGIN_TIMEOUT, "origin sent no answer within " + timeoutMillis + " ms");
+                    request.reset();
+                }
+            });
+            request.response().onComplete(answered -> vertx.cancelTimer(timer));
+            if (upgrade) {
+                request.connect().onComplete(answer -> {
+                    vertx.cancelTimer(timer);
+                    if (answer.failed()) {
+                        fail(stream, answer.cause());
+                    } else if (answer.result().statusCode() == 101) {
+                        HttpClientResponse response = answer.result();
+                        MultiMap returned = MultiMap.caseInsensitiveMultiMap();
+                        response.headers().forEach(h -> {
+                            String name = h.getKey().toLowerCase(Locale.ROOT);
+                            if (!name.equals("transfer-encoding") && !name.equals("content-length")) {
+                                returned.add(h.getKey(), h.getValue());
+                            }
+                        });
+                        stream.respond(new Heads.ResponseHead(101, returned), false);
+                        Pipes.socket(response.netSocket(), stream);
+                    } else {
+                        relay(stream, answer.result());
+                    }
+                });
+                return;
+            }
+            request.response().onComplete(answer -> {
+                if (answer.failed()) {
+                    fail(stream, answer.cause());
+                } else {
+                    relay(stream, answer.result());
+                }
+            });
+            if (fin) {
+                request.end();
+            } else {
+                if (!headers.contains("Content-Length")) {
+                    request.setChunked(true);
+                }
+                Pipes.fromTunnel(stream, request, request::end);
+            }
+        });
+    }
+
+    private static void relay(MuxStream stream, HttpClientResponse response) {
+        MultiMap returned = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> header : response.headers()) {
+            if (!NOT_RETURNED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                returned.add(header.getKey(), header.getValue());
+            }
+        }
+        stream.respond(new Heads.ResponseHead(response.statusCode(), returned), false);
+        response.exceptionHandler(error -> fail(stream, error));
+        Pipes.toTunnel(response, stream);
+    }
+
+    private static void fail(MuxStream stream, Throwable error) {
+        if (stream.isClosed()) {
+            return;
+        }
+        if (error instanceof TimeoutException) {
+            stream.reset(ResetCodes.ORIGIN_TIMEOUT, "origin did not answer: " + error.getMessage());
+        } else {
+            stream.reset(ResetCodes.ORIGIN_UNREACHABLE, "origin failed: " + error.getMessage());
+        }
+    }
+
+    private static void answerStatus(MuxStream stream, int status) {
+        Buffer body = Buffer.buffer(status + " (connector ingress rule http_status:" + status + ")\n", StandardCharsets.UTF_8.name());
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+                .add("Content-Type", "text/plain; charset=utf-8")
+                .add("Content-Length", Integer.toString(body.length()))
+                .add("Cache-Control", "no-store");
+        stream.respond(new Heads.ResponseHead(status, headers), false);
+        stream.write(body);
+        stream.end();
+    }
+}

@@ -1,0 +1,104 @@
+package io.edgestack.tunnel.metrics;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import io.edgestack.tunnel.mux.MuxObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The tunnel's metrics, on both sides. Labels stay bounded: {@code tunnel} takes configured tunnel ids (edge) or the
+ * one tunnel of the token (connector), {@code reason} a fixed word, {@code code} an HTTP status.
+ */
+public final class TunnelMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, MuxObserver> observers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> activeStreams = new ConcurrentHashMap<>();
+
+    public TunnelMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** {@code edgestack_tunnel_ha_connections{tunnel}}: registered connections of a tunnel. */
+    public void haConnections(String tunnel, Supplier<Number> count) {
+        Gauge.builder("edgestack.tunnel.ha.connections", count).tag("tunnel", tunnel)
+                .description("Registered tunnel connections").register(registry);
+    }
+
+    public void reconnect(String tunnel) {
+        Counter.builder("edgestack.tunnel.reconnects").tag("tunnel", tunnel)
+                .description("Connection attempts after the first, per tunnel").register(registry).increment();
+    }
+
+    public void connectFailure(String reason) {
+        Counter.builder("edgestack.tunnel.connect.failures").tag("reason", reason)
+                .description("Failed connection attempts to the edge, by reason").register(registry).increment();
+    }
+
+    public void authRejected(String reason) {
+        Counter.builder("edgestack.tunnel.auth.rejected").tag("reason", reason)
+                .description("Connector sessions refused by the edge, by reason").register(registry).increment();
+    }
+
+    public void edgeResponse(int status) {
+        Counter.builder("edgestack.tunnel.edge.responses").tag("code", Integer.toString(status))
+                .description("Answers of the edge to visitors, by status").register(registry).increment();
+    }
+
+    public void streamReset(String reason) {
+        Counter.builder("edgestack.tunnel.stream.resets").tag("reason", reason)
+                .description("Streams that ended with a reset, by reason").register(registry).increment();
+    }
+
+    /** Observer for the connections of one tunnel: heartbeat round trips, bytes each way, active streams. */
+    public MuxObserver observer(String tunnel) {
+        return observers.computeIfAbsent(tunnel, this::newObserver);
+    }
+
+    private MuxObserver newObserver(String tunnel) {
+        AtomicInteger active = activeStreams.computeIfAbsent(tunnel, t -> new AtomicInteger());
+        Gauge.builder("edgestack.tunnel.streams.active", active, AtomicInteger::get).tag("tunnel", tunnel)
+                .description("Streams in flight").register(registry);
+        Timer rtt = Timer.builder("edgestack.tunnel.heartbeat.rtt").tag("tunnel", tunnel)
+                .description("Heartbeat round-trip time").serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5),
+                        Duration.ofMillis(25), Duration.ofMillis(100), Duration.ofMillis(500))
+                .register(registry);
+        Counter received = Counter.builder("edgestack.tunnel.bytes").tag("tunnel", tunnel).tag("direction", "received")
+                .description("Bytes carried over tunnel connections, frames included").baseUnit("bytes").register(registry);
+        Counter sent = Counter.builder("edgestack.tunnel.bytes").tag("tunnel", tunnel).tag("direction", "sent")
+                .description("Bytes carried over tunnel connections, frames included").baseUnit("bytes").register(registry);
+        return new MuxObserver() {
+            @Override
+            public void heartbeatRoundTrip(long nanos) {
+                rtt.record(Duration.ofNanos(nanos));
+            }
+
+            @Override
+            public void bytesReceived(long bytes) {
+                received.increment(bytes);
+            }
+
+            @Override
+            public void bytesSent(long bytes) {
+                sent.increment(bytes);
+            }
+
+            @Override
+            public void streamOpened() {
+                active.incrementAndGet();
+            }
+
+            @Override
+            public void streamClosed() {
+                active.decrementAndGet();
+            }
+        };
+    }
+}

@@ -1,0 +1,449 @@
+package io.edgestack.tunnel.mux;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.protocol.FrameType;
+import io.edgestack.tunnel.protocol.Heads;
+import io.edgestack.tunnel.protocol.ProtocolException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One tunnel connection: a WebSocket carrying many streams (see docs/tunnel-protocol.md). Its state lives on the
+ * WebSocket's event loop; the public methods may be called from any thread.
+ *
+ * <p>It closes itself, with a reason, when the peer breaks the protocol, floods it with control frames, stops sending
+ * anything for {@code heartbeat-misses} heartbeat intervals, or stops reading for as long.
+ */
+public final class Mux {
+
+    public static final int INITIAL_WINDOW = 256 * 1024;
+    static final int WINDOW_UPDATE_THRESHOLD = INITIAL_WINDOW / 4;
+    static final int MAX_DATA = 32 * 1024;
+    static final int STREAM_QUEUE_HIGH = 64 * 1024;
+    /** WebSocket close reasons are at most 123 bytes of UTF-8. */
+    private static final int MAX_CLOSE_REASON = 120;
+    private static final Logger LOG = Logger.getLogger(Mux.class);
+
+    public enum Side {
+        EDGE, CONNECTOR
+    }
+
+    public record Settings(Duration heartbeatInterval, int heartbeatMisses, int maxStreams, int maxControlFramesPerSecond) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(5), 3, 1000, 2000);
+        }
+    }
+
+    /** What the owner of the connection hears about it. Called on the connection's event loop. */
+    public interface Listener {
+        /** Connector side: the edge opened a stream. Set the stream's handlers here or soon after. */
+        default void opened(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade) {
+            stream.reset(ResetCodes.REFUSED, "this side takes no streams");
+        }
+
+        /**
+         * The peer's first frame arrived, so it is ready to read ours: the edge registers the connection only then (a
+         * frame sent before the peer has set its handlers could be lost).
+         */
+        default void firstFrame() {
+        }
+
+        /** Connector side: the edge registered the session. */
+        default void hello(JsonObject hello) {
+        }
+
+        /** The peer will open no new streams here and wants no new ones. */
+        default void goingAway(String reason) {
+        }
+
+        /** The connection is gone; every open stream has had its reset handler called. */
+        void closed(String reason);
+    }
+
+    private final WebSocketBase ws;
+    private final Context context;
+    private final Vertx vertx;
+    private final Side side;
+    private final Settings settings;
+    private final Listener listener;
+    private final MuxObserver observer;
+    private final String name;
+
+    private final Map<Integer, MuxStream> streams = new HashMap<>();
+    private final Set<MuxStream> blocked = new LinkedHashSet<>();
+    private final AtomicInteger nextStreamId = new AtomicInteger(1);
+    private final AtomicInteger active = new AtomicInteger();
+    private int highestPeerStream;
+    private volatile boolean peerGoingAway;
+    private volatile boolean goingAway;
+    private volatile boolean closed;
+    private volatile String closeReason;
+    private volatile long roundTripNanos = -1;
+    private long lastFrameNanos = System.nanoTime();
+    private long writeBlockedSinceNanos = -1;
+    private long controlWindowStart = System.nanoTime();
+    private int controlFrames;
+    private long heartbeatTimer = -1;
+    private boolean heardFrom;
+
+    /** Must be created on the WebSocket's event loop, before any message is handled. */
+    public Mux(Vertx vertx, WebSocketBase ws, Side side, Settings settings, Listener listener, MuxObserver observer,
+            String name) {
+        this.vertx = vertx;
+        this.ws = ws;
+        this.context = vertx.getOrCreateContext();
+        this.side = side;
+        this.settings = settings;
+        this.listener = listener;
+        this.observer = observer;
+        this.name = name;
+        ws.binaryMessageHandler(this::onMessage);
+        ws.textMessageHandler(text -> fail("text message on a tunnel connection (frames are binary)"));
+        ws.exceptionHandler(error -> fail("connection error: " + error.getMessage()));
+        ws.closeHandler(v -> shutdown(ws.closeReason() != null ? "closed by the peer: " + ws.closeReason()
+                : "closed by the peer (status " + ws.closeStatusCode() + ")"));
+        ws.drainHandler(v -> unblock());
+        long interval = settings.heartbeatInterval().toMillis();
+        heartbeatTimer = vertx.setPeriodic(interval, interval, id -> heartbeat());
+        send(Frame.of(FrameType.PING, 0, 0, Buffer.buffer(8).appendLong(System.nanoTime()))); // "ready" and a first RTT
+    }
+
+    public Side side() {
+        return side;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int activeStreams() {
+        return active.get();
+    }
+
+    /** Last heartbeat round trip, or -1 before the first PONG. */
+    public long roundTripNanos() {
+        return roundTripNanos;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** Open, and neither side has announced it is going away: new streams may be opened here. */
+    public boolean takesNewStreams() {
+        return !closed && !goingAway && !peerGoingAway;
+    }
+
+    // ------------------------------------------------------------------ any thread
+
+    /**
+     * Edge side: opens a stream carrying {@code head}. {@code setup} sets the stream's handlers before the OPEN frame
+     * leaves, so no answer can arrive before them.
+     */
+    public MuxStream open(Heads.RequestHead head, boolean fin, boolean upgrade, io.vertx.core.Handler<MuxStream> setup) {
+        Buffer payload = Heads.encode(head);
+        MuxStream stream = new MuxStream(nextStreamId.getAndIncrement(), this);
+        active.incrementAndGet();
+        setup.handle(stream);
+        onLoop(() -> {
+            if (closed) {
+                stream.onReset(new MuxStream.Reset(ResetCodes.CONNECTION_LOST, closeReason));
+                return;
+            }
+            streams.put(stream.id, stream);
+            observer.streamOpened();
+            int flags = (fin ? Frame.FIN : 0) | (upgrade ? Frame.UPGRADE : 0);
+            send(Frame.of(FrameType.OPEN, flags, stream.id, payload));
+            if (fin) {
+                stream.finSentWithHead();
+            }
+        });
+        return stream;
+    }
+
+    public void hello(JsonObject hello) {
+        onLoop(() -> send(Frame.of(FrameType.HELLO, 0, 0, hello.toBuffer())));
+    }
+
+    /** Announces that no new streams will be taken here; open streams go on. */
+    public void goAway(String reason) {
+        onLoop(() -> {
+            if (closed || goingAway) {
+                return;
+            }
+            goingAway = true;
+            send(Frame.codeAndReason(FrameType.GOAWAY, 0, highestPeerStream, reason));
+        });
+    }
+
+    /** Closes the connection; open streams are reset with {@code reason}. */
+    public void close(String reason) {
+        onLoop(() -> {
+            if (!closed) {
+                ws.close((short) 1000, truncate(reason));
+                shutdown(reason);
+            }
+        });
+    }
+
+    void onLoop(Runnable task) {
+        if (Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
+    }
+
+    // ------------------------------------------------------------------ on the loop
+
+    void send(Frame frame) {
+        if (closed) {
+            return;
+        }
+        Buffer bytes = frame.encode();
+        observer.bytesSent(bytes.length());
+        ws.writeBinaryMessage(bytes);
+    }
+
+    /** True (and the stream is parked until the WebSocket drains) while the connection's write queue is full. */
+    boolean writeBlocked(MuxStream stream) {
+        if (ws.writeQueueFull()) {
+            blocked.add(stream);
+            if (writeBlockedSinceNanos < 0) {
+                writeBlockedSinceNanos = System.nanoTime();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void unblock() {
+        writeBlockedSinceNanos = -1;
+        List<MuxStream> waiting = new ArrayList<>(blocked);
+        blocked.clear();
+        for (MuxStream stream : waiting) {
+            if (!stream.isClosed()) {
+                stream.pump();
+            }
+        }
+    }
+
+    void removed(MuxStream stream) {
+        if (streams.remove(stream.id) != null) {
+            observer.streamClosed();
+        }
+        blocked.remove(stream);
+        active.decrementAndGet();
+    }
+
+    private void onMessage(Buffer message) {
+        if (closed) {
+            return;
+        }
+        lastFrameNanos = System.nanoTime();
+        observer.bytesReceived(message.length());
+        if (!heardFrom) {
+            heardFrom = true;
+            listener.firstFrame();
+        }
+        try {
+            dispatch(Frame.decode(message));
+        } catch (ProtocolException e) {
+            fail(e.getMessage());
+        }
+    }
+
+    private void dispatch(Frame frame) {
+        switch (frame.type()) {
+            case HELLO -> {
+                expectFrom(Side.EDGE, frame);
+                control();
+                JsonObject hello;
+                try {
+                    hello = new JsonObject(frame.payload());
+                } catch (RuntimeException e) {
+                    throw new ProtocolException("HELLO payload is not a JSON object");
+                }
+                listener.hello(hello);
+            }
+            case PING -> {
+                control();
+                send(Frame.of(FrameType.PONG, 0, 0, frame.payload().copy()));
+            }
+            case PONG -> {
+                control();
+                long rtt = System.nanoTime() - frame.payload().getLong(0);
+                if (rtt >= 0 && rtt < Duration.ofMinutes(1).toNanos()) {
+                    roundTripNanos = rtt;
+                    observer.heartbeatRoundTrip(rtt);
+                }
+            }
+            case GOAWAY -> {
+                control();
+                if (!peerGoingAway) {
+                    peerGoingAway = true;
+                    listener.goingAway(frame.reason());
+                }
+            }
+            case OPEN -> onOpen(frame);
+            case RESPONSE -> {
+                expectFrom(Side.CONNECTOR, frame);
+                MuxStream stream = stream(frame);
+                if (stream != null) {
+                    stream.onResponse(Heads.decodeResponse(frame.payload()), frame.fin());
+                }
+            }
+            case DATA -> {
+                if (frame.payload().length() == 0 && !frame.fin()) {
+                    control();
+                }
+                MuxStream stream = stream(frame);
+                if (stream != null) {
+                    stream.onData(frame.payload(), frame.fin());
+                }
+            }
+            case RESET -> {
+                control();
+                MuxStream stream = stream(frame);
+                if (stream != null) {
+                    stream.onReset(new MuxStream.Reset(frame.code(), frame.reason()));
+                }
+            }
+            case WINDOW -> {
+                control();
+                MuxStream stream = stream(frame);
+                if (stream != null) {
+                    stream.onWindow(frame.payload().getInt(0));
+                }
+            }
+        }
+    }
+
+    private void onOpen(Frame frame) {
+        expectFrom(Side.EDGE, frame);
+        int id = frame.streamId();
+        if (id <= highestPeerStream) {
+            throw new ProtocolException("OPEN of stream " + id + ", not above the last opened stream " + highestPeerStream);
+        }
+        highestPeerStream = id;
+        Heads.RequestHead head = Heads.decodeRequest(frame.payload());
+        MuxStream stream = new MuxStream(id, this);
+        active.incrementAndGet();
+        streams.put(id, stream);
+        observer.streamOpened();
+        if (goingAway) {
+            stream.reset(ResetCodes.REFUSED, "connector is shutting down");
+            return;
+        }
+        if (streams.size() > settings.maxStreams()) {
+            stream.reset(ResetCodes.REFUSED, "more than " + settings.maxStreams() + " streams on one connection");
+            return;
+        }
+        if (frame.fin()) {
+            stream.onData(Buffer.buffer(), true);
+        }
+        listener.opened(stream, head, frame.fin(), frame.upgrade());
+    }
+
+    /** The open stream a frame is for; null for a stream that has ended (frames may cross a RESET); error if never opened. */
+    private MuxStream stream(Frame frame) {
+        MuxStream stream = streams.get(frame.streamId());
+        if (stream != null) {
+            return stream;
+        }
+        int highest = side == Side.EDGE ? nextStreamId.get() - 1 : highestPeerStream;
+        if (frame.streamId() > highest) {
+            throw new ProtocolException(frame.type() + " frame for stream " + frame.streamId() + ", which was never opened");
+        }
+        return null;
+    }
+
+    private void expectFrom(Side sender, Frame frame) {
+        if (side == sender) {
+            throw new ProtocolException(frame.type() + " frame may only come from the " + sender.name().toLowerCase());
+        }
+    }
+
+    private void control() {
+        long now = System.nanoTime();
+        if (now - controlWindowStart > 1_000_000_000L) {
+            controlWindowStart = now;
+            controlFrames = 0;
+        }
+        if (++controlFrames > settings.maxControlFramesPerSecond()) {
+            throw new ProtocolException("frame flood: more than " + settings.maxControlFramesPerSecond()
+                    + " control frames in one second");
+        }
+    }
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        long limit = settings.heartbeatInterval().toNanos() * settings.heartbeatMisses();
+        if (now - lastFrameNanos > limit) {
+            fail("no frame from the peer for " + Duration.ofNanos(now - lastFrameNanos).toMillis() + " ms ("
+                    + settings.heartbeatMisses() + " heartbeats missed)");
+            return;
+        }
+        if (writeBlockedSinceNanos >= 0 && now - writeBlockedSinceNanos > limit) {
+            fail("the peer has not read for " + Duration.ofNanos(now - writeBlockedSinceNanos).toMillis() + " ms");
+            return;
+        }
+        send(Frame.of(FrameType.PING, 0, 0, Buffer.buffer(8).appendLong(now)));
+    }
+
+    /** Closes the connection because of something the peer did (or the network); the reason is logged and sent. */
+    private void fail(String reason) {
+        if (closed) {
+            return;
+        }
+        LOG.warnf("Tunnel connection %s closed: %s", name, reason);
+        ws.close((short) 1002, truncate(reason));
+        shutdown(reason);
+    }
+
+    private void shutdown(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeReason = reason;
+        vertx.cancelTimer(heartbeatTimer);
+        MuxStream.Reset lost = new MuxStream.Reset(ResetCodes.CONNECTION_LOST, "tunnel connection lost: " + reason);
+        for (MuxStream stream : new ArrayList<>(streams.values())) {
+            stream.onReset(lost);
+        }
+        streams.clear();
+        blocked.clear();
+        listener.closed(reason);
+    }
+
+    private static String truncate(String reason) {
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_CLOSE_REASON) {
+            return reason;
+        }
+        return new String(bytes, 0, MAX_CLOSE_REASON, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,299 @@
+package io.edgestack.tunnel.mux;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.protocol.FrameType;
+import io.edgestack.tunnel.protocol.Heads;
+import io.edgestack.tunnel.protocol.ProtocolException;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * One request/response exchange on a {@link Mux}. Writes may come from any thread (they are handed to the
+ * connection's event loop in order); handlers are called on the connection's event loop.
+ *
+ * <p>Flow control: a side may send at most {@link Mux#INITIAL_WINDOW} bytes that the other side has not yet given back
+ * with WINDOW frames, and gives bytes back only once it has passed them on ({@link #consumed(int)}). So a slow reader
+ * holds at most one window of memory and stalls nothing but its own stream.
+ */
+public final class MuxStream {
+
+    public record Reset(int code, String reason) {
+    }
+
+    final int id;
+    private final Mux mux;
+
+    // sending side: touched on the connection's event loop, except `queued`
+    private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+    private final AtomicLong queued = new AtomicLong();
+    private long sendWindow = Mux.INITIAL_WINDOW;
+    private boolean finQueued;
+    private boolean finSent;
+    /** Set by a write that filled the queue (on the writer's thread); the drain handler runs once it empties. */
+    private final java.util.concurrent.atomic.AtomicBoolean drainWanted = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Handler<Void> drainHandler;
+
+    // receiving side
+    private long receiveCredit = Mux.INITIAL_WINDOW;
+    private long consumedUnacknowledged;
+    private boolean remoteEnded;
+    private final ArrayDeque<Buffer> inbound = new ArrayDeque<>();
+    private boolean endDelivered;
+    private Handler<Buffer> dataHandler;
+    private Handler<Void> endHandler;
+    private Handler<Heads.ResponseHead> responseHandler;
+    private Handler<Reset> resetHandler;
+
+    private boolean responseReceived;
+    private volatile boolean closed;
+
+    MuxStream(int id, Mux mux) {
+        this.id = id;
+        this.mux = mux;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Mux connection() {
+        return mux;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ handlers (set before data can arrive or on the loop)
+
+    public MuxStream responseHandler(Handler<Heads.ResponseHead> handler) {
+        this.responseHandler = handler;
+        return this;
+    }
+
+    public MuxStream resetHandler(Handler<Reset> handler) {
+        this.resetHandler = handler;
+        return this;
+    }
+
+    public MuxStream drainHandler(Handler<Void> handler) {
+        this.drainHandler = handler;
+        return this;
+    }
+
+    /** Body bytes from the peer; bytes that arrived before the handler was set are delivered at once, in order. */
+    public MuxStream handler(Handler<Buffer> handler) {
+        mux.onLoop(() -> {
+            this.dataHandler = handler;
+            deliverInbound();
+        });
+        return this;
+    }
+
+    public MuxStream endHandler(Handler<Void> handler) {
+        mux.onLoop(() -> {
+            this.endHandler = handler;
+            deliverInbound();
+        });
+        return this;
+    }
+
+    // ------------------------------------------------------------------ sending (any thread)
+
+    /** Queues body bytes; check {@link #writeQueueFull()} after and wait for the drain handler when it is. */
+    public void write(Buffer data) {
+        if (data.length() == 0) {
+            return;
+        }
+        if (queued.addAndGet(data.length()) >= Mux.STREAM_QUEUE_HIGH) {
+            drainWanted.set(true);
+        }
+        mux.onLoop(() -> {
+            if (closed || finQueued) {
+                queued.addAndGet(-data.length());
+                return;
+            }
+            pending.add(data);
+            pump();
+        });
+    }
+
+    /** Ends this direction of the stream once everything queued is sent. */
+    public void end() {
+        mux.onLoop(() -> {
+            if (closed || finQueued) {
+                return;
+            }
+            finQueued = true;
+            pump();
+        });
+    }
+
+    public boolean writeQueueFull() {
+        return queued.get() >= Mux.STREAM_QUEUE_HIGH;
+    }
+
+    /** The connector's answer head. */
+    public void respond(Heads.ResponseHead head, boolean fin) {
+        Buffer payload = Heads.encode(head);
+        mux.onLoop(() -> {
+            if (closed) {
+                return;
+            }
+            mux.send(Frame.of(FrameType.RESPONSE, fin ? Frame.FIN : 0, id, payload));
+            if (fin) {
+                finQueued = true;
+                finSent = true;
+                closeIfDone();
+            }
+        });
+    }
+
+    /** Gives {@code bytes} received bytes back to the peer's window once they are passed on. */
+    public void consumed(int bytes) {
+        mux.onLoop(() -> {
+            if (closed || remoteEnded) {
+                return;
+            }
+            consumedUnacknowledged += bytes;
+            if (consumedUnacknowledged >= Mux.WINDOW_UPDATE_THRESHOLD) {
+                receiveCredit += consumedUnacknowledged;
+                mux.send(Frame.of(FrameType.WINDOW, 0, id, Buffer.buffer(4).appendInt((int) consumedUnacknowledged)));
+                consumedUnacknowledged = 0;
+            }
+        });
+    }
+
+    /** Abandons the stream: the peer is told with a RESET frame; no handler is called. */
+    public void reset(int code, String reason) {
+        mux.onLoop(() -> {
+            if (closed) {
+                return;
+            }
+            mux.send(Frame.codeAndReason(FrameType.RESET, id, code, reason));
+            close();
+        });
+    }
+
+    // ------------------------------------------------------------------ on the loop
+
+    /** The OPEN frame carried FIN: this direction is over without a DATA frame. */
+    void finSentWithHead() {
+        finQueued = true;
+        finSent = true;
+    }
+
+    void pump() {
+        while (!pending.isEmpty() && sendWindow > 0) {
+            if (mux.writeBlocked(this)) {
+                return;
+            }
+            Buffer head = pending.peek();
+            int n = (int) Math.min(Math.min(head.length(), sendWindow), Mux.MAX_DATA);
+            Buffer chunk;
+            if (n == head.length()) {
+                chunk = pending.poll();
+            } else {
+                chunk = head.slice(0, n);
+                pending.poll();
+                pending.addFirst(head.slice(n, head.length()));
+            }
+            sendWindow -= n;
+            boolean fin = finQueued && pending.isEmpty();
+            mux.send(Frame.of(FrameType.DATA, fin ? Frame.FIN : 0, id, chunk));
+            finSent |= fin;
+            queued.addAndGet(-n);
+        }
+        if (pending.isEmpty() && finQueued && !finSent) {
+            mux.send(Frame.of(FrameType.DATA, Frame.FIN, id, Buffer.buffer()));
+            finSent = true;
+        }
+        if (queued.get() < Mux.STREAM_QUEUE_HIGH / 2 && drainWanted.compareAndSet(true, false)) {
+            Handler<Void> handler = drainHandler;
+            if (handler != null) {
+                handler.handle(null);
+            }
+        }
+        closeIfDone();
+    }
+
+    void onResponse(Heads.ResponseHead head, boolean fin) {
+        if (responseReceived) {
+            throw new ProtocolException("second RESPONSE on stream " + id);
+        }
+        responseReceived = true;
+        if (responseHandler != null) {
+            responseHandler.handle(head);
+        }
+        if (fin) {
+            onData(Buffer.buffer(), true);
+        }
+    }
+
+    void onData(Buffer data, boolean fin) {
+        if (remoteEnded) {
+            throw new ProtocolException("DATA on stream " + id + " after its end");
+        }
+        if (mux.side() == Mux.Side.EDGE && !responseReceived) {
+            throw new ProtocolException("DATA on stream " + id + " before its RESPONSE");
+        }
+        if (data.length() > receiveCredit) {
+            throw new ProtocolException("stream " + id + " sent " + data.length() + " bytes past its window of "
+                    + receiveCredit);
+        }
+        receiveCredit -= data.length();
+        if (data.length() > 0) {
+            inbound.add(data);
+        }
+        remoteEnded |= fin;
+        deliverInbound();
+    }
+
+    void onWindow(int increment) {
+        sendWindow += increment;
+        if (sendWindow > Integer.MAX_VALUE) {
+            throw new ProtocolException("window of stream " + id + " grew past 2^31-1");
+        }
+        pump();
+    }
+
+    void onReset(Reset reset) {
+        if (closed) {
+            return;
+        }
+        close();
+        if (resetHandler != null) {
+            resetHandler.handle(reset);
+        }
+    }
+
+    private void deliverInbound() {
+        if (dataHandler != null) {
+            while (!inbound.isEmpty() && !closed) {
+                dataHandler.handle(inbound.poll());
+            }
+        }
+        if (remoteEnded && inbound.isEmpty() && !endDelivered && endHandler != null && !closed) {
+            endDelivered = true;
+            endHandler.handle(null);
+        }
+        closeIfDone();
+    }
+
+    private void closeIfDone() {
+        if (!closed && finSent && remoteEnded && inbound.isEmpty() && (endDelivered || endHandler == null)) {
+            close();
+        }
+    }
+
+    private void close() {
+        closed = true;
+        pending.clear();
+        inbound.clear();
+        queued.set(0);
+        mux.removed(this);
+    }
+}

@@ -1,0 +1,53 @@
+package io.edgestack.tunnel.mux;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
+
+/**
+ * Moves bytes between Vert.x streams and tunnel streams with backpressure both ways: a source is paused while the
+ * tunnel stream's queue is full, and bytes received from the tunnel are given back to the peer's window only once the
+ * sink has written them out.
+ */
+public final class Pipes {
+
+    private Pipes() {
+    }
+
+    /** Body of {@code source} into {@code stream}, then the end of the stream. */
+    public static void toTunnel(ReadStream<Buffer> source, MuxStream stream) {
+        stream.drainHandler(v -> source.resume());
+        source.handler(chunk -> {
+            stream.write(chunk);
+            if (stream.writeQueueFull()) {
+                source.pause();
+                if (!stream.writeQueueFull()) {
+                    source.resume(); // drained between the write and the pause
+                }
+            }
+        });
+        source.endHandler(v -> stream.end());
+        source.resume();
+    }
+
+    /** Bytes received on {@code stream} into {@code sink}; {@code onEnd} runs once the peer ended its side. */
+    public static void fromTunnel(MuxStream stream, WriteStream<Buffer> sink, Runnable onEnd) {
+        stream.handler(chunk -> {
+            int length = chunk.length();
+            sink.write(chunk).onComplete(written -> stream.consumed(length));
+        });
+        stream.endHandler(v -> onEnd.run());
+    }
+
+    /** A raw two-way byte tunnel (after a protocol upgrade) between {@code socket} and {@code stream}. */
+    public static void socket(io.vertx.core.net.NetSocket socket, MuxStream stream) {
+        stream.resetHandler(reset -> socket.close());
+        fromTunnel(stream, socket, socket::end);
+        socket.closeHandler(v -> {
+            if (!stream.isClosed()) {
+                stream.reset(ResetCodes.CANCEL, "upgraded connection closed");
+            }
+        });
+        toTunnel(socket, stream);
+    }
+}

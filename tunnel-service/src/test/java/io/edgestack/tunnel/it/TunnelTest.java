@@ -1,0 +1,438 @@
+package io.edgestack.tunnel.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.edgestack.tunnel.connector.Backoff;
+import io.edgestack.tunnel.connector.Connector;
+import io.edgestack.tunnel.connector.EdgeAddress;
+import io.edgestack.tunnel.connector.Ingress;
+import io.edgestack.tunnel.edge.ConnectorListener;
+import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.Mux;
+import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.protocol.FrameType;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.PoolOptions;
+
+/**
+ * The edge (this Quarkus app, on its real ports) with connectors built in the test: requests go visitor → edge public
+ * port → WebSocket connection → connector → origin HTTP server, all on loopback.
+ */
+@QuarkusTest
+class TunnelTest {
+
+    @TestHTTPResource("/")
+    URL publicPort;
+
+    @TestHTTPResource(value = "", management = true)
+    URL management;
+
+    @Inject
+    ConnectorListener listener;
+
+    @Inject
+    Vertx vertx;
+
+    /** Connectors built here report to their own registry, as a separate connector process would. */
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry connectorRegistry =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private final TunnelMetrics metrics = new TunnelMetrics(connectorRegistry);
+
+    private TestOrigin origin;
+    private HttpClient visitors;
+    private final List<Connector> connectors = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        origin = new TestOrigin(vertx);
+        visitors = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(200));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Connector connector : connectors) {
+            connector.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        connectors.clear();
+        await("no connection left at the edge", () -> given().auth().oauth2("test-admin-token")
+                .get(management.toString().replace("/q/", "/admin/tunnels")).jsonPath().getList("tunnels[0].connections").isEmpty());
+        visitors.close();
+        origin.close();
+    }
+
+    private String token(String tunnel, List<String> hosts) {
+        return listener.tokens().issue(tunnel, hosts, Duration.ofHours(1));
+    }
+
+    private Connector connector(int connections, String token, Ingress ingress, Duration originTimeout) {
+        Connector.Settings settings = new Connector.Settings(
+                List.of(new EdgeAddress("127.0.0.1", listener.boundPort())), token, connections, false, Optional.empty(),
+                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), Math::random), Duration.ofSeconds(10),
+                new Mux.Settings(Duration.ofMillis(500), 3, 1000, 2000), "test-replica", Duration.ofSeconds(1), originTimeout,
+                Duration.ofSeconds(2));
+        Connector connector = new Connector(vertx, settings, ingress, metrics);
+        connectors.add(connector);
+        connector.start();
+        return connector;
+    }
+
+    private Connector connected(int connections) {
+        Connector connector = connector(connections, token("site", List.of("localhost", "127.0.0.1")), toOrigin(),
+                Duration.ofSeconds(5));
+        await(connections + " connections registered", () -> connector.registered() == connections);
+        return connector;
+    }
+
+    private Ingress toOrigin() {
+        return new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private record Answer(int status, Buffer body, io.vertx.core.MultiMap headers) {
+    }
+
+    private Future<Answer> send(HttpMethod method, String path, Buffer body) {
+        RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(publicPort.getPort())
+                .setURI(path).putHeader("Host", "localhost:" + publicPort.getPort());
+        return visitors.request(options)
+                .compose(request -> body == null ? request.send() : request.send(body))
+                .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b, response.headers())));
+    }
+
+    private static <T> T get(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------ through the tunnel
+
+    @Test
+    void carriesRequestsToTheOriginWithForwardingHeadersAndARequestId() {
+        connected(1);
+        given().header("X-Request-Id", "trace-42").get(publicPort + "hello")
+                .then().statusCode(200)
+                .body(equalTo("hello from the origin"))
+                .header("X-Seen-Host", "localhost:" + publicPort.getPort())
+                .header("X-Seen-Forwarded-For", "127.0.0.1")
+                .header("X-Seen-Request-Id", "trace-42")
+                .header("X-Request-Id", "trace-42");
+    }
+
+    @Test
+    void streamsLargeBodiesBothWays() throws Exception {
+        connected(2);
+        byte[] upload = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(upload);
+        Answer echoed = get(send(HttpMethod.POST, "/echo", Buffer.buffer(upload)));
+        assertEquals(200, echoed.status());
+        assertArrayEquals(upload, echoed.body().getBytes(), "the upload came back byte for byte");
+
+        Answer big = get(send(HttpMethod.GET, "/big?size=" + (16 * 1024 * 1024), null));
+        assertEquals(200, big.status());
+        assertEquals(16 * 1024 * 1024, big.body().length());
+    }
+
+    @Test
+    void spreadsStreamsOverTheTunnelsConnectionsAndShowsThemOnTheAdminApi() throws Exception {
+        Connector connector = connected(4);
+        List<Future<Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            answers.add(send(HttpMethod.GET, "/trickle?chunks=5", null));
+        }
+        await("streams on every connection", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0));
+        for (Future<Answer> answer : answers) {
+            assertEquals(200, get(answer).status());
+        }
+        String admin = management.toString().replace("/q/", "/admin/tunnels");
+        given().get(admin).then().statusCode(401);
+        given().auth().oauth2("test-admin-token").get(admin).then().statusCode(200)
+                .body("tunnels[0].tunnel", equalTo("site"), "tunnels[0].state", equalTo("up"),
+                        "tunnels[0].connections.size()", equalTo(4),
+                        "tunnels[0].connections[0].replica", equalTo("test-replica"),
+                        "tunnels[1].tunnel", equalTo("blog"), "tunnels[1].state", equalTo("down"));
+        await("a heartbeat round trip", () -> connector.connections().stream().allMatch(m -> m.roundTripNanos() > 0));
+        String scrape = given().accept("text/plain").get(management + "metrics").asString();
+        assertEquals(4.0, value(scrape, "edgestack_tunnel_ha_connections", "tunnel=\"site\""), "edge counts 4 connections");
+        assertTrue(value(scrape, "edgestack_tunnel_heartbeat_rtt_seconds_count", "tunnel=\"site\"") > 0,
+                "heartbeat round trips are measured");
+        assertTrue(value(scrape, "edgestack_tunnel_bytes_total", "direction=\"received\"") > 0);
+        assertTrue(value(scrape, "edgestack_tunnel_edge_responses_total", "code=\"200\"") >= 8);
+    }
+
+    /** The value of the first sample of {@code name} whose labels contain {@code label}; NaN when there is none. */
+    static double value(String scrape, String name, String label) {
+        return scrape.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    private static String tunnelLines(String scrape) {
+        return scrape.lines().filter(l -> l.startsWith("edgestack_tunnel")).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    // ------------------------------------------------------------------ auth
+
+    @Test
+    void issuesTokensOnTheAdminApiAndTwoValidTokensWorkAtOnce() {
+        String admin = management.toString().replace("/q/", "/admin/tunnels/site/tokens");
+        given().contentType("application/json").body("{}").post(admin).then().statusCode(401);
+        given().auth().oauth2("test-admin-token").contentType("application/json").body("{\"hosts\": [\"evil.example.com\"]}")
+                .post(admin).then().statusCode(400).body("detail", containsString("evil.example.com"));
+        given().auth().oauth2("test-admin-token").contentType("application/json").body("{\"ttl\": \"forever\"}")
+                .post(admin).then().statusCode(400);
+        given().auth().oauth2("test-admin-token").post(management.toString().replace("/q/", "/admin/tunnels/ghost/tokens"))
+                .then().statusCode(404);
+        String first = given().auth().oauth2("test-admin-token").contentType("application/json").body("{\"ttl\": \"2h\"}")
+                .post(admin).then().statusCode(201).extract().path("token");
+        String second = given().auth().oauth2("test-admin-token").post(admin).then().statusCode(201).extract().path("token");
+        Connector old = connector(1, first, toOrigin(), Duration.ofSeconds(5));
+        Connector rotated = connector(1, second, toOrigin(), Duration.ofSeconds(5));
+        await("both tokens accepted", () -> old.registered() == 1 && rotated.registered() == 1);
+        given().get(publicPort + "hello").then().statusCode(200);
+    }
+
+    @Test
+    void refusesBadTokensWithAReasonOnBothSides() {
+        String good = token("site", List.of("localhost"));
+        String tampered = good.substring(0, good.length() - 4) + (good.endsWith("AAAA") ? "BBBB" : "AAAA");
+        Connector forged = connector(1, tampered, toOrigin(), Duration.ofSeconds(5));
+        Connector ghost = connector(1, token("ghost", List.of("localhost")), toOrigin(), Duration.ofSeconds(5));
+        Connector greedy = connector(1, token("site", List.of("*")), toOrigin(), Duration.ofSeconds(5));
+        await("three refusals seen by the connectors", () -> forged.state().get(0).getString("lastError") != null
+                && ghost.state().get(0).getString("lastError") != null && greedy.state().get(0).getString("lastError") != null);
+        assertTrue(forged.state().get(0).getString("lastError").contains("refused by the edge (401): token signature does not match"),
+                forged.state().get(0).encode());
+        assertTrue(ghost.state().get(0).getString("lastError").contains("(403): tunnel 'ghost' is not configured"));
+        assertTrue(greedy.state().get(0).getString("lastError").contains("(403): token names host *"));
+        assertEquals(0, forged.registered() + ghost.registered() + greedy.registered());
+        String scrape = given().accept("text/plain").get(management + "metrics").asString();
+        assertTrue(value(scrape, "edgestack_tunnel_auth_rejected_total", "reason=\"bad-signature\"") > 0, tunnelLines(scrape));
+        assertTrue(connectorRegistry.get("edgestack.tunnel.connect.failures").tag("reason", "unknown-tunnel").counter().count() > 0,
+                "the connector counts its refusals by reason");
+        assertTrue(!scrape.contains(good.substring(5, 30)), "the token never shows in metrics");
+        given().get(publicPort + "hello").then().statusCode(521);
+    }
+
+    // ------------------------------------------------------------------ the seed's errors
+
+    @Test
+    void answersTheSeedsStatusesWhenSomethingIsMissing() throws Exception {
+        given().header("Host", "nowhere.example").get(publicPort + "hello").then().statusCode(404)
+                .header("X-Request-Id", org.hamcrest.Matchers.notNullValue());
+        given().get(publicPort + "hello").then().statusCode(521);
+
+        int deadPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        Ingress ingress = new Ingress(List.of(
+                new Ingress.Rule(Optional.empty(), Optional.of("/down"), URI.create("http://127.0.0.1:" + deadPort), 0),
+                new Ingress.Rule(Optional.empty(), Optional.of("/gone"), null, 410),
+                new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+        Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofMillis(700));
+        await("registered", () -> connector.registered() == 1);
+        given().get(publicPort + "down/page").then().statusCode(502).header("X-Request-Id", org.hamcrest.Matchers.notNullValue())
+                .body(containsString("cannot connect to http://127.0.0.1:" + deadPort));
+        given().get(publicPort + "never").then().statusCode(504);
+        given().get(publicPort + "gone").then().statusCode(410);
+        given().get(publicPort + "hello").then().statusCode(200);
+    }
+
+    // ------------------------------------------------------------------ high availability and flow control
+
+    @Test
+    void aCutConnectionFailsOnlyItsOwnStreams() throws Exception {
+        Connector connector = connected(4);
+        List<Future<Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            answers.add(send(HttpMethod.GET, "/trickle?chunks=15", null));
+        }
+        await("streams on every connection", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0));
+        Mux cut = connector.connections().get(0);
+        int onCut = cut.activeStreams();
+        cut.close("cut by the test");
+        int ok = 0;
+        int failed = 0;
+        for (Future<Answer> answer : answers) {
+            try {
+                Answer a = get(answer);
+                if (a.status() == 200 && a.body().toString().split("\n").length == 15) {
+                    ok++;
+                } else {
+                    failed++;
+                }
+            } catch (Exception broken) {
+                failed++;
+            }
+        }
+        assertEquals(onCut, failed, "exactly the streams of the cut connection failed");
+        assertEquals(12 - onCut, ok);
+        given().get(publicPort + "hello").then().statusCode(200);
+        await("the cut connection comes back", () -> connector.registered() == 4);
+    }
+
+    @Test
+    void oneSlowReaderDoesNotStallNinetyNineOtherStreams() throws Exception {
+        connected(1);
+        // The slow reader: asks for 32 MiB and reads nothing for now.
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(64 * 1024); // before connecting: shrinking it on an open socket stalls Linux TCP
+            slow.connect(new java.net.InetSocketAddress("127.0.0.1", publicPort.getPort()));
+            OutputStream out = slow.getOutputStream();
+            out.write(("GET /big?size=" + (32 * 1024 * 1024) + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(300);
+            List<CompletableFuture<Answer>> others = new ArrayList<>();
+            for (int i = 0; i < 99; i++) {
+                others.add(send(HttpMethod.GET, i % 3 == 0 ? "/big?size=200000" : "/hello", null).toCompletionStage().toCompletableFuture());
+            }
+            CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+            for (CompletableFuture<Answer> other : others) {
+                assertEquals(200, other.get().status());
+            }
+            // and the slow reader still gets all of its bytes once it reads
+            InputStream in = slow.getInputStream();
+            byte[] buffer = new byte[256 * 1024];
+            long total = 0;
+            int n;
+            boolean headersDone = false;
+            StringBuilder head = new StringBuilder();
+            while (total < 32 * 1024 * 1024 && (n = in.read(buffer)) > 0) {
+                if (!headersDone) {
+                    head.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                    int end = head.indexOf("\r\n\r\n");
+                    if (end >= 0) {
+                        headersDone = true;
+                        total = head.length() - end - 4;
+                    }
+                } else {
+                    total += n;
+                }
+            }
+            assertEquals(32 * 1024 * 1024, total);
+        }
+    }
+
+    @Test
+    void carriesWebSocketUpgradesToTheOrigin() throws Exception {
+        connected(1);
+        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocket ws = get(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(publicPort.getPort())
+                .setURI("/ws").addHeader("Host", "localhost")));
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        ws.textMessageHandler(reply::complete);
+        ws.writeTextMessage("ping through the tunnel");
+        assertEquals("echo: ping through the tunnel", reply.get(10, TimeUnit.SECONDS));
+        get(ws.close());
+        client.close();
+    }
+
+    // ------------------------------------------------------------------ bad input from a connector
+
+    private record Closed(short status, String reason) {
+    }
+
+    private Closed sendAsConnector(List<Buffer> messages) throws Exception {
+        WebSocketClient client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+                .setMaxFrameSize(1024 * 1024).setMaxMessageSize(1024 * 1024));
+        WebSocket ws = get(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(listener.boundPort())
+                .setURI("/v1/connect").addHeader("Authorization", "Bearer " + token("site", List.of("localhost")))));
+        CompletableFuture<Closed> closed = new CompletableFuture<>();
+        ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode(), ws.closeReason())));
+        ws.binaryMessageHandler(b -> { });
+        for (Buffer message : messages) {
+            ws.writeBinaryMessage(message);
+        }
+        Closed result = closed.get(10, TimeUnit.SECONDS);
+        client.close();
+        return result;
+    }
+
+    @Test
+    void closesAConnectorConnectionThatBreaksTheProtocolAndNoOther() throws Exception {
+        Connector healthy = connected(1);
+        record Case(String name, List<Buffer> frames, String reason) {
+        }
+        List<Buffer> flood = new ArrayList<>();
+        for (int i = 0; i < 2100; i++) {
+            flood.add(Frame.of(FrameType.PING, 0, 0, Buffer.buffer(8).appendLong(i)).encode());
+        }
+        List<Case> cases = List.of(
+                new Case("short", List.of(Buffer.buffer(new byte[] {1, 2, 3})), "shorter than its 6-byte header"),
+                new Case("unknown type", List.of(Buffer.buffer(new byte[] {0x7f, 0, 0, 0, 0, 1})), "unknown frame type"),
+                new Case("unknown stream", List.of(Frame.of(FrameType.DATA, 0, 99, Buffer.buffer("x")).encode()), "never opened"),
+                new Case("OPEN from a connector", List.of(Frame.of(FrameType.OPEN, 0, 1, Buffer.buffer()).encode()),
+                        "may only come from the edge"),
+                new Case("oversized", List.of(Buffer.buffer(new byte[Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD + 1])), ""),
+                new Case("flood", flood, "frame flood"));
+        for (Case c : cases) {
+            Closed closed = sendAsConnector(c.frames());
+            assertTrue(closed.status() != 1000, c.name() + ": closed as an error, was " + closed);
+            assertTrue(closed.reason() == null || closed.reason().contains(c.reason()), c.name() + ": " + closed);
+        }
+        assertEquals(1, healthy.registered(), "the well-behaved connection was not touched");
+        given().get(publicPort + "hello").then().statusCode(200);
+    }
+
+    @Test
+    void closesAConnectionThatNeverFinishesItsHandshake() throws Exception {
+        try (Socket loris = new Socket("127.0.0.1", listener.boundPort())) {
+            loris.getOutputStream().write("GET /v1/connect HTTP/1.1\r\nHost: edge\r\n".getBytes(StandardCharsets.US_ASCII));
+            loris.setSoTimeout(5000);
+            long started = System.nanoTime();
+            int read = loris.getInputStream().read();
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertEquals(-1, read, "the edge closed the connection");
+            assertTrue(waited >= 800 && waited < 4000, "closed after the handshake timeout (1 s; idle 2 s), took " + waited + " ms");
+        }
+    }
+}
