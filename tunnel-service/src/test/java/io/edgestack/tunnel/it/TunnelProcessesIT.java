@@ -1,0 +1,203 @@
+package io.edgestack.tunnel.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The packaged service as two real processes, an edge and a connector, in front of a real origin: requests through,
+ * the edge restarted under the connector (it comes back by itself, with growing delays while the edge is away), a
+ * wrong token refused on both sides, 521 without a connector and 502 without an origin.
+ */
+class TunnelProcessesIT {
+
+    private static final String SECRET = "it-secret-0123456789-0123456789-0123456789";
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<Process> processes = new ArrayList<>();
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stopAll() {
+        processes.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void carriesTrafficSurvivesAnEdgeRestartAndRefusesAWrongToken() throws Exception {
+        int originPort = freePort();
+        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", originPort), 0);
+        origin.createContext("/", exchange -> {
+            byte[] body = ("origin saw " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        int publicPort = freePort();
+        int listenerPort = freePort();
+        int edgeManagement = freePort();
+
+        Process edge = edge(publicPort, listenerPort, edgeManagement, "edge-1.log");
+        awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
+        String token = issueToken(edgeManagement);
+        assertEquals(521, get(publicPort, "/page").statusCode(), "no connector yet: 521");
+
+        int connectorManagement = freePort();
+        Path connectorLog = dir.resolve("connector.log");
+        connector(listenerPort, connectorManagement, token, "http://127.0.0.1:" + originPort, connectorLog);
+        awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 200);
+        HttpResponse<String> through = get(publicPort, "/page?x=1");
+        assertEquals(200, through.statusCode());
+        assertEquals("origin saw /page?x=1", through.body());
+
+        // The edge goes away for a while, then comes back on the same ports.
+        edge.destroy();
+        assertTrue(edge.waitFor(30, TimeUnit.SECONDS));
+        awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 503);
+        Thread.sleep(4000);
+        long restarted = System.nanoTime();
+        edge(publicPort, listenerPort, edgeManagement, "edge-2.log");
+        awaitStatus("http://127.0.0.1:" + publicPort + "/page", 200);
+        long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
+        assertEquals("origin saw /page", get(publicPort, "/page").body());
+        assertTrue(backMillis < 20_000, "requests flow again " + backMillis + " ms after the edge restart");
+
+        // While the edge was away, each connection waited longer and longer before trying again.
+        String log = Files.readString(connectorLog);
+        Matcher retries = Pattern.compile("Connection 0 to edge [^:]+:\\d+: .*?retrying in ([0-9.]+) s \\(attempt (\\d+)\\)").matcher(log);
+        List<Double> delays = new ArrayList<>();
+        while (retries.find()) {
+            delays.add(Double.parseDouble(retries.group(1)));
+        }
+        assertTrue(delays.size() >= 3, "at least three retries of connection 0 while the edge was down: " + delays);
+        for (int i = 1; i < Math.min(delays.size(), 4); i++) {
+            assertTrue(delays.get(i) > delays.get(i - 1) * 1.3, "delays grow roughly twofold: " + delays);
+        }
+        assertTrue(delays.get(0) >= 0.8 && delays.get(0) <= 1.2, "first retry after about 1 s: " + delays);
+        assertTrue(!log.contains(token) && !Files.readString(dir.resolve("edge-1.log")).contains(token),
+                "the token is never logged");
+
+        // A connector with a forged token is refused, with the reason on both sides.
+        int forgedManagement = freePort();
+        Path forgedLog = dir.resolve("forged.log");
+        String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        connector(listenerPort, forgedManagement, forged, "http://127.0.0.1:" + originPort, forgedLog);
+        awaitLog(forgedLog, "refused by the edge (401): token signature does not match");
+        awaitLog(dir.resolve("edge-2.log"), "token signature does not match any secret of this edge (bad-signature)");
+        assertEquals(503, status("http://127.0.0.1:" + forgedManagement + "/q/health/ready"));
+
+        // No origin: 502 from the edge, with a request id.
+        origin.stop(0);
+        HttpResponse<String> down = get(publicPort, "/page");
+        assertEquals(502, down.statusCode());
+        assertTrue(down.headers().firstValue("X-Request-Id").isPresent());
+    }
+
+    private Process edge(int publicPort, int listenerPort, int management, String log) throws IOException {
+        return start(List.of("-Dedgestack.tunnel.mode=edge", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + publicPort,
+                "-Dquarkus.management.port=" + management, "-Dedgestack.tunnel.edge.connector-host=127.0.0.1",
+                "-Dedgestack.tunnel.edge.connector-port=" + listenerPort, "-Dedgestack.tunnel.edge.tunnels.app.hosts=*",
+                "-Dquarkus.shutdown.timeout=1s"),
+                List.of("EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS=" + SECRET, "EDGESTACK_TUNNEL_ADMIN_TOKEN=it-admin"), dir.resolve(log));
+    }
+
+    private Process connector(int listenerPort, int management, String token, String origin, Path log) throws IOException {
+        return start(List.of("-Dedgestack.tunnel.mode=connector", "-Dquarkus.management.port=" + management,
+                "-Dedgestack.tunnel.connector.edge-addresses=127.0.0.1:" + listenerPort,
+                "-Dedgestack.tunnel.connector.origin=" + origin, "-Dedgestack.tunnel.connector.ha-connections=2",
+                "-Dedgestack.tunnel.connector.origin-connect-timeout=1s"),
+                List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=" + token), log);
+    }
+
+    private Process start(List<String> properties, List<String> env, Path log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.addAll(properties);
+        command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        for (String kv : env) {
+            builder.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        Process process = builder.start();
+        processes.add(process);
+        return process;
+    }
+
+    private String issueToken(int management) throws Exception {
+        HttpResponse<String> issued = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management
+                + "/admin/tunnels/app/tokens")).header("Authorization", "Bearer it-admin")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\": \"1h\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, issued.statusCode(), issued.body());
+        Matcher token = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(issued.body());
+        assertTrue(token.find());
+        return token.group(1);
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int status(String url) {
+        try {
+            return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private void awaitStatus(String url, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            last = status(url);
+            if (last == expected) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(url + " answered " + last + ", not " + expected);
+    }
+
+    private static void awaitLog(Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(log.getFileName() + " never said: " + text);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
