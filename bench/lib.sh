@@ -24,7 +24,7 @@ bench_setup() { # tools...
     PIDS=()
     trap bench_cleanup EXIT
 }
-bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; wait 2> /dev/null || true; rm -rf "$WORK"; }
+bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; wait 2> /dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 
 nginx_conf() { # name, body of the server block, worker processes
     cat > "$WORK/nginx/$1.conf" <<CONF

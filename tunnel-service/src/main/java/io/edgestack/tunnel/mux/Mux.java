@@ -86,7 +86,7 @@ public final class Mux {
 
     private final Map<Integer, MuxStream> streams = new HashMap<>();
     private final Set<MuxStream> blocked = new LinkedHashSet<>();
-    private final AtomicInteger nextStreamId = new AtomicInteger(1);
+    private int lastLocalStream;
     private final AtomicInteger active = new AtomicInteger();
     private int highestPeerStream;
     private volatile boolean peerGoingAway;
@@ -161,10 +161,11 @@ public final class Mux {
      */
     public MuxStream open(Heads.RequestHead head, boolean fin, boolean upgrade, io.vertx.core.Handler<MuxStream> setup) {
         Buffer payload = Heads.encode(head);
-        MuxStream stream = new MuxStream(nextStreamId.getAndIncrement(), this);
+        MuxStream stream = new MuxStream(0, this);
         active.incrementAndGet();
         setup.handle(stream);
         onLoop(() -> {
+            stream.id = ++lastLocalStream;
             if (closed) {
                 stream.onReset(new MuxStream.Reset(ResetCodes.CONNECTION_LOST, closeReason));
                 return;
@@ -370,7 +371,7 @@ public final class Mux {
         if (stream != null) {
             return stream;
         }
-        int highest = side == Side.EDGE ? nextStreamId.get() - 1 : highestPeerStream;
+        int highest = side == Side.EDGE ? lastLocalStream : highestPeerStream;
         if (frame.streamId() > highest) {
             throw new ProtocolException(frame.type() + " frame for stream " + frame.streamId() + ", which was never opened");
         }

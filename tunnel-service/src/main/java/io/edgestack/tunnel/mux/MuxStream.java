@@ -23,7 +23,8 @@ public final class MuxStream {
     public record Reset(int code, String reason) {
     }
 
-    final int id;
+    /** Given on the connection's event loop when the OPEN frame is sent, so ids go out in increasing order. */
+    int id;
     private final Mux mux;
 
     // sending side: touched on the connection's event loop, except `queued`
