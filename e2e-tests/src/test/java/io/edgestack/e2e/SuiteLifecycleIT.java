@@ -74,7 +74,13 @@ class SuiteLifecycleIT {
         for (int port : PUBLIC) {
             assertTrue(Http.listening(port), "public port " + port + " is listening");
         }
-        assertEquals(521, Http.get("http://127.0.0.1:8080/").statusCode(), "the edge answers visitors");
+        // Visitors reach proxy-service through the tunnel: its own security headers come back through the edge, and
+        // never the edge's 521 (no connector). Until a release is deployed the proxy answers 503.
+        HttpResponse<String> visitor = Http.get("http://127.0.0.1:8080/");
+        assertTrue(visitor.statusCode() != 521 && visitor.statusCode() != 404, "through the tunnel: " + visitor.statusCode());
+        assertEquals("nosniff", visitor.headers().firstValue("X-Content-Type-Options").orElse(""),
+                "the answer is proxy-service's, carried by edge and connector");
+        assertTrue(visitor.headers().firstValue("X-Request-Id").isPresent());
 
         Cli.Result status = cli.run("status");
         assertEquals(0, status.exitCode(), status.output());

@@ -44,6 +44,8 @@ public class TunnelDirectory {
     private final List<Map.Entry<HostPattern, String>> routes = new ArrayList<>();
     private final Map<String, List<Session>> live = new LinkedHashMap<>();
     private final AtomicInteger turn = new AtomicInteger();
+    /** How many more streams in flight a same-event-loop connection may have and still be preferred. */
+    private static final int LOCAL_SLACK = 4;
 
     public TunnelDirectory(TunnelConfig config, TunnelMetrics metrics) {
         config.edge().tunnels().forEach((id, tunnel) -> {
@@ -167,6 +169,15 @@ public class TunnelDirectory {
             }
             if (best == null || candidate.mux().activeStreams() < best.mux().activeStreams()) {
                 best = candidate;
+            }
+        }
+        // A connection on the caller's own event loop saves two thread hops per frame; take it unless it is busier.
+        if (best != null && !best.mux().isLocal()) {
+            for (Session candidate : sessions) {
+                if (candidate.mux().isLocal() && candidate.mux().takesNewStreams() && candidate.serves(name)
+                        && candidate.mux().activeStreams() <= best.mux().activeStreams() + LOCAL_SLACK) {
+                    return candidate;
+                }
             }
         }
         return best;

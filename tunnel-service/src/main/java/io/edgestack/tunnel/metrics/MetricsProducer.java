@@ -1,6 +1,6 @@
 package io.edgestack.tunnel.metrics;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 class MetricsProducer {
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     TunnelMetrics tunnelMetrics(MeterRegistry registry) {
         return new TunnelMetrics(registry);
     }

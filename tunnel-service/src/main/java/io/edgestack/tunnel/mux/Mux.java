@@ -31,9 +31,9 @@ import io.vertx.core.json.JsonObject;
  */
 public final class Mux {
 
-    public static final int INITIAL_WINDOW = 256 * 1024;
+    public static final int INITIAL_WINDOW = 1024 * 1024;
     static final int WINDOW_UPDATE_THRESHOLD = INITIAL_WINDOW / 4;
-    static final int MAX_DATA = 32 * 1024;
+    static final int MAX_DATA = Frame.MAX_PAYLOAD;
     static final int STREAM_QUEUE_HIGH = 64 * 1024;
     /** WebSocket close reasons are at most 123 bytes of UTF-8. */
     private static final int MAX_CLOSE_REASON = 120;
@@ -77,6 +77,7 @@ public final class Mux {
 
     private final WebSocketBase ws;
     private final Context context;
+    private final io.netty.channel.EventLoop eventLoop;
     private final Vertx vertx;
     private final Side side;
     private final Settings settings;
@@ -107,6 +108,7 @@ public final class Mux {
         this.vertx = vertx;
         this.ws = ws;
         this.context = vertx.getOrCreateContext();
+        this.eventLoop = ((io.vertx.core.impl.ContextInternal) context).nettyEventLoop();
         this.side = side;
         this.settings = settings;
         this.listener = listener;
@@ -129,6 +131,11 @@ public final class Mux {
 
     public String name() {
         return name;
+    }
+
+    /** True when the caller runs on this connection's event loop thread (no hop needed to use it). */
+    public boolean isLocal() {
+        return eventLoop.inEventLoop();
     }
 
     public int activeStreams() {
@@ -206,8 +213,9 @@ public final class Mux {
         });
     }
 
+    /** Runs {@code task} on the connection's event loop: at once when already there (any context of that thread). */
     void onLoop(Runnable task) {
-        if (Vertx.currentContext() == context) {
+        if (eventLoop.inEventLoop()) {
             task.run();
         } else {
             context.runOnContext(v -> task.run());

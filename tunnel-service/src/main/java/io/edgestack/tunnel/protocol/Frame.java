@@ -27,10 +27,16 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
         return (flags & UPGRADE) != 0;
     }
 
+    /** The frame's bytes; a large payload is not copied (header and payload are joined as one composite buffer). */
     public Buffer encode() {
-        Buffer out = Buffer.buffer(HEADER_LENGTH + payload.length());
-        out.appendByte((byte) type.code).appendByte((byte) flags).appendInt(streamId).appendBuffer(payload);
-        return out;
+        if (payload.length() < 1024) {
+            Buffer out = Buffer.buffer(HEADER_LENGTH + payload.length());
+            out.appendByte((byte) type.code).appendByte((byte) flags).appendInt(streamId).appendBuffer(payload);
+            return out;
+        }
+        io.netty.buffer.ByteBuf header = io.netty.buffer.Unpooled.buffer(HEADER_LENGTH, HEADER_LENGTH)
+                .writeByte(type.code).writeByte(flags).writeInt(streamId);
+        return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(header, payload.getByteBuf()));
     }
 
     /**
