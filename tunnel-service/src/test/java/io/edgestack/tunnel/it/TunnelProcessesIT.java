@@ -115,6 +115,80 @@ class TunnelProcessesIT {
         assertTrue(down.headers().firstValue("X-Request-Id").isPresent());
     }
 
+    @Test
+    void carriesTrafficOverTlsAndRefusesAnEdgeItDoesNotTrust() throws Exception {
+        Path[] pem = selfSigned("localhost");
+        int originPort = freePort();
+        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", originPort), 0);
+        origin.createContext("/", exchange -> {
+            byte[] body = "over tls".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        int publicPort = freePort();
+        int listenerPort = freePort();
+        int edgeManagement = freePort();
+        List<String> properties = new ArrayList<>(edgeProperties(publicPort, listenerPort, edgeManagement));
+        properties.add("-Dedgestack.tunnel.edge.tls-cert-file=" + pem[0].toString());
+        properties.add("-Dedgestack.tunnel.edge.tls-key-file=" + pem[1].toString());
+        start(properties, EDGE_ENV, dir.resolve("tls-edge.log"));
+        awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
+        String token = issueToken(edgeManagement);
+
+        int management = freePort();
+        start(List.of("-Dedgestack.tunnel.mode=connector", "-Dquarkus.management.port=" + management,
+                "-Dedgestack.tunnel.connector.edge-addresses=localhost:" + listenerPort, "-Dedgestack.tunnel.connector.tls=true",
+                "-Dedgestack.tunnel.connector.tls-ca-file=" + pem[0].toString(),
+                "-Dedgestack.tunnel.connector.origin=http://127.0.0.1:" + originPort),
+                List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=" + token), dir.resolve("tls-connector.log"));
+        awaitStatus("http://127.0.0.1:" + management + "/q/health/ready", 200);
+        assertEquals("over tls", get(publicPort, "/").body());
+
+        int untrusting = freePort();
+        Path log = dir.resolve("untrusting.log");
+        start(List.of("-Dedgestack.tunnel.mode=connector", "-Dquarkus.management.port=" + untrusting,
+                "-Dedgestack.tunnel.connector.edge-addresses=localhost:" + listenerPort, "-Dedgestack.tunnel.connector.tls=true",
+                "-Dedgestack.tunnel.connector.origin=http://127.0.0.1:" + originPort),
+                List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=" + token), log);
+        awaitLog(log, "TLS handshake failed");
+        assertEquals(503, status("http://127.0.0.1:" + untrusting + "/q/health/ready"));
+        origin.stop(0);
+    }
+
+    /** A self-signed certificate for {@code name} made with the JDK's keytool, written as PEM (certificate, key). */
+    private Path[] selfSigned(String name) throws Exception {
+        Path store = dir.resolve("edge.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process process = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "edge", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=" + name, "-ext", "SAN=dns:" + name, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit"))
+                .redirectErrorStream(true).start();
+        assertEquals(0, process.waitFor(), new String(process.getInputStream().readAllBytes()));
+        java.security.KeyStore keyStore = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(store)) {
+            keyStore.load(in, "changeit".toCharArray());
+        }
+        java.util.Base64.Encoder base64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        Path cert = Files.writeString(dir.resolve("edge.crt"), "-----BEGIN CERTIFICATE-----\n"
+                + base64.encodeToString(keyStore.getCertificate("edge").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        Path key = Files.writeString(dir.resolve("edge.key"), "-----BEGIN PRIVATE KEY-----\n"
+                + base64.encodeToString(keyStore.getKey("edge", "changeit".toCharArray()).getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        return new Path[] {cert, key};
+    }
+
+    private static final List<String> EDGE_ENV = List.of("EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS=" + SECRET,
+            "EDGESTACK_TUNNEL_ADMIN_TOKEN=it-admin");
+
+    private static List<String> edgeProperties(int publicPort, int listenerPort, int management) {
+        return List.of("-Dedgestack.tunnel.mode=edge", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + publicPort,
+                "-Dquarkus.management.port=" + management, "-Dedgestack.tunnel.edge.connector-host=127.0.0.1",
+                "-Dedgestack.tunnel.edge.connector-port=" + listenerPort, "-Dedgestack.tunnel.edge.tunnels.app.hosts=*",
+                "-Dquarkus.shutdown.timeout=1s");
+    }
+
     private Process edge(int publicPort, int listenerPort, int management, String log) throws IOException {
         return start(List.of("-Dedgestack.tunnel.mode=edge", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + publicPort,
                 "-Dquarkus.management.port=" + management, "-Dedgestack.tunnel.edge.connector-host=127.0.0.1",

@@ -321,6 +321,20 @@ class TunnelTest {
     }
 
     @Test
+    void aStoppingConnectorFinishesItsStreamsButTakesNoNewOnes() throws Exception {
+        Connector connector = connected(1);
+        Future<Answer> inFlight = send(HttpMethod.GET, "/trickle?chunks=10", null);
+        await("the stream is in flight", () -> connector.connections().get(0).activeStreams() > 0);
+        Future<Void> stopped = connector.stop();
+        connectors.remove(connector);
+        await("the edge stops choosing the connection", () -> given().get(publicPort + "hello").statusCode() == 521);
+        Answer answer = get(inFlight);
+        assertEquals(200, answer.status());
+        assertEquals(10, answer.body().toString().split("\n").length, "the in-flight download finished whole");
+        get(stopped);
+    }
+
+    @Test
     void oneSlowReaderDoesNotStallNinetyNineOtherStreams() throws Exception {
         connected(1);
         // The slow reader: asks for 32 MiB and reads nothing for now.
