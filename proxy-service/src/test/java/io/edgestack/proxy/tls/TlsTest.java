@@ -120,7 +120,16 @@ class TlsTest {
         assertTrue(subject(get(client(), https + "missing")).contains("first.test"));
         keystore("second.test", KEYSTORE);
         long deadline = System.nanoTime() + 45_000_000_000L;
-        while (!subject(get(client(), https + "missing")).contains("second.test")) {
+        int failedHandshakes = 0;
+        while (true) {
+            try {
+                if (subject(get(client(), https + "missing")).contains("second.test")) {
+                    break;
+                }
+            } catch (javax.net.ssl.SSLHandshakeException duringTheSwap) {
+                // Vert.x 4.5 can fail a handshake accepted in the instant its SSL options are replaced; a client retries
+                assertTrue(++failedHandshakes <= 3, "handshakes keep failing after the reload: " + duringTheSwap);
+            }
             assertTrue(System.nanoTime() < deadline, "certificate not reloaded");
             Thread.sleep(200);
         }
