@@ -65,6 +65,9 @@ public final class Connector {
                 .setMaxMessageSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.mux().heartbeatInterval().toMillis() * 2))
                 .setTcpNoDelay(true)
+                // Masking guards HTTP intermediaries against scripts in browsers; a connector is no browser and its
+                // connection goes straight to the edge, so frames go unmasked (one pass over every byte less).
+                .setSendUnmaskedFrames(true)
                 .setSsl(settings.tls());
         settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
         this.client = vertx.createWebSocketClient(options);

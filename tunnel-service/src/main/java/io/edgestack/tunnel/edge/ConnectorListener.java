@@ -99,6 +99,7 @@ public class ConnectorListener {
                 .setMaxWebSocketMessageSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false)
+                .setAcceptUnmaskedFrames(true) // connectors send unmasked frames (docs/tunnel-protocol.md)
                 .setTcpNoDelay(true)
                 // Silence closes a connection: a handshake that stalls (slow loris) after handshake-timeout, a
                 // registered connection after its missed heartbeats (the tunnel protocol detects those first).

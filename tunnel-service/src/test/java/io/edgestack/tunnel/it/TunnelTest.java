@@ -296,7 +296,8 @@ class TunnelTest {
         for (int i = 0; i < 12; i++) {
             answers.add(send(HttpMethod.GET, "/trickle?chunks=15", null));
         }
-        await("streams on every connection", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0));
+        await("all twelve streams open, on every connection", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0)
+                && connector.connections().stream().mapToInt(Mux::activeStreams).sum() == 12);
         Mux cut = connector.connections().get(0);
         int onCut = cut.activeStreams();
         cut.close("cut by the test");
