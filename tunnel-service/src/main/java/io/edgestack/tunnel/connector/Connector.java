@@ -51,6 +51,7 @@ public final class Connector {
     private final TunnelMetrics metrics;
     private final String tunnel;
     private final WebSocketClient client;
+    private final io.vertx.core.net.NetClient probes;
     private final List<Slot> slots = new ArrayList<>();
     private volatile boolean stopping;
 
@@ -71,6 +72,7 @@ public final class Connector {
                 .setSsl(settings.tls());
         settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
         this.client = vertx.createWebSocketClient(options);
+        this.probes = vertx.createNetClient(new io.vertx.core.net.NetClientOptions().setConnectTimeout(1000));
         for (int i = 0; i < settings.connections(); i++) {
             slots.add(new Slot(i, settings.edges().get(i % settings.edges().size())));
         }
@@ -154,6 +156,7 @@ public final class Connector {
                     }
                 }
                 client.close();
+                probes.close();
                 slots.forEach(s -> s.origin.close());
                 done.complete();
             }
@@ -196,7 +199,7 @@ public final class Connector {
                 if (result.failed()) {
                     Failure failure = describe(result.cause());
                     metrics.connectFailure(failure.code);
-                    retry(failure.message);
+                    retry(failure.message, failure.code.equals("unreachable"));
                     return;
                 }
                 if (stopping) {
@@ -234,13 +237,19 @@ public final class Connector {
                         if (wasRegistered && System.nanoTime() - registeredAt >= settings.stableAfter().toNanos()) {
                             attempt = 0; // it was stable: start the backoff over
                         }
-                        retry("connection lost: " + reason);
+                        retry("connection lost: " + reason, true);
                     }
                 }, metrics.observer(tunnel), name);
             });
         }
 
-        void retry(String reason) {
+        /**
+         * Waits the next backoff delay, then dials again. When the edge was unreachable (or the connection dropped),
+         * a TCP probe every {@link #PROBE_MILLIS} during a long wait dials at once when the edge's port opens again,
+         * so a restarted edge gets its connectors back within a second instead of up to 30 s later; an edge that
+         * answers and refuses (a bad token) is left alone for the whole delay.
+         */
+        void retry(String reason, boolean probe) {
             if (stopping) {
                 return;
             }
@@ -261,8 +270,36 @@ public final class Connector {
                 LOG.info(message);
             }
             timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> connect());
+            if (probe && delay.toMillis() > PROBE_MILLIS * 2) {
+                long waiting = timer;
+                probeUntilOpen(waiting);
+            }
+        }
+
+        private void probeUntilOpen(long waiting) {
+            long jittered = PROBE_MILLIS / 2 + (long) (Math.random() * PROBE_MILLIS);
+            vertx.setTimer(jittered, id -> {
+                if (stopping || timer != waiting) {
+                    return; // the wait is over (dialled, or stopping)
+                }
+                probes.connect(edge.port(), edge.host()).onComplete(result -> {
+                    if (result.succeeded()) {
+                        result.result().close();
+                        if (timer == waiting && vertx.cancelTimer(waiting)) {
+                            LOG.infof("Edge %s:%d accepts connections again; dialling connection %d now", edge.host(),
+                                    edge.port(), index);
+                            connect();
+                        }
+                    } else {
+                        probeUntilOpen(waiting);
+                    }
+                });
+            });
         }
     }
+
+    /** Interval of the TCP probes while waiting to redial an unreachable edge. */
+    static final long PROBE_MILLIS = 500;
 
     private record Failure(String code, String message) {
     }

@@ -76,7 +76,7 @@ class TunnelProcessesIT {
         edge.destroy();
         assertTrue(edge.waitFor(30, TimeUnit.SECONDS));
         awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 503);
-        Thread.sleep(4000);
+        Thread.sleep(5000);
         long restarted = System.nanoTime();
         edge(publicPort, listenerPort, edgeManagement, "edge-2.log");
         awaitStatus("http://127.0.0.1:" + publicPort + "/page", 200);
@@ -96,6 +96,8 @@ class TunnelProcessesIT {
             assertTrue(delays.get(i) > delays.get(i - 1) * 1.3, "delays grow roughly twofold: " + delays);
         }
         assertTrue(delays.get(0) >= 0.8 && delays.get(0) <= 1.2, "first retry after about 1 s: " + delays);
+        assertTrue(log.contains("accepts connections again; dialling connection"),
+                "a long wait was cut short by the probe that saw the edge's port open again");
         assertTrue(!log.contains(token) && !Files.readString(dir.resolve("edge-1.log")).contains(token),
                 "the token is never logged");
 
