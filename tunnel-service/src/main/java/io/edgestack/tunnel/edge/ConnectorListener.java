@@ -208,6 +208,7 @@ public class ConnectorListener {
                             .put("heartbeatIntervalMs", config.edge().heartbeatInterval().toMillis()));
                     LOG.infof("Connector connection %s registered from %s; tunnel %s has %d connection(s)", name, remote,
                             claims.tunnel(), directory.sessions(claims.tunnel()).size());
+                    publish(UP, holder[0], null);
                 }
 
                 @Override
@@ -217,7 +218,11 @@ public class ConnectorListener {
 
                 @Override
                 public void closed(String reason) {
+                    boolean wasRegistered = directory.sessions(claims.tunnel()).contains(holder[0]);
                     directory.remove(holder[0]);
+                    if (wasRegistered) {
+                        publish(DOWN, holder[0], reason);
+                    }
                     LOG.infof("Connector connection %s closed (%s); tunnel %s has %d connection(s)", name, reason,
                             claims.tunnel(), directory.sessions(claims.tunnel()).size());
                 }
@@ -225,6 +230,26 @@ public class ConnectorListener {
             holder[0] = new TunnelDirectory.Session(mux, claims.tunnel(), hosts, replica, index, remote, Instant.now(),
                     claims.id());
         }).onFailure(e -> LOG.debugf("WebSocket handshake with %s failed: %s", remote, e.getMessage()));
+    }
+
+    /** Event address: a connector connection was registered (see docs/tunnel-protocol.md, "Events"). */
+    public static final String UP = "tunnel.connector.up";
+    /** Event address: a registered connector connection is gone. */
+    public static final String DOWN = "tunnel.connector.down";
+
+    private void publish(String address, TunnelDirectory.Session session, String reason) {
+        JsonObject event = new JsonObject()
+                .put("version", 1)
+                .put("tunnel", session.tunnel())
+                .put("connection", session.mux().name())
+                .put("replica", session.replica())
+                .put("remote", session.remote())
+                .put("connections", directory.sessions(session.tunnel()).size())
+                .put("at", Instant.now().toString());
+        if (reason != null) {
+            event.put("reason", reason);
+        }
+        vertx.eventBus().publish(address, event);
     }
 
     private Mux.Settings settings() {

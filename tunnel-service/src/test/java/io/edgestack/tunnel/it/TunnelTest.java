@@ -322,6 +322,28 @@ class TunnelTest {
     }
 
     @Test
+    void publishesConnectorUpAndDownEvents() throws Exception {
+        List<io.vertx.core.json.JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var up = vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(ConnectorListener.UP, m -> events.add(m.body().put("kind", "up")));
+        var down = vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(ConnectorListener.DOWN, m -> events.add(m.body().put("kind", "down")));
+        try {
+            Connector connector = connected(2);
+            await("two up events", () -> events.size() == 2);
+            assertEquals("site", events.get(0).getString("tunnel"));
+            assertEquals("test-replica", events.get(0).getString("replica"));
+            assertEquals(2, events.get(1).getInteger("connections"));
+            connector.connections().get(0).close("cut by the test");
+            await("a down event", () -> events.stream().anyMatch(e -> e.getString("kind").equals("down")));
+            io.vertx.core.json.JsonObject lost = events.stream().filter(e -> e.getString("kind").equals("down")).findFirst().get();
+            assertTrue(lost.getString("reason").contains("cut by the test"), lost.encode());
+            assertEquals(1, lost.getInteger("version"));
+        } finally {
+            up.unregister();
+            down.unregister();
+        }
+    }
+
+    @Test
     void aStoppingConnectorFinishesItsStreamsButTakesNoNewOnes() throws Exception {
         Connector connector = connected(1);
         Future<Answer> inFlight = send(HttpMethod.GET, "/trickle?chunks=10", null);
