@@ -24,6 +24,7 @@ bench_setup() { # tools...
     PIDS=()
     trap bench_cleanup EXIT
 }
+# KEEP_WORK=1 keeps the work folder (server logs, configs) after the run, to look into a failure.
 bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; wait 2> /dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 
 nginx_conf() { # name, body of the server block, worker processes

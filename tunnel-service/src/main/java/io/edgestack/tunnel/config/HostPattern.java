@@ -18,11 +18,11 @@ public record HostPattern(String pattern) {
         return new HostPattern(value);
     }
 
-    public boolean matches(String host) {
+    /** {@code name} as {@link #normalise(String)} gives it: callers normalise a request's host once. */
+    public boolean matches(String name) {
         if (pattern.equals("*")) {
             return true;
         }
-        String name = normalise(host);
         if (pattern.startsWith("*.")) {
             return name.endsWith(pattern.substring(1)) && name.length() > pattern.length() - 1;
         }

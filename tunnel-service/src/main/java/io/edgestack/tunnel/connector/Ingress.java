@@ -17,7 +17,7 @@ public final class Ingress {
 
     public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status) {
 
-        boolean matches(String hostName, String requestPath) {
+        boolean matches(String hostName, String requestPath) { // hostName normalised by match()
             if (host.isPresent() && !host.get().matches(hostName)) {
                 return false;
             }

@@ -8,6 +8,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.MuxStream;
@@ -60,12 +61,13 @@ public class PublicIngress {
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
         String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
-        Optional<String> tunnel = directory.tunnelFor(host);
+        String name = HostPattern.normalise(host);
+        Optional<String> tunnel = directory.tunnelFor(name);
         if (tunnel.isEmpty()) {
             fail(context, 404, "No such site", "This edge serves no site named " + safe(host) + ".");
             return;
         }
-        TunnelDirectory.Session session = directory.pick(tunnel.get(), host);
+        TunnelDirectory.Session session = directory.pick(tunnel.get(), name);
         if (session == null) {
             fail(context, 521, "Tunnel not connected",
                     "No connector is connected for this site, so the edge cannot reach its origin. "
@@ -173,11 +175,19 @@ public class PublicIngress {
         return request.getHeader("Transfer-Encoding") != null;
     }
 
+    /** The host as the visitor gave it, kept to host-name characters and 100 of them (it is echoed in a header). */
     private static String safe(String host) {
         if (host == null) {
             return "(none)";
         }
-        String cleaned = host.replaceAll("[^A-Za-z0-9.:\\[\\]-]", "");
-        return cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned;
+        StringBuilder cleaned = new StringBuilder(Math.min(host.length(), 100));
+        for (int i = 0; i < host.length() && cleaned.length() < 100; i++) {
+            char c = host.charAt(i);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ':' || c == '-'
+                    || c == '[' || c == ']') {
+                cleaned.append(c);
+            }
+        }
+        return cleaned.toString();
     }
 }

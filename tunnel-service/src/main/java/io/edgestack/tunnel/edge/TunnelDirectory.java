@@ -82,9 +82,8 @@ public class TunnelDirectory {
         return tunnels;
     }
 
-    /** The tunnel that serves {@code host}, the most specific pattern first. */
-    public Optional<String> tunnelFor(String host) {
-        String name = HostPattern.normalise(host);
+    /** The tunnel that serves {@code name} (a normalised host), the most specific pattern first. */
+    public Optional<String> tunnelFor(String name) {
         for (Map.Entry<HostPattern, String> route : routes) {
             if (route.getKey().matches(name)) {
                 return Optional.of(route.getValue());
@@ -147,13 +146,15 @@ public class TunnelDirectory {
         return live.getOrDefault(tunnel, List.of());
     }
 
-    /** A live connection of {@code tunnel} that may serve {@code host}, fewest streams in flight first; null when none. */
-    public Session pick(String tunnel, String host) {
+    /**
+     * A live connection of {@code tunnel} that may serve {@code name} (a normalised host), fewest streams in flight
+     * first; null when none.
+     */
+    public Session pick(String tunnel, String name) {
         List<Session> sessions = live.get(tunnel);
         if (sessions == null || sessions.isEmpty()) {
             return null;
         }
-        String name = HostPattern.normalise(host);
         int n = sessions.size();
         int start = Math.floorMod(turn.getAndIncrement(), n);
         Session best = null;

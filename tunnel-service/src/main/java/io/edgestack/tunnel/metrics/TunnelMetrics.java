@@ -21,6 +21,7 @@ public final class TunnelMetrics {
     private final MeterRegistry registry;
     private final Map<String, MuxObserver> observers = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> activeStreams = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> responses = new ConcurrentHashMap<>();
 
     public TunnelMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -47,9 +48,11 @@ public final class TunnelMetrics {
                 .description("Connector sessions refused by the edge, by reason").register(registry).increment();
     }
 
+    /** Counted on every visitor request: the counter of each status is looked up once, then kept. */
     public void edgeResponse(int status) {
-        Counter.builder("edgestack.tunnel.edge.responses").tag("code", Integer.toString(status))
-                .description("Answers of the edge to visitors, by status").register(registry).increment();
+        responses.computeIfAbsent(status, code -> Counter.builder("edgestack.tunnel.edge.responses")
+                .tag("code", Integer.toString(code)).description("Answers of the edge to visitors, by status")
+                .register(registry)).increment();
     }
 
     public void streamReset(String reason) {

@@ -151,10 +151,6 @@ public final class Mux {
         return closed;
     }
 
-    public String closeReason() {
-        return closeReason;
-    }
-
     /** Open, and neither side has announced it is going away: new streams may be opened here. */
     public boolean takesNewStreams() {
         return !closed && !goingAway && !peerGoingAway;

@@ -60,10 +60,6 @@ public final class MuxStream {
         return id;
     }
 
-    public Mux connection() {
-        return mux;
-    }
-
     public boolean isClosed() {
         return closed;
     }

@@ -47,14 +47,7 @@ class TunnelProcessesIT {
     @Test
     void carriesTrafficSurvivesAnEdgeRestartAndRefusesAWrongToken() throws Exception {
         int originPort = freePort();
-        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", originPort), 0);
-        origin.createContext("/", exchange -> {
-            byte[] body = ("origin saw " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        origin.start();
+        HttpServer origin = origin(originPort, path -> "origin saw " + path);
         int publicPort = freePort();
         int listenerPort = freePort();
         int edgeManagement = freePort();
@@ -124,14 +117,7 @@ class TunnelProcessesIT {
     void carriesTrafficOverTlsAndRefusesAnEdgeItDoesNotTrust() throws Exception {
         Path[] pem = selfSigned("localhost");
         int originPort = freePort();
-        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", originPort), 0);
-        origin.createContext("/", exchange -> {
-            byte[] body = "over tls".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        origin.start();
+        HttpServer origin = origin(originPort, path -> "over tls");
         int publicPort = freePort();
         int listenerPort = freePort();
         int edgeManagement = freePort();
@@ -182,6 +168,19 @@ class TunnelProcessesIT {
                 + base64.encodeToString(keyStore.getKey("edge", "changeit".toCharArray()).getEncoded())
                 + "\n-----END PRIVATE KEY-----\n");
         return new Path[] {cert, key};
+    }
+
+    /** A real origin on a loopback port answering 200 with {@code body} of the request target. */
+    private static HttpServer origin(int port, java.util.function.Function<URI, String> body) throws IOException {
+        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        origin.createContext("/", exchange -> {
+            byte[] bytes = body.apply(exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        origin.start();
+        return origin;
     }
 
     private static final List<String> EDGE_ENV = List.of("EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS=" + SECRET,

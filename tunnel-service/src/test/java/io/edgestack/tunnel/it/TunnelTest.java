@@ -209,10 +209,11 @@ class TunnelTest {
         assertTrue(value(scrape, "edgestack_tunnel_edge_responses_total", "code=\"200\"") >= 8);
     }
 
-    /** The value of the first sample of {@code name} whose labels contain {@code label}; NaN when there is none. */
+    /** The value of the first sample of {@code name} whose labels contain {@code label}; a sample must exist. */
     static double value(String scrape, String name, String label) {
         return scrape.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no sample " + name + "{" + label + "} in:\n" + tunnelLines(scrape)));
     }
 
     private static String tunnelLines(String scrape) {
