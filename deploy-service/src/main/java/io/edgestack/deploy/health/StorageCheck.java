@@ -32,9 +32,11 @@ public class StorageCheck implements HealthCheck {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("storage");
         String releases = writable(config.releasesRoot());
         String workspace = writable(config.workspace());
-        String source = localSource(config.site().repository());
+        String source = config.sites().entrySet().stream()
+                .map(site -> site.getKey() + ": " + localSource(site.getValue().repository()))
+                .reduce((a, b) -> a + "; " + b).orElse("no site configured");
         builder.withData("releases-root", releases).withData("workspace", workspace).withData("repository", source);
-        return builder.status(releases.equals("writable") && workspace.equals("writable") && !source.startsWith("missing"))
+        return builder.status(releases.equals("writable") && workspace.equals("writable") && !source.contains(": missing"))
                 .build();
     }
 

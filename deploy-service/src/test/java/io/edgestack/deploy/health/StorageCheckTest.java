@@ -28,12 +28,12 @@ class StorageCheckTest {
         Path repository = Path.of("target/test-data/site-repo");
         Files.deleteIfExists(repository);
         given().get(management + "health/ready").then().statusCode(503)
-                .body("checks[0].data.repository", startsWith("missing: "),
-                        "checks[0].data.releases-root", equalTo("writable"));
+                .body("checks.find { it.name == 'storage' }.data.repository", startsWith("example: missing: "),
+                        "checks.find { it.name == 'storage' }.data.releases-root", equalTo("writable"));
 
         Files.createDirectories(repository);
         given().get(management + "health/ready").then().statusCode(200)
-                .body("checks[0].data.repository", startsWith("local "));
+                .body("checks.find { it.name == 'storage' }.data.repository", startsWith("example: local "));
     }
 
     @Test

@@ -1,0 +1,208 @@
+package io.edgestack.deploy.api;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+import io.edgestack.deploy.build.BuildLog;
+import io.edgestack.deploy.config.DeployConfig;
+import io.edgestack.deploy.deployment.Deployer;
+import io.edgestack.deploy.deployment.Deployment;
+import io.edgestack.deploy.deployment.DeploymentStore;
+import io.edgestack.deploy.release.ReleaseRecord;
+import io.edgestack.deploy.release.ReleaseStore;
+import io.edgestack.deploy.rollback.AutoRollback;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * The deploy API (bearer token, see {@link ApiAuth}): start a deployment, list and read them with their logs (live as
+ * server-sent events while they run), roll back, list releases, and report an incident.
+ */
+@Path("/api")
+@Produces(MediaType.APPLICATION_JSON)
+public class DeploymentsResource {
+
+    private final Deployer deployer;
+    private final DeploymentStore store;
+    private final ReleaseStore releases;
+    private final AutoRollback autoRollback;
+    private final DeployConfig config;
+
+    public DeploymentsResource(Deployer deployer, DeploymentStore store, ReleaseStore releases, AutoRollback autoRollback,
+            DeployConfig config) {
+        this.deployer = deployer;
+        this.store = store;
+        this.releases = releases;
+        this.autoRollback = autoRollback;
+        this.config = config;
+    }
+
+    /** Body of {@code POST /api/deployments}: both optional (the default site, its branch). */
+    public record DeployRequest(String site, String ref) {
+    }
+
+    /** Body of {@code POST /api/rollback}: all optional (the default site, the release before the live one). */
+    public record RollbackRequest(String site, String release, Boolean force, String reason) {
+    }
+
+    /** Body of {@code POST /api/incidents}, sent by monitor-service. */
+    public record IncidentReport(String site, String summary, String openedAt) {
+    }
+
+    /** A release as listed: its record, and whether it is the live one. */
+    public record ReleaseView(String name, boolean live, String state, String stateReason, String commit, String author,
+            String message, int changedFiles, long buildMillis, String triggeredBy, long deployment, Instant createdAt) {
+    }
+
+    @POST
+    @Path("/deployments")
+    public Response deploy(DeployRequest request, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = request == null || request.site() == null ? config.defaultSite() : request.site();
+        String ref = request == null || request.ref() == null || request.ref().isBlank() ? deployer.site(site).branch()
+                : request.ref().trim();
+        if (!ref.matches("[A-Za-z0-9._/-]{1,200}") || ref.contains("..")) {
+            return Problems.of(400, "Invalid ref", "'" + ref + "' is not a branch, tag or commit id.");
+        }
+        Deployment deployment = deployer.submit(site, ref, "api", actor == null ? "api" : "api (" + clip(actor) + ")");
+        return Response.accepted(deployment).location(URI.create("/api/deployments/" + deployment.id())).build();
+    }
+
+    @GET
+    @Path("/deployments")
+    public List<Deployment> list(@QueryParam("site") String site, @QueryParam("limit") Integer limit) {
+        if (site != null) {
+            deployer.site(site);
+        }
+        return store.recent(site, limit == null ? 50 : Math.max(1, Math.min(limit, 500)));
+    }
+
+    @GET
+    @Path("/deployments/{id}")
+    public Response one(@PathParam("id") long id) {
+        return store.find(id).map(d -> Response.ok(d).build()).orElseGet(() -> notFound(id));
+    }
+
+    @GET
+    @Path("/deployments/{id}/log")
+    @Produces(MediaType.TEXT_PLAIN)
+    public Response log(@PathParam("id") long id) throws IOException {
+        Optional<Deployment> deployment = store.find(id);
+        if (deployment.isEmpty()) {
+            return notFound(id);
+        }
+        try {
+            return Response.ok(Files.readString(deployer.logFile(deployment.get()))).type("text/plain; charset=utf-8").build();
+        } catch (NoSuchFileException e) {
+            return Response.ok(deployment.get().status().equals(Deployment.QUEUED) ? "" : "(no log kept)\n")
+                    .type("text/plain; charset=utf-8").build();
+        }
+    }
+
+    /** The log as server-sent events: every line so far, then new lines as they come, until the deployment ends. */
+    @GET
+    @Path("/deployments/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.TEXT_PLAIN)
+    public Multi<String> events(@PathParam("id") long id) {
+        return Multi.createFrom().<String>emitter(emitter -> {
+            Optional<Deployment> deployment = store.find(id);
+            if (deployment.isEmpty()) {
+                emitter.fail(new jakarta.ws.rs.NotFoundException("No deployment #" + id));
+                return;
+            }
+            Optional<BuildLog> live = deployer.liveLog(id);
+            if (live.isPresent()) {
+                BuildLog.Reader reader = new BuildLog.Reader(emitter::emit, emitter::complete);
+                if (live.get().follow(reader)) {
+                    emitter.onTermination(() -> live.get().unfollow(reader));
+                    return;
+                }
+            }
+            java.nio.file.Path file = deployer.logFile(deployment.get());
+            try {
+                if (Files.exists(file)) {
+                    Files.readAllLines(file).forEach(emitter::emit);
+                }
+                emitter.complete();
+            } catch (IOException e) {
+                emitter.fail(e);
+            }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    @POST
+    @Path("/rollback")
+    public Response rollback(RollbackRequest request, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = request == null || request.site() == null ? config.defaultSite() : request.site();
+        String release = request == null || request.release() == null || request.release().isBlank() ? null
+                : request.release().trim();
+        boolean force = request != null && Boolean.TRUE.equals(request.force());
+        String reason = request == null ? null : request.reason();
+        Deployment rollback = deployer.rollback(site, release, force, "api", actor == null ? "api" : "api (" + clip(actor) + ")",
+                reason, false);
+        return Response.ok(rollback).build();
+    }
+
+    @GET
+    @Path("/releases")
+    public List<ReleaseView> releases(@QueryParam("site") String siteName) throws IOException {
+        String site = siteName == null ? config.defaultSite() : siteName;
+        deployer.site(site);
+        String live = releases.live(site);
+        java.util.Map<String, ReleaseRecord> records = new java.util.HashMap<>();
+        store.releases(site).forEach(r -> records.put(r.name(), r));
+        List<String> names = new java.util.ArrayList<>(releases.list(site));
+        java.util.Collections.reverse(names);
+        return names.stream().map(name -> {
+            ReleaseRecord r = records.get(name);
+            return r == null
+                    ? new ReleaseView(name, name.equals(live), "unrecorded", null, null, null, null, 0, 0, null, 0, null)
+                    : new ReleaseView(name, name.equals(live), r.state(), r.stateReason(), r.commit(), r.author(),
+                            r.message(), r.changedFiles().size(), r.buildMillis(), r.triggeredBy(), r.deploymentId(),
+                            r.createdAt());
+        }).toList();
+    }
+
+    @POST
+    @Path("/incidents")
+    public Response incident(IncidentReport report) {
+        if (report == null || report.site() == null) {
+            return Problems.of(400, "Invalid incident", "An incident needs at least 'site'.");
+        }
+        Instant opened;
+        try {
+            opened = report.openedAt() == null ? Instant.now() : Instant.parse(report.openedAt());
+        } catch (DateTimeParseException e) {
+            return Problems.of(400, "Invalid incident", "'openedAt' must be an ISO-8601 instant, like 2026-11-24T10:15:30Z.");
+        }
+        return Response.ok(autoRollback.incident(report.site(), report.summary() == null ? "incident" : report.summary(),
+                opened)).build();
+    }
+
+    private static Response notFound(long id) {
+        return Problems.of(404, "No such deployment", "There is no deployment #" + id + ".");
+    }
+
+    private static String clip(String text) {
+        String clean = text.replaceAll("[\\p{Cntrl}]", "");
+        return clean.length() > 100 ? clean.substring(0, 100) : clean;
+    }
+}
