@@ -43,7 +43,7 @@ public class ReleaseStore {
 
     /** Folder inside each release with its manifest and metadata; proxy-service never serves dot paths. */
     public static final String META = ".edgestack";
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final Path root;
 
