@@ -78,7 +78,7 @@ public final class ChangedUrls {
     /** Percent-encodes what a URL path cannot hold (spaces, non-ASCII), keeping the slashes. */
     static String encode(String path) {
         try {
-            return new URI(null, null, "/" + path, null).getRawPath().substring(1);
+            return new URI(null, null, "/" + path, null).toASCIIString().substring(1);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("file name '" + path + "' cannot be a URL path", e);
         }
