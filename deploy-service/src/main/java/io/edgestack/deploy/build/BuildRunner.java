@@ -4,7 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -35,6 +38,15 @@ public class BuildRunner {
      */
     public void run(String what, String command, Path directory, Map<String, String> env, Duration timeout, BuildLog log)
             throws CommandFailed, InterruptedException {
+        run(what, command, directory, env, timeout, log, null);
+    }
+
+    /**
+     * The same, noting the command's process in {@code pidFile} while it runs, so that a build left behind by a killed
+     * deploy-service can be stopped at the next start ({@link #stopLeftover}).
+     */
+    public void run(String what, String command, Path directory, Map<String, String> env, Duration timeout, BuildLog log,
+            Path pidFile) throws CommandFailed, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", command).directory(directory.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
         log.step("$ " + command + "   (in " + directory + ", limit " + human(timeout) + ")");
@@ -44,6 +56,24 @@ public class BuildRunner {
         } catch (IOException e) {
             throw new CommandFailed("the " + what + " could not start: " + e.getMessage());
         }
+        if (pidFile != null) {
+            note(pidFile, process.toHandle());
+        }
+        try {
+            run(process, what, timeout, log);
+        } finally {
+            if (pidFile != null) {
+                try {
+                    Files.deleteIfExists(pidFile);
+                } catch (IOException e) {
+                    // a stale note is checked against the process's start time
+                }
+            }
+        }
+    }
+
+    private void run(Process process, String what, Duration timeout, BuildLog log)
+            throws CommandFailed, InterruptedException {
         try {
             process.getOutputStream().close();
         } catch (IOException e) {
@@ -69,6 +99,39 @@ public class BuildRunner {
         int exit = process.exitValue();
         if (exit != 0) {
             throw new CommandFailed("the " + what + " exited with status " + exit + tail(tail));
+        }
+    }
+
+    /**
+     * Stops the command noted in {@code pidFile} and everything it started, if it still runs (same pid and start time):
+     * a build orphaned when deploy-service was killed must not keep writing into the checkout. Returns its pid, or -1.
+     */
+    public static long stopLeftover(Path pidFile) {
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return -1;
+            }
+            String[] note = Files.readString(pidFile).trim().split(" ");
+            Files.delete(pidFile);
+            long pid = Long.parseLong(note[0]);
+            Optional<ProcessHandle> process = ProcessHandle.of(pid);
+            if (process.isEmpty() || !process.get().info().startInstant().map(Instant::toString).orElse("").equals(note[1])) {
+                return -1;
+            }
+            process.get().descendants().forEach(ProcessHandle::destroyForcibly);
+            process.get().destroyForcibly();
+            return pid;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void note(Path pidFile, ProcessHandle process) {
+        try {
+            Files.createDirectories(pidFile.getParent());
+            Files.writeString(pidFile, process.pid() + " " + process.info().startInstant().map(Instant::toString).orElse("?"));
+        } catch (IOException e) {
+            // without the note a leftover build cannot be stopped at restart; the build itself goes on
         }
     }
 

@@ -109,6 +109,10 @@ public class Deployer {
                     interrupted.stage());
         }
         for (String site : config.sites().keySet()) {
+            long leftover = BuildRunner.stopLeftover(buildPidFile(site));
+            if (leftover > 0) {
+                LOG.warnf("Stopped build process %d of %s, left running when deploy-service stopped", leftover, site);
+            }
             try {
                 releases.cleanLeftovers(site);
             } catch (IOException e) {
@@ -219,7 +223,7 @@ public class Deployer {
                         deleteQuietly(output);
                     }
                     runner.run("build", site.buildCommand().get(), checkout.resolve(site.workingDirectory()).normalize(),
-                            environment(name, site, commit, id), site.buildTimeout(), log);
+                            environment(name, site, commit, id), site.buildTimeout(), log, buildPidFile(name));
                 } else {
                     log.step("No build command: the checkout is the site");
                 }
@@ -299,6 +303,10 @@ public class Deployer {
     /** The live log of a running deployment, if it runs in this process. */
     public Optional<BuildLog> liveLog(long id) {
         return Optional.ofNullable(running.get(id));
+    }
+
+    private Path buildPidFile(String site) {
+        return config.workspace().toAbsolutePath().resolve(site).resolve("build.pid");
     }
 
     public Path logFile(Deployment deployment) {
