@@ -75,12 +75,32 @@ class SuiteLifecycleIT {
             assertTrue(Http.listening(port), "public port " + port + " is listening");
         }
         // Visitors reach proxy-service through the tunnel: its own security headers come back through the edge, and
-        // never the edge's 521 (no connector). Until a release is deployed the proxy answers 503.
-        HttpResponse<String> visitor = Http.get("http://127.0.0.1:8080/");
-        assertTrue(visitor.statusCode() != 521 && visitor.statusCode() != 404, "through the tunnel: " + visitor.statusCode());
+        // the page is the example site that deploy-service deployed at its first start.
+        HttpResponse<String> visitor = awaitPage("Welcome to the example site");
+        assertEquals(200, visitor.statusCode());
         assertEquals("nosniff", visitor.headers().firstValue("X-Content-Type-Options").orElse(""),
                 "the answer is proxy-service's, carried by edge and connector");
         assertTrue(visitor.headers().firstValue("X-Request-Id").isPresent());
+
+        assertExampleSiteRepositoryCreated();
+
+        // The seed's deploy flow: push a change, deploy it, see it through the tunnel, roll it back.
+        Path site = runDir.resolve("site-repo");
+        Files.writeString(site.resolve("index.html"), Files.readString(site.resolve("index.html"))
+                .replace("Welcome to the example site", "Welcome to the redeployed site"));
+        git(site, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", "-c", "commit.gpgsign=false", "commit", "-q", "-am",
+                "New title");
+        Cli.Result deploy = cli.run("deploy");
+        assertEquals(0, deploy.exitCode(), deploy.output());
+        assertTrue(deploy.output().contains("Pre-switch check passed") && deploy.output().contains("succeeded"), deploy.output());
+        assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the redeployed site"));
+        Cli.Result rollback = cli.run("rollback");
+        assertEquals(0, rollback.exitCode(), rollback.output());
+        assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the example site"));
+        Cli.Result releases = cli.run("releases");
+        assertEquals(0, releases.exitCode(), releases.output());
+        assertEquals(2, releases.output().lines().filter(l -> l.contains("ready")).count(), releases.output());
+        assertTrue(releases.output().lines().anyMatch(l -> l.startsWith("live") && l.contains("Example site")), releases.output());
 
         Cli.Result status = cli.run("status");
         assertEquals(0, status.exitCode(), status.output());
@@ -93,7 +113,6 @@ class SuiteLifecycleIT {
         assertEquals(0, logs.exitCode());
         assertTrue(logs.output().contains("proxy-service"), "logs shows the proxy's log");
 
-        assertExampleSiteRepositoryCreated();
         assertLogsAreJson();
 
         Map<String, Long> pids = pids();
@@ -116,6 +135,28 @@ class SuiteLifecycleIT {
         Cli.Result after = cli.run("status");
         assertEquals(1, after.exitCode(), "status fails once the suite is down");
         cli = null;
+    }
+
+    private static HttpResponse<String> awaitPage(String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        HttpResponse<String> last = null;
+        while (System.nanoTime() < deadline) {
+            last = Http.get("http://127.0.0.1:8080/");
+            if (last.statusCode() == 200 && last.body().contains(text)) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the site never showed '" + text + "'; last answer " + (last == null ? "none"
+                : last.statusCode() + ": " + last.body()));
+    }
+
+    private static void git(Path dir, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        Process git = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(git.getInputStream().readAllBytes());
+        assertEquals(0, git.waitFor(), "git " + String.join(" ", args) + ": " + output);
     }
 
     @Test

@@ -181,6 +181,24 @@ public class DeploymentsResource {
         }).toList();
     }
 
+    /** The same as a table, for the command line ({@code Accept: text/plain}). */
+    @GET
+    @Path("/releases")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String releasesTable(@QueryParam("site") String siteName) throws IOException {
+        List<ReleaseView> all = releases(siteName);
+        StringBuilder out = new StringBuilder(String.format("%-4s %-34s %-9s %-8s %s%n", "", "RELEASE", "STATE", "COMMIT",
+                "MESSAGE"));
+        for (ReleaseView r : all) {
+            out.append(String.format("%-4s %-34s %-9s %-8s %s%n", r.live() ? "live" : "", r.name(), r.state(),
+                    r.commit() == null ? "" : r.commit().substring(0, 7), r.message() == null ? "" : r.message()));
+        }
+        if (all.isEmpty()) {
+            out.append("(no release yet)\n");
+        }
+        return out.toString();
+    }
+
     @POST
     @Path("/incidents")
     public Response incident(IncidentReport report) {

@@ -14,7 +14,11 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.DataSource;
+import io.quarkus.arc.InjectableInstance;
 import io.edgestack.deploy.release.ReleaseRecord;
 
 /**
@@ -30,8 +34,11 @@ public class DeploymentStore {
 
     private final AgroalDataSource dataSource;
 
-    public DeploymentStore(AgroalDataSource dataSource) {
-        this.dataSource = dataSource;
+    /** The H2 datasource, or the PostgreSQL one ({@code pg}) when that is the active one (profile {@code postgresql}). */
+    public DeploymentStore(InjectableInstance<AgroalDataSource> h2, @DataSource("pg") InjectableInstance<AgroalDataSource> pg) {
+        boolean postgresql = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.pg.active", Boolean.class)
+                .orElse(false);
+        this.dataSource = postgresql ? pg.get() : h2.get();
     }
 
     /** Records a new deployment and returns it with its id. */
