@@ -26,7 +26,11 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import jakarta.inject.Inject;
+
 import io.edgestack.deploy.webhook.Signatures;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -141,6 +145,8 @@ class DeployFlowTest {
         assertEquals("<h1>home pushed</h1>", liveFile("index.html"));
         String metadata = Files.readString(releases().resolve(release).resolve(".edgestack/release.json"));
         assertTrue(metadata.contains(commit) && metadata.contains("Ada Tester") && metadata.contains("Pushed home"), metadata);
+        assertTrue(Files.readString(fixture().root.resolve("post-switch.log")).contains(commit),
+                "the post-switch command ran with the deployed commit");
         given().header("Authorization", AUTH).get("/api/releases").then().statusCode(200)
                 .body("find { it.name == '" + release + "' }.live", equalTo(true))
                 .body("find { it.name == '" + release + "' }.changedFiles", equalTo(1));
@@ -346,6 +352,44 @@ class DeployFlowTest {
         given().header("Authorization", AUTH).contentType("application/json")
                 .body("{\"site\":\"example\",\"openedAt\":\"2020-01-01T00:00:00Z\"}").post("/api/incidents").then()
                 .statusCode(200).body("action", equalTo("none")).body("reason", containsString("before deployment"));
+    }
+
+    @Inject
+    Vertx vertx;
+
+    @Test
+    void publishesDeployCompletedAndRollsBackOnAnIncidentEvent() throws Exception {
+        await(1);
+        List<JsonObject> completed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<JsonObject> rolledBack = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var c1 = vertx.eventBus().<JsonObject>consumer("deploy.completed", m -> completed.add(m.body()));
+        var c2 = vertx.eventBus().<JsonObject>consumer("deploy.rolled-back", m -> rolledBack.add(m.body()));
+        try {
+            String good = deployNew("site/index.html", "<h1>event good</h1>");
+            String bad = deployNew("site/index.html", "<h1>event bad</h1>");
+            JsonObject event = completed.stream().filter(e -> bad.equals(e.getString("release"))).findFirst().orElseThrow();
+            assertEquals(1, event.getInteger("version"));
+            assertEquals(good, event.getString("previousRelease"));
+            assertEquals("github", event.getString("trigger"));
+            // malformed events are logged and dropped; the consumer keeps working
+            vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("nothing", "useful"));
+            vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example").put("openedAt", "yesterday"));
+            vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example")
+                    .put("summary", "keyword 'Welcome' missing").put("openedAt", Instant.now().toString()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!good.equals(live()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(good, live(), "the incident event rolled the deploy back");
+            while (rolledBack.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(true, rolledBack.get(0).getBoolean("automatic"));
+            assertEquals(bad, rolledBack.get(0).getString("previousRelease"));
+        } finally {
+            c1.unregister();
+            c2.unregister();
+        }
     }
 
     @Test

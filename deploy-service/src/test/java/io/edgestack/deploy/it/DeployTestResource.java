@@ -42,6 +42,8 @@ public class DeployTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("edgestack.deploy.sites.example.build-timeout", "30s");
             config.put("edgestack.deploy.sites.example.deploy-on-start", "true");
             config.put("edgestack.deploy.sites.example.keep-releases", "4");
+            config.put("edgestack.deploy.sites.example.post-switch-command",
+                    "echo \"$EDGESTACK_COMMIT\" >> " + root.resolve("post-switch.log"));
             config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:deploy-flow;DB_CLOSE_DELAY=-1");
             return config;
         } catch (Exception e) {
