@@ -57,6 +57,19 @@ public interface DeployConfig {
         /** Git repository to deploy from: a local path, file:, https: or ssh: URL. */
         String repository();
 
+        /** Private key for ssh: repositories (OpenSSH or PEM format); without it, the service user's ~/.ssh keys. */
+        Optional<Path> sshKeyFile();
+
+        /** known_hosts file that ssh: repositories' host keys are checked against (strictly); default ~/.ssh/known_hosts. */
+        Optional<Path> sshKnownHostsFile();
+
+        /** User name for https: repositories that need one (with {@link #gitPassword()}). */
+        @WithDefault("git")
+        String gitUsername();
+
+        /** Password or access token for https: repositories. */
+        Optional<String> gitPassword();
+
         /** Branch whose pushes are deployed. */
         @WithDefault("main")
         String branch();

@@ -209,7 +209,7 @@ public class Deployer {
             try {
                 log.step("Deployment #" + id + " of " + name + ": " + deployment.ref() + " (" + deployment.trigger() + ")");
                 log.step("Fetching " + site.repository() + " " + deployment.ref());
-                GitSource.CommitInfo commit = source.fetch(name, site.repository(), deployment.ref());
+                GitSource.CommitInfo commit = source.fetch(name, site, deployment.ref());
                 store.commit(id, commit.sha());
                 log.step("Checked out " + commit.shortSha() + " by " + commit.author() + ": " + commit.message());
 

@@ -8,12 +8,23 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.HttpTransport;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.transport.ssh.jsch.JschConfigSessionFactory;
+import org.eclipse.jgit.transport.ssh.jsch.OpenSshConfig;
+import org.eclipse.jgit.util.FS;
+
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
 
 import io.edgestack.deploy.config.DeployConfig;
 
@@ -41,12 +52,14 @@ public class GitSource {
      *
      * @throws SourceException with a message a person can act on (repository unreachable, unknown ref)
      */
-    public CommitInfo fetch(String site, String repository, String ref) throws SourceException {
+    public CommitInfo fetch(String site, DeployConfig.Site config, String ref) throws SourceException {
         Path dir = checkout(site);
+        String repository = config.repository();
+        TransportConfigCallback transport = transport(config);
         try {
-            Git git = open(dir, repository);
+            Git git = open(dir, repository, transport);
             try (git) {
-                git.fetch().setRemote("origin").setRemoveDeletedRefs(true)
+                git.fetch().setRemote("origin").setRemoveDeletedRefs(true).setTransportConfigCallback(transport)
                         .setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*"),
                                 new RefSpec("+refs/tags/*:refs/tags/*"))
                         .call();
@@ -71,7 +84,40 @@ public class GitSource {
         }
     }
 
-    private static Git open(Path dir, String repository) throws IOException, GitAPIException {
+    /** Credentials of a site's repository: an ssh key and strict known hosts, or an https user and token. */
+    static TransportConfigCallback transport(DeployConfig.Site config) {
+        return transport -> {
+            if (transport instanceof SshTransport ssh
+                    && (config.sshKeyFile().isPresent() || config.sshKnownHostsFile().isPresent())) {
+                ssh.setSshSessionFactory(new JschConfigSessionFactory() {
+                    @Override
+                    protected JSch createDefaultJSch(FS fs) throws JSchException {
+                        JSch jsch = super.createDefaultJSch(fs);
+                        if (config.sshKeyFile().isPresent()) {
+                            jsch.removeAllIdentity();
+                            jsch.addIdentity(config.sshKeyFile().get().toAbsolutePath().toString());
+                        }
+                        if (config.sshKnownHostsFile().isPresent()) {
+                            jsch.setKnownHosts(config.sshKnownHostsFile().get().toAbsolutePath().toString());
+                        }
+                        return jsch;
+                    }
+
+                    @Override
+                    protected void configure(OpenSshConfig.Host host, Session session) {
+                        session.setConfig("StrictHostKeyChecking", "yes");
+                    }
+                });
+            }
+            if (transport instanceof HttpTransport && config.gitPassword().isPresent()) {
+                transport.setCredentialsProvider(
+                        new UsernamePasswordCredentialsProvider(config.gitUsername(), config.gitPassword().get()));
+            }
+        };
+    }
+
+    private static Git open(Path dir, String repository, TransportConfigCallback transport)
+            throws IOException, GitAPIException {
         if (Files.isDirectory(dir.resolve(".git"))) {
             Git git = Git.open(dir.toFile());
             String url = git.getRepository().getConfig().getString("remote", "origin", "url");
@@ -83,7 +129,8 @@ public class GitSource {
             return git;
         }
         Files.createDirectories(dir.getParent());
-        return Git.cloneRepository().setURI(uri(repository)).setDirectory(dir.toFile()).setNoCheckout(true).call();
+        return Git.cloneRepository().setURI(uri(repository)).setDirectory(dir.toFile()).setNoCheckout(true)
+                .setTransportConfigCallback(transport).call();
     }
 
     private static ObjectId resolve(Repository repository, String ref) throws IOException {
