@@ -93,6 +93,7 @@ class SuiteLifecycleIT {
         Cli.Result deploy = cli.run("deploy");
         assertEquals(0, deploy.exitCode(), deploy.output());
         assertTrue(deploy.output().contains("Pre-switch check passed") && deploy.output().contains("succeeded"), deploy.output());
+        assertTrue(deploy.output().contains("Purge ok: purged 1 URL(s) [/]"), "purged through the real proxy: " + deploy.output());
         assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the redeployed site"));
         Cli.Result rollback = cli.run("rollback");
         assertEquals(0, rollback.exitCode(), rollback.output());

@@ -272,6 +272,27 @@ class DeployFlowTest {
     }
 
     @Test
+    void aPurgeThatFailsIsRecordedAndTheReleaseStaysLive() throws Exception {
+        await(1);
+        Path down = fixture().root.resolve("proxy-down");
+        Files.writeString(down, "");
+        try {
+            fixture().forgetProxyRequests();
+            String commit = fixture().commit(Map.of("site/about.html", "<h1>about, proxy down</h1>"), Set.of(), "Proxy down");
+            JsonPath done = await(push(commit));
+            assertEquals("succeeded", done.getString("status"), done.prettify());
+            assertTrue(done.getString("purge").startsWith("failed: "), done.getString("purge"));
+            assertTrue(done.getString("purge").contains("the new release is live"), done.getString("purge"));
+            assertEquals("<h1>about, proxy down</h1>", liveFile("about.html"));
+            long attempts = fixture().proxyRequests().stream().filter(l -> l.startsWith("POST /admin/purge")).count();
+            assertTrue(attempts >= 2, "the purge was retried: " + attempts + " attempt(s)");
+        } finally {
+            Files.delete(down);
+            Thread.sleep(300); // the circuit breaker's (shortened) delay
+        }
+    }
+
+    @Test
     void pushesDuringASlowBuildAreCoalescedToTheNewestAndNoneIsLost() throws Exception {
         await(1);
         String slow = fixture().commit(Map.of("delay", "2", "site/a.html", "a"), Set.of(), "Slow build");

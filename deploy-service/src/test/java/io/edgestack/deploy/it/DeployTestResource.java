@@ -44,6 +44,13 @@ public class DeployTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("edgestack.deploy.sites.example.keep-releases", "4");
             config.put("edgestack.deploy.sites.example.post-switch-command",
                     "echo \"$EDGESTACK_COMMIT\" >> " + root.resolve("post-switch.log"));
+            // fault tolerance shortened for tests: the breaker opened by the purge-failure test closes again quickly
+            for (String method : new String[] { "purgeUrls", "purgeEverything" }) {
+                config.put("io.edgestack.deploy.purge.ProxyClient/" + method + "/CircuitBreaker/delay", "100");
+                config.put("io.edgestack.deploy.purge.ProxyClient/" + method + "/CircuitBreaker/delayUnit", "MILLIS");
+                config.put("io.edgestack.deploy.purge.ProxyClient/" + method + "/Retry/delay", "20");
+                config.put("io.edgestack.deploy.purge.ProxyClient/" + method + "/Retry/jitter", "0");
+            }
             config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:deploy-flow;DB_CLOSE_DELAY=-1");
             return config;
         } catch (Exception e) {

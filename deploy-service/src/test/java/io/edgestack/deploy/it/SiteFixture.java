@@ -101,7 +101,10 @@ public final class SiteFixture {
         return commit.name();
     }
 
-    /** Starts the stand-in proxy on a loopback port: POST /admin/purge answers {"purged": n}, GET answers 200. */
+    /**
+     * Starts the stand-in proxy on a loopback port: POST /admin/purge answers {"purged": n} (503 while a file
+     * {@code proxy-down} exists in the root), GET answers 200.
+     */
     public int startProxy() throws IOException {
         proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         proxy.createContext("/", exchange -> {
@@ -115,6 +118,11 @@ public final class SiteFixture {
                     + new String(body, StandardCharsets.UTF_8).replace('\n', ' ') + "\n";
             synchronized (SiteFixture.class) {
                 Files.writeString(requests, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            if (exchange.getRequestURI().getPath().equals("/admin/purge") && Files.exists(root.resolve("proxy-down"))) {
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
             }
             byte[] answer = exchange.getRequestURI().getPath().equals("/admin/purge")
                     ? "{\"purged\": 3, \"kind\": \"urls\"}".getBytes(StandardCharsets.UTF_8)
