@@ -84,6 +84,15 @@ class SuiteLifecycleIT {
 
         assertExampleSiteRepositoryCreated();
 
+        // monitor-service watches the site through the tunnel, as a visitor does
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String monitorStatus = "";
+        while (System.nanoTime() < deadline && !monitorStatus.contains("\"state\":\"up\"")) {
+            monitorStatus = Http.get("http://127.0.0.1:8083/api/status").body();
+            Thread.sleep(200);
+        }
+        assertTrue(monitorStatus.contains("\"name\":\"site\"") && monitorStatus.contains("\"state\":\"up\""), monitorStatus);
+
         // The seed's deploy flow: push a change, deploy it, see it through the tunnel, roll it back.
         Path site = runDir.resolve("site-repo");
         Files.writeString(site.resolve("index.html"), Files.readString(site.resolve("index.html"))

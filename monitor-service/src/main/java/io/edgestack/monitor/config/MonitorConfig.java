@@ -2,17 +2,21 @@ package io.edgestack.monitor.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * monitor-service configuration, under {@code edgestack.monitor}.
+ * monitor-service configuration, under {@code edgestack.monitor}. Checks are declared as
+ * {@code edgestack.monitor.checks.<name>.<key>=value} (keys in docs/monitor.md), alert channels as
+ * {@code edgestack.monitor.alerts.<name>.type|url}.
  */
 @ConfigMapping(prefix = "edgestack.monitor")
 public interface MonitorConfig {
 
-    /** Folder for the embedded results database and undelivered alerts. */
+    /** Folder for the embedded results database. */
     @WithDefault("data/monitor")
     Path dataDir();
 
@@ -20,7 +24,40 @@ public interface MonitorConfig {
     @WithDefault("30s")
     Duration defaultInterval();
 
-    /** Consecutive failures before a check is declared down. */
+    /** Timeout of a check that sets none (never longer than its interval). */
+    @WithDefault("10s")
+    Duration defaultTimeout();
+
+    /** Consecutive failures before a check is declared down (then one immediate re-check must fail too). */
     @WithDefault("3")
     int failuresBeforeDown();
+
+    /** Consecutive successes before a down check is declared up again. */
+    @WithDefault("2")
+    int successesBeforeUp();
+
+    /** Bearer token of the write API (checks, maintenance) and of the alert list (env EDGESTACK_MONITOR_API_TOKEN). */
+    Optional<String> apiToken();
+
+    /** The checks, by name: their settings as flat keys. */
+    Map<String, Map<String, String>> checks();
+
+    /** Alert channels, by name: {@code type} (webhook or slack) and {@code url}. */
+    Map<String, Map<String, String>> alerts();
+
+    /** First wait before an alert that could not be delivered is sent again (doubling up to 5 minutes). */
+    @WithDefault("5s")
+    Duration alertRetryInitial();
+
+    /** deploy-service, told about incidents on checks that name a {@code site} (it rolls back a fresh deploy). */
+    Deploy deploy();
+
+    interface Deploy {
+        /** deploy-service's public URL; "none" turns the calls off. */
+        @WithDefault("http://127.0.0.1:8082")
+        String url();
+
+        /** deploy-service's API token (env EDGESTACK_MONITOR_DEPLOY_TOKEN). */
+        Optional<String> token();
+    }
 }

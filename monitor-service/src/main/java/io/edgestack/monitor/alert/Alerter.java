@@ -1,0 +1,160 @@
+package io.edgestack.monitor.alert;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.monitor.check.CheckSpec;
+import io.edgestack.monitor.config.MonitorConfig;
+import io.edgestack.monitor.metrics.MonitorMetrics;
+import io.edgestack.monitor.store.MonitorStore;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Alerts on incidents opening and resolving, through every configured channel (a generic JSON webhook, a
+ * Slack-compatible webhook). Each alert is written to the database first, then sent; one that cannot be delivered is
+ * retried with a doubling wait (up to 5 minutes) and stays listed until it is: nothing is dropped. During a maintenance
+ * window alerts are recorded as suppressed instead of sent.
+ */
+@ApplicationScoped
+public class Alerter {
+
+    private static final Logger LOG = Logger.getLogger(Alerter.class);
+    private static final Duration MAX_WAIT = Duration.ofMinutes(5);
+
+    /** A configured channel. */
+    public record Channel(String name, String type, URI url) {
+    }
+
+    private final MonitorStore store;
+    private final Vertx vertx;
+    private final MonitorMetrics metrics;
+    private final Maintenance maintenance;
+    private final Duration retryInitial;
+    private final Map<String, Channel> channels = new LinkedHashMap<>();
+    private final HttpClient client;
+    private volatile boolean sending;
+
+    public Alerter(MonitorConfig config, MonitorStore store, Vertx vertx, MonitorMetrics metrics, Maintenance maintenance) {
+        this.store = store;
+        this.vertx = vertx;
+        this.metrics = metrics;
+        this.maintenance = maintenance;
+        this.retryInitial = config.alertRetryInitial();
+        config.alerts().forEach((name, settings) -> channels.put(name, channel(name, settings)));
+        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(false));
+    }
+
+    static Channel channel(String name, Map<String, String> settings) {
+        String prefix = "edgestack.monitor.alerts." + name + ".";
+        String type = settings.getOrDefault("type", "webhook");
+        if (!type.equals("webhook") && !type.equals("slack")) {
+            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook or slack");
+        }
+        String url = settings.get("url");
+        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+            throw new CheckSpec.Invalid(prefix + "url: " + (url == null ? "missing" : "'" + url + "' is not an http(s) URL"));
+        }
+        for (String key : settings.keySet()) {
+            if (!key.equals("type") && !key.equals("url")) {
+                throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: type, url)");
+            }
+        }
+        return new Channel(name, type, URI.create(url));
+    }
+
+    void start(@Observes StartupEvent event) {
+        vertx.setPeriodic(1000, id -> sendDue());
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+
+    public Map<String, Channel> channels() {
+        return channels;
+    }
+
+    /**
+     * Records one alert per channel the check alerts to (all when it names none). Blocking (database): call from a
+     * worker thread. Sending happens on the next tick.
+     */
+    public void raise(CheckSpec spec, long incidentId, String kind, JsonObject event, String text) {
+        boolean suppressed = maintenance.active(spec).isPresent();
+        for (Channel channel : channels.values()) {
+            if (!spec.alerts().isEmpty() && !spec.alerts().contains(channel.name())) {
+                continue;
+            }
+            String payload = channel.type().equals("slack") ? new JsonObject().put("text", text).encode()
+                    : event.copy().put("text", text).encode();
+            store.alert(incidentId, channel.name(), kind, payload, suppressed ? "suppressed" : "pending");
+            if (suppressed) {
+                metrics.alert(channel.name(), "suppressed");
+            }
+        }
+        if (!suppressed) {
+            vertx.runOnContext(v -> sendDue());
+        }
+    }
+
+    private void sendDue() {
+        if (sending) {
+            return;
+        }
+        sending = true;
+        vertx.<List<MonitorStore.Alert>>executeBlocking(() -> store.dueAlerts(Instant.now()), false)
+                .compose(due -> Future.join(due.stream().map(this::send).toList()))
+                .onComplete(done -> sending = false);
+    }
+
+    private Future<Void> send(MonitorStore.Alert alert) {
+        Channel channel = channels.get(alert.channel());
+        if (channel == null) {
+            return record(alert, "channel '" + alert.channel() + "' is no longer configured");
+        }
+        URI url = channel.url();
+        RequestOptions options = new RequestOptions().setAbsoluteURI(url.toString()).setMethod(HttpMethod.POST)
+                .putHeader("Content-Type", "application/json").putHeader("User-Agent", "edgestack-monitor/1")
+                .setTimeout(10_000);
+        return client.request(options).compose(request -> request.send(Buffer.buffer(alert.payload())))
+                .compose(response -> response.body().map(body -> response.statusCode() / 100 == 2 ? null
+                        : "HTTP " + response.statusCode() + ": " + body.toString().replaceAll("\\s+", " ")))
+                .otherwise(error -> String.valueOf(error.getMessage()))
+                .compose(error -> record(alert, error));
+    }
+
+    private Future<Void> record(MonitorStore.Alert alert, String error) {
+        return vertx.executeBlocking(() -> {
+            if (error == null) {
+                store.alertSent(alert.id());
+                metrics.alert(alert.channel(), "sent");
+                LOG.infof("Alert #%d (%s) delivered to %s", alert.id(), alert.kind(), alert.channel());
+            } else {
+                long wait = Math.min(retryInitial.toMillis() << Math.min(alert.attempts(), 16), MAX_WAIT.toMillis());
+                store.alertFailed(alert.id(), error, Instant.now().plusMillis(wait));
+                metrics.alert(alert.channel(), "failed");
+                LOG.warnf("Alert #%d to %s not delivered (attempt %d): %s; next try in %d s", alert.id(), alert.channel(),
+                        alert.attempts() + 1, error, wait / 1000);
+            }
+            return null;
+        }, false);
+    }
+}

@@ -1,0 +1,60 @@
+package io.edgestack.monitor.alert;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.edgestack.monitor.check.CheckSpec;
+import io.quarkus.vertx.ConsumeEvent;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Maintenance windows: while one is open for a check's site (or for everything), its incidents are still recorded but
+ * their alerts are suppressed. Opened through the API or by {@code maintenance.started}/{@code ended} events (deploy
+ * switches).
+ */
+@ApplicationScoped
+public class Maintenance {
+
+    /** An open window: {@code site} null means every check. */
+    public record Window(String id, String site, String reason, Instant start, Instant end) {
+    }
+
+    private final List<Window> windows = new CopyOnWriteArrayList<>();
+
+    public Window open(String id, String site, String reason, Instant end) {
+        close(id);
+        Window window = new Window(id, site, reason, Instant.now(), end);
+        windows.add(window);
+        return window;
+    }
+
+    public boolean close(String id) {
+        return windows.removeIf(w -> w.id().equals(id));
+    }
+
+    public List<Window> open() {
+        Instant now = Instant.now();
+        windows.removeIf(w -> w.end().isBefore(now));
+        return List.copyOf(windows);
+    }
+
+    public Optional<Window> active(CheckSpec spec) {
+        return open().stream().filter(w -> w.site() == null || w.site().equals(spec.site())).findFirst();
+    }
+
+    @ConsumeEvent("maintenance.started")
+    void started(JsonObject event) {
+        String id = event.getString("id", "event-" + event.getString("site", "all"));
+        long minutes = event.getLong("minutes", 10L);
+        open(id, event.getString("site"), event.getString("reason", "maintenance"), Instant.now().plusSeconds(minutes * 60));
+    }
+
+    @ConsumeEvent("maintenance.ended")
+    void ended(JsonObject event) {
+        close(event.getString("id", "event-" + event.getString("site", "all")));
+    }
+}

@@ -1,0 +1,151 @@
+package io.edgestack.monitor.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import io.edgestack.monitor.alert.Maintenance;
+import io.edgestack.monitor.check.CheckResult;
+import io.edgestack.monitor.check.CheckSpec;
+import io.edgestack.monitor.schedule.CheckScheduler;
+import io.edgestack.monitor.store.MonitorStore;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The monitor API: the state of every check (public, the status page's data), the incident history (public), checks
+ * added and removed at run time, alert deliveries, maintenance windows (token), and push heartbeats (the check's token).
+ */
+@Path("/api")
+@Produces(MediaType.APPLICATION_JSON)
+public class MonitorResource {
+
+    private final CheckScheduler scheduler;
+    private final MonitorStore store;
+    private final Maintenance maintenance;
+
+    public MonitorResource(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance) {
+        this.scheduler = scheduler;
+        this.store = store;
+        this.maintenance = maintenance;
+    }
+
+    /** One check's state. */
+    public record CheckState(String name, String type, String target, String state, String site, boolean fromApi,
+            CheckResult last, Long openIncident, long intervalSeconds) {
+    }
+
+    /** Everything the status page shows. */
+    public record Status(Instant at, List<CheckState> checks, List<MonitorStore.Incident> openIncidents,
+            List<Maintenance.Window> maintenance) {
+    }
+
+    /** Body of {@code POST /api/maintenance}. */
+    public record MaintenanceRequest(String site, Integer minutes, String reason) {
+    }
+
+    @GET
+    @Path("/status")
+    public Status status() {
+        List<CheckState> checks = scheduler.checks().values().stream()
+                .sorted(java.util.Comparator.comparing(CheckSpec::name)).map(this::state).toList();
+        return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open());
+    }
+
+    @GET
+    @Path("/incidents")
+    public List<MonitorStore.Incident> incidents(@QueryParam("check") String check, @QueryParam("limit") Integer limit) {
+        return store.incidents(check, limit == null ? 100 : Math.max(1, Math.min(limit, 1000)));
+    }
+
+    @GET
+    @Path("/checks")
+    public List<CheckState> checks() {
+        return status().checks();
+    }
+
+    /** {@code {"name": "home", "url": "https://...", "interval": "30s", ...}}: the same keys as the configuration. */
+    @POST
+    @Path("/checks")
+    public Response add(Map<String, Object> body) {
+        if (body == null || !(body.get("name") instanceof String name)) {
+            return Problems.of(400, "Invalid check", "The body must be a JSON object with a 'name' and the check's keys.");
+        }
+        if (scheduler.checks().containsKey(name) && !scheduler.isFromApi(name)) {
+            return Problems.of(409, "Check is configured", "Check '" + name + "' comes from the configuration; change it there.");
+        }
+        JsonObject settings = new JsonObject(body).copy();
+        settings.remove("name");
+        CheckSpec spec = CheckSpec.parse(name, CheckScheduler.settings(settings), scheduler.defaults(), name + ".");
+        scheduler.addFromApi(spec, settings);
+        return Response.status(201).entity(state(spec)).build();
+    }
+
+    @DELETE
+    @Path("/checks/{name}")
+    public Response remove(@PathParam("name") String name) {
+        if (scheduler.checks().containsKey(name) && !scheduler.isFromApi(name)) {
+            return Problems.of(409, "Check is configured", "Check '" + name + "' comes from the configuration; remove it there.");
+        }
+        return scheduler.removeFromApi(name) ? Response.noContent().build()
+                : Problems.of(404, "No such check", "There is no check named '" + name + "'.");
+    }
+
+    @GET
+    @Path("/alerts")
+    public List<MonitorStore.Alert> alerts(@QueryParam("status") String status) {
+        return store.alerts(status, 200);
+    }
+
+    @POST
+    @Path("/maintenance")
+    public Response openMaintenance(MaintenanceRequest request) {
+        int minutes = request == null || request.minutes() == null ? 30 : request.minutes();
+        if (minutes < 1 || minutes > 7 * 24 * 60) {
+            return Problems.of(400, "Invalid maintenance window", "'minutes' must be between 1 and 10080.");
+        }
+        Maintenance.Window window = maintenance.open(UUID.randomUUID().toString(), request == null ? null : request.site(),
+                request == null || request.reason() == null ? "maintenance" : request.reason(),
+                Instant.now().plusSeconds(minutes * 60L));
+        return Response.status(201).entity(window).build();
+    }
+
+    @DELETE
+    @Path("/maintenance/{id}")
+    public Response closeMaintenance(@PathParam("id") String id) {
+        return maintenance.close(id) ? Response.noContent().build()
+                : Problems.of(404, "No such maintenance window", "There is no open window '" + id + "'.");
+    }
+
+    /** A job's heartbeat: {@code POST} or {@code GET /api/push/<check>?token=...}. */
+    @POST
+    @Path("/push/{name}")
+    public Response push(@PathParam("name") String name, @QueryParam("token") String token) {
+        return scheduler.ping(name, token) ? Response.ok(new JsonObject().put("ok", true).encode()).build()
+                : Problems.of(404, "Unknown push check or token", "No push check '" + name + "' with that token.");
+    }
+
+    @GET
+    @Path("/push/{name}")
+    public Response pushGet(@PathParam("name") String name, @QueryParam("token") String token) {
+        return push(name, token);
+    }
+
+    private CheckState state(CheckSpec spec) {
+        CheckResult last = scheduler.last(spec.name()).orElse(null);
+        Long incident = scheduler.openIncident(spec.name());
+        String state = incident != null ? "down" : last == null ? "pending" : last.ok() ? "up" : "failing";
+        return new CheckState(spec.name(), spec.type(), spec.target(), state, spec.site(), scheduler.isFromApi(spec.name()), last,
+                incident, spec.interval().toSeconds());
+    }
+}

@@ -1,0 +1,240 @@
+package io.edgestack.monitor.check;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One check, validated: what to probe, how often, and what counts as up. Built from flat settings (the keys under
+ * {@code edgestack.monitor.checks.<name>.}, or the JSON of the checks API); every error names the check and the key.
+ *
+ * @param type http, tcp, tls or push
+ * @param expectedStatus ranges of accepted HTTP statuses, {@code [from, to]} each
+ * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
+ */
+public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
+        List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
+        boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
+        int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts) {
+
+    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "push");
+    private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
+            "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
+            "push-token", "failures-before-down", "successes-before-up", "site", "alerts");
+
+    /** A check's settings do not make a check: the message names the key and says what is wrong. */
+    public static final class Invalid extends RuntimeException {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /** Defaults that apply to every check that sets none. */
+    public record Defaults(Duration interval, Duration timeout, int failuresBeforeDown, int successesBeforeUp) {
+    }
+
+    /**
+     * @param prefix how keys are named in errors ({@code edgestack.monitor.checks.home.} or {@code home.} for the API)
+     */
+    public static CheckSpec parse(String name, Map<String, String> settings, Defaults defaults, String prefix) {
+        if (!name.matches("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}")) {
+            throw new Invalid(prefix + ": the check name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-'");
+        }
+        Reader r = new Reader(settings, prefix);
+        for (String key : settings.keySet()) {
+            if (!KEYS.contains(key) && !key.startsWith("header-")) {
+                throw new Invalid(prefix + key + ": unknown key (known: " + String.join(", ", new TreeSet<>(KEYS))
+                        + ", header-<Name>)");
+            }
+        }
+        String type = r.text("type", settings.containsKey("url") ? "http" : settings.containsKey("push-period") ? "push" : null);
+        if (type == null) {
+            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, push)");
+        }
+        type = type.toLowerCase(Locale.ROOT);
+        if (!TYPES.contains(type)) {
+            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, push");
+        }
+        URI url = null;
+        String host = null;
+        int port = 0;
+        if (type.equals("http") || (type.equals("tls") && settings.containsKey("url"))) {
+            url = r.url("url");
+            host = url.getHost();
+            port = url.getPort() > 0 ? url.getPort() : url.getScheme().equals("https") ? 443 : 80;
+        }
+        if (type.equals("tcp") || (type.equals("tls") && url == null)) {
+            host = r.required("host");
+            port = r.integer("port", -1, 1, 65535);
+            if (port < 0) {
+                throw new Invalid(prefix + "port: missing (a " + type + " check needs host and port)");
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        settings.forEach((key, value) -> {
+            if (key.startsWith("header-")) {
+                headers.put(key.substring("header-".length()), value);
+            }
+        });
+        Duration interval = r.duration("interval", defaults.interval());
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new Invalid(prefix + "interval: " + interval.toMillis() + " ms is below the minimum of 1s");
+        }
+        Duration timeout = r.duration("timeout", defaults.timeout().compareTo(interval) > 0 ? interval : defaults.timeout());
+        Duration pushPeriod = null;
+        String pushToken = null;
+        if (type.equals("push")) {
+            pushPeriod = r.duration("push-period", null);
+            if (pushPeriod == null) {
+                throw new Invalid(prefix + "push-period: missing (how often the job pings, e.g. 5m)");
+            }
+            pushToken = r.required("push-token");
+            if (pushToken.length() < 16) {
+                throw new Invalid(prefix + "push-token: must be at least 16 characters");
+            }
+        }
+        String jsonPath = r.text("json-path", null);
+        if (jsonPath != null && !jsonPath.matches("\\$(\\.[A-Za-z0-9_-]+|\\[[0-9]+\\])*\\s*(==|!=)\\s*.+")) {
+            throw new Invalid(prefix + "json-path: '" + jsonPath + "' is not of the form $.a.b == value (or !=)");
+        }
+        List<String> alerts = new ArrayList<>();
+        String alertList = r.text("alerts", null);
+        if (alertList != null) {
+            for (String alert : alertList.split(",")) {
+                if (!alert.isBlank()) {
+                    alerts.add(alert.trim());
+                }
+            }
+        }
+        return new CheckSpec(name, type, url, host, port, r.text("method", "GET").toUpperCase(Locale.ROOT), Map.copyOf(headers),
+                r.statuses("expected-status", "200-399"), r.text("keyword", null), r.text("keyword-absent", null), jsonPath,
+                r.duration("max-latency", null), r.bool("follow-redirects", true), interval, timeout,
+                r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
+                r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
+                r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts));
+    }
+
+    public boolean accepts(int status) {
+        for (int[] range : expectedStatus) {
+            if (status >= range[0] && status <= range[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What the check probes, for people: the URL, host:port, or "push". */
+    public String target() {
+        return switch (type) {
+            case "http" -> url.toString();
+            case "push" -> "push every " + pushPeriod.toSeconds() + " s";
+            default -> host + ":" + port;
+        };
+    }
+
+    private record Reader(Map<String, String> settings, String prefix) {
+
+        String text(String key, String fallback) {
+            String value = settings.get(key);
+            return value == null || value.isBlank() ? fallback : value.trim();
+        }
+
+        String required(String key) {
+            String value = text(key, null);
+            if (value == null) {
+                throw new Invalid(prefix + key + ": missing");
+            }
+            return value;
+        }
+
+        URI url(String key) {
+            String value = required(key);
+            try {
+                URI uri = new URI(value);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new Invalid(prefix + key + ": '" + value + "' is not an http:// or https:// URL with a host");
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw new Invalid(prefix + key + ": '" + value + "' is not a URL (" + e.getReason() + ")");
+            }
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            String value = text(key, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int number = Integer.parseInt(value);
+                if (number < min || number > max) {
+                    throw new Invalid(prefix + key + ": " + number + " is outside " + min + ".." + max);
+                }
+                return number;
+            } catch (NumberFormatException e) {
+                throw new Invalid(prefix + key + ": '" + value + "' is not a whole number");
+            }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String value = text(key, null);
+            if (value == null) {
+                return fallback;
+            }
+            if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+                throw new Invalid(prefix + key + ": '" + value + "' is not true or false");
+            }
+            return Boolean.parseBoolean(value);
+        }
+
+        Duration duration(String key, Duration fallback) {
+            String value = text(key, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                if (value.matches("[0-9]+(ms|s|m|h|d)")) {
+                    long n = Long.parseLong(value.replaceAll("[a-z]+$", ""));
+                    return switch (value.replaceAll("^[0-9]+", "")) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        case "h" -> Duration.ofHours(n);
+                        default -> Duration.ofDays(n);
+                    };
+                }
+                return Duration.parse(value);
+            } catch (DateTimeParseException | NumberFormatException e) {
+                throw new Invalid(prefix + key + ": '" + value + "' is not a duration (like 500ms, 30s, 5m, 1h)");
+            }
+        }
+
+        List<int[]> statuses(String key, String fallback) {
+            String value = text(key, fallback);
+            List<int[]> ranges = new ArrayList<>();
+            for (String part : value.split(",")) {
+                String p = part.trim();
+                try {
+                    int dash = p.indexOf('-');
+                    int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
+                    int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                    if (from < 100 || to > 599 || from > to) {
+                        throw new NumberFormatException();
+                    }
+                    ranges.add(new int[] { from, to });
+                } catch (NumberFormatException e) {
+                    throw new Invalid(prefix + key + ": '" + p + "' is not a status or range between 100 and 599 (like 200,301-308)");
+                }
+            }
+            return List.copyOf(ranges);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.edgestack.monitor.schedule;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.monitor.alert.Alerter;
+import io.edgestack.monitor.check.CheckResult;
+import io.edgestack.monitor.check.CheckSpec;
+import io.edgestack.monitor.check.Probes;
+import io.edgestack.monitor.config.MonitorConfig;
+import io.edgestack.monitor.deploy.DeployApi;
+import io.edgestack.monitor.deploy.DeployClient;
+import io.edgestack.monitor.incident.IncidentTracker;
+import io.edgestack.monitor.metrics.MonitorMetrics;
+import io.edgestack.monitor.store.MonitorStore;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Runs every check on its interval (spread over the interval so that many checks do not fire together), records each
+ * result, and acts on what the incident tracker decides: re-check at once, open an incident (telling deploy-service when
+ * the check watches a site, then alerting with what it did), or resolve one. Checks come from configuration (an invalid
+ * one stops the start with a message naming the check and the key) and from the API (kept in the database).
+ */
+@ApplicationScoped
+public class CheckScheduler {
+
+    private static final Logger LOG = Logger.getLogger(CheckScheduler.class);
+
+    private final MonitorConfig config;
+    private final Probes probes;
+    private final MonitorStore store;
+    private final Alerter alerter;
+    private final DeployClient deploy;
+    private final MonitorMetrics metrics;
+    private final Vertx vertx;
+    private final IncidentTracker tracker = new IncidentTracker();
+    private final Map<String, CheckSpec> checks = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> fromApi = new ConcurrentHashMap<>();
+    private final Map<String, Long> timers = new ConcurrentHashMap<>();
+    private final Map<String, CheckResult> last = new ConcurrentHashMap<>();
+    private final Map<String, Instant> pings = new ConcurrentHashMap<>();
+    private final Instant started = Instant.now();
+
+    public CheckScheduler(MonitorConfig config, Probes probes, MonitorStore store, Alerter alerter, DeployClient deploy,
+            MonitorMetrics metrics, Vertx vertx) {
+        this.config = config;
+        this.probes = probes;
+        this.store = store;
+        this.alerter = alerter;
+        this.deploy = deploy;
+        this.metrics = metrics;
+        this.vertx = vertx;
+    }
+
+    public CheckSpec.Defaults defaults() {
+        return new CheckSpec.Defaults(config.defaultInterval(), config.defaultTimeout(), config.failuresBeforeDown(),
+                config.successesBeforeUp());
+    }
+
+    void start(@Observes StartupEvent event) {
+        Map<String, CheckSpec> configured = new LinkedHashMap<>();
+        config.checks().forEach((name, settings) -> configured.put(name,
+                CheckSpec.parse(name, settings, defaults(), "edgestack.monitor.checks." + name + ".")));
+        store.apiChecks().forEach((name, json) -> {
+            if (configured.containsKey(name)) {
+                LOG.warnf("Check %s is in the configuration and was also added through the API: the configuration wins", name);
+                return;
+            }
+            try {
+                configured.put(name, CheckSpec.parse(name, settings(new JsonObject(json)), defaults(), name + "."));
+                fromApi.put(name, true);
+            } catch (RuntimeException e) {
+                LOG.errorf("Stored check %s is not valid any more and is not run: %s", name, e.getMessage());
+            }
+        });
+        for (MonitorStore.Incident open : store.openIncidents()) {
+            tracker.restoreOpen(open.check(), open.id());
+            LOG.infof("Incident #%d on %s is still open (since %s)", open.id(), open.check(), open.startedAt());
+        }
+        metrics.incidentsOpen(() -> store.openIncidents().size());
+        configured.values().forEach(this::schedule);
+        LOG.infof("Monitoring %d check(s), alerting through %d channel(s)", configured.size(), alerter.channels().size());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        timers.values().forEach(vertx::cancelTimer);
+    }
+
+    public static Map<String, String> settings(JsonObject json) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        json.forEach(entry -> {
+            if (entry.getValue() != null) {
+                settings.put(entry.getKey(), String.valueOf(entry.getValue()));
+            }
+        });
+        return settings;
+    }
+
+    public Map<String, CheckSpec> checks() {
+        return checks;
+    }
+
+    public boolean isFromApi(String name) {
+        return fromApi.containsKey(name);
+    }
+
+    public Optional<CheckResult> last(String name) {
+        return Optional.ofNullable(last.get(name));
+    }
+
+    public Long openIncident(String name) {
+        Long id = tracker.openIncident(name);
+        return id == null || id < 0 ? null : id;
+    }
+
+    /** Adds (or replaces) a check made through the API; blocking (database). */
+    public void addFromApi(CheckSpec spec, JsonObject settings) {
+        store.saveCheck(spec.name(), settings.encode());
+        fromApi.put(spec.name(), true);
+        unschedule(spec.name());
+        schedule(spec);
+    }
+
+    /** Removes a check made through the API; blocking (database). */
+    public boolean removeFromApi(String name) {
+        if (!fromApi.containsKey(name)) {
+            return false;
+        }
+        store.deleteCheck(name);
+        fromApi.remove(name);
+        unschedule(name);
+        checks.remove(name);
+        last.remove(name);
+        tracker.forget(name);
+        metrics.forget(name);
+        return true;
+    }
+
+    /** A push check's heartbeat; false when the check or its token is wrong (compared in constant time). */
+    public boolean ping(String name, String token) {
+        CheckSpec spec = checks.get(name);
+        boolean known = spec != null && spec.type().equals("push");
+        byte[] expected = (known ? spec.pushToken() : "no such check, no token").getBytes(StandardCharsets.UTF_8);
+        byte[] presented = (token == null ? "" : token).getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(sha(expected), sha(presented)) || !known) {
+            return false;
+        }
+        pings.put(name, Instant.now());
+        return true;
+    }
+
+    private void schedule(CheckSpec spec) {
+        checks.put(spec.name(), spec);
+        long interval = spec.interval().toMillis();
+        long offset = 50 + Math.floorMod(spec.name().hashCode(), Math.max(1, Math.min(interval, 5000) - 50));
+        timers.put(spec.name(), vertx.setTimer(offset, first -> {
+            run(spec);
+            timers.put(spec.name(), vertx.setPeriodic(interval, id -> run(spec)));
+        }));
+    }
+
+    private void unschedule(String name) {
+        Long timer = timers.remove(name);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private void run(CheckSpec spec) {
+        if (checks.get(spec.name()) != spec) {
+            return;
+        }
+        if (spec.type().equals("push")) {
+            handle(spec, push(spec));
+            return;
+        }
+        probes.run(spec).onSuccess(result -> handle(spec, result));
+    }
+
+    private CheckResult push(CheckSpec spec) {
+        Instant lastPing = pings.get(spec.name());
+        Instant since = lastPing == null ? started : lastPing;
+        long silent = Duration.between(since, Instant.now()).toSeconds();
+        if (Duration.between(since, Instant.now()).compareTo(spec.pushPeriod().plus(spec.timeout())) <= 0) {
+            return CheckResult.up(spec.name(), 0, 0, lastPing == null ? "waiting for the first ping" : "last ping " + silent
+                    + " s ago", null);
+        }
+        return CheckResult.down(spec.name(), "missed-push", 0, 0, (lastPing == null ? "no ping since the start, " + silent
+                + " s ago" : "no ping for " + silent + " s") + " (expected every " + spec.pushPeriod().toSeconds() + " s)", null);
+    }
+
+    private void handle(CheckSpec spec, CheckResult result) {
+        last.put(spec.name(), result);
+        metrics.result(result);
+        IncidentTracker.Decision decision = tracker.onResult(spec, result);
+        if (decision instanceof IncidentTracker.Recheck) {
+            vertx.runOnContext(v -> run(spec));
+        }
+        vertx.executeBlocking(() -> {
+            store.result(result);
+            if (decision instanceof IncidentTracker.Open open) {
+                open(spec, open);
+            } else if (decision instanceof IncidentTracker.Resolve resolve) {
+                resolve(spec, resolve.incidentId());
+            }
+            return null;
+        }, false).onFailure(e -> LOG.errorf(e, "Could not record a result of %s", spec.name()));
+    }
+
+    private void open(CheckSpec spec, IncidentTracker.Open open) {
+        CheckResult first = open.firstFailure();
+        MonitorStore.Incident incident = store.openIncident(spec.name(), first.at(), first.cause(), first.summary(),
+                open.failures());
+        tracker.opened(spec.name(), incident.id());
+        LOG.warnf("%s is DOWN (%s): %s — incident #%d", spec.name(), first.cause(), first.summary(), incident.id());
+        String rollback = null;
+        JsonObject event = event("incident.opened", spec, incident);
+        if (spec.site() != null && deploy.configured()) {
+            try {
+                DeployApi.Decision decision = deploy.incident(spec.site(), spec.name() + ": " + first.summary(), first.at());
+                if ("rolled-back".equals(decision.action()) && decision.rollback() != null) {
+                    rollback = "release " + decision.rollback().previousRelease() + " rolled back to "
+                            + decision.rollback().release();
+                } else {
+                    rollback = "no rollback: " + decision.reason();
+                }
+                event.put("deploy", new JsonObject().put("action", decision.action()).put("reason", decision.reason()));
+            } catch (RuntimeException e) {
+                rollback = "deploy-service could not be told: " + e.getMessage();
+            }
+            store.noteIncident(incident.id(), rollback);
+        }
+        String text = ":red_circle: " + spec.name() + " is down (" + first.cause() + "): " + first.summary()
+                + (open.flapping() ? " [flapping]" : "") + (rollback == null ? "" : " — " + rollback);
+        alerter.raise(spec, incident.id(), "opened", event.put("note", rollback), text);
+        vertx.eventBus().publish("monitor.incident.opened", event.copy().put("site", spec.site())
+                .put("summary", first.summary()).put("openedAt", first.at().toString()));
+    }
+
+    private void resolve(CheckSpec spec, long id) {
+        store.resolveIncident(id, Instant.now());
+        MonitorStore.Incident incident = store.incident(id).orElseThrow();
+        LOG.infof("%s is UP again after %d s — incident #%d resolved", spec.name(), incident.durationSeconds(), id);
+        String text = ":large_green_circle: " + spec.name() + " is up again after " + human(incident.durationSeconds())
+                + " (was " + incident.cause() + ": " + incident.summary() + ")";
+        JsonObject event = event("incident.resolved", spec, incident);
+        alerter.raise(spec, id, "resolved", event, text);
+        vertx.eventBus().publish("monitor.incident.resolved", event.copy().put("site", spec.site()));
+    }
+
+    private static JsonObject event(String kind, CheckSpec spec, MonitorStore.Incident incident) {
+        return new JsonObject().put("version", 1).put("kind", kind).put("check", spec.name()).put("target", spec.target())
+                .put("site", spec.site()).put("incident", new JsonObject().put("id", incident.id())
+                        .put("startedAt", incident.startedAt().toString())
+                        .put("endedAt", incident.endedAt() == null ? null : incident.endedAt().toString())
+                        .put("durationSeconds", incident.durationSeconds()).put("cause", incident.cause())
+                        .put("summary", incident.summary()));
+    }
+
+    private static String human(Long seconds) {
+        if (seconds == null) {
+            return "?";
+        }
+        return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h " + seconds % 3600 / 60 + " min";
+    }
+
+    private static byte[] sha(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

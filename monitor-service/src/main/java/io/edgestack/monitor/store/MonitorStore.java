@@ -1,0 +1,215 @@
+package io.edgestack.monitor.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.agroal.api.AgroalDataSource;
+import io.edgestack.monitor.check.CheckResult;
+
+/**
+ * Results, incidents, alert deliveries and API-made checks in the database (an H2 file by default; schema by Flyway).
+ * Plain JDBC, each call its own transaction. Blocking: call from worker threads.
+ */
+@ApplicationScoped
+public class MonitorStore {
+
+    private final AgroalDataSource dataSource;
+
+    public MonitorStore(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** An incident as stored. */
+    public record Incident(long id, String check, Instant startedAt, Instant endedAt, String cause, String summary,
+            int failures, String note) {
+        public Long durationSeconds() {
+            return endedAt == null ? null : java.time.Duration.between(startedAt, endedAt).toSeconds();
+        }
+    }
+
+    /** An alert delivery: {@code status} pending, sent, suppressed (maintenance) or retrying. */
+    public record Alert(long id, long incidentId, String channel, String kind, String payload, String status, int attempts,
+            String lastError, Instant nextAttemptAt, Instant createdAt, Instant sentAt) {
+    }
+
+    public void result(CheckResult r) {
+        update("INSERT INTO check_result (check_name, at, ok, cause, latency_ms, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                r.check(), r.at(), r.ok(), r.cause(), r.latencyMs(), r.status(), r.summary());
+    }
+
+    /** The newest results of a check, newest first. */
+    public List<CheckResult> results(String check, int limit) {
+        List<CheckResult> out = new ArrayList<>();
+        query("SELECT * FROM check_result WHERE check_name = ? ORDER BY at DESC, id DESC FETCH FIRST " + limit + " ROWS ONLY",
+                rs -> out.add(new CheckResult(rs.getString("check_name"), instant(rs, "at"), rs.getBoolean("ok"),
+                        rs.getString("cause"), rs.getLong("latency_ms"), rs.getInt("status"), rs.getString("summary"), null)),
+                check);
+        return out;
+    }
+
+    public Incident openIncident(String check, Instant startedAt, String cause, String summary, int failures) {
+        long id = insert("INSERT INTO incident (check_name, started_at, cause, summary, failures) VALUES (?, ?, ?, ?, ?)",
+                check, startedAt, cause, summary, (long) failures);
+        return incident(id).orElseThrow();
+    }
+
+    public void resolveIncident(long id, Instant endedAt) {
+        update("UPDATE incident SET ended_at = ? WHERE id = ?", endedAt, id);
+    }
+
+    public void noteIncident(long id, String note) {
+        update("UPDATE incident SET note = ? WHERE id = ?", note, id);
+    }
+
+    public Optional<Incident> incident(long id) {
+        List<Incident> found = incidents("SELECT * FROM incident WHERE id = ?", id);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    public List<Incident> openIncidents() {
+        return incidents("SELECT * FROM incident WHERE ended_at IS NULL ORDER BY id");
+    }
+
+    /** Newest first; {@code check} null for all. */
+    public List<Incident> incidents(String check, int limit) {
+        return check == null
+                ? incidents("SELECT * FROM incident ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY")
+                : incidents("SELECT * FROM incident WHERE check_name = ? ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY",
+                        check);
+    }
+
+    public long alert(long incidentId, String channel, String kind, String payload, String status) {
+        Instant now = Instant.now();
+        return insert("INSERT INTO alert (incident_id, channel, kind, payload, status, attempts, next_attempt_at, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, 0, ?, ?)", incidentId, channel, kind, payload, status, now, now);
+    }
+
+    /** Alerts to send now: pending or retrying, due. */
+    public List<Alert> dueAlerts(Instant now) {
+        return alerts("SELECT * FROM alert WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id", now);
+    }
+
+    public List<Alert> alerts(String status, int limit) {
+        return status == null ? alerts("SELECT * FROM alert ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY")
+                : alerts("SELECT * FROM alert WHERE status = ? ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY", status);
+    }
+
+    public void alertSent(long id) {
+        update("UPDATE alert SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                Instant.now(), id);
+    }
+
+    public void alertFailed(long id, String error, Instant nextAttempt) {
+        update("UPDATE alert SET status = 'retrying', attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                error.length() > 1000 ? error.substring(0, 999) : error, nextAttempt, id);
+    }
+
+    public void saveCheck(String name, String settingsJson) {
+        update("DELETE FROM api_check WHERE name = ?", name);
+        update("INSERT INTO api_check (name, settings, created_at) VALUES (?, ?, ?)", name, settingsJson, Instant.now());
+    }
+
+    public boolean deleteCheck(String name) {
+        return update("DELETE FROM api_check WHERE name = ?", name) > 0;
+    }
+
+    /** Checks made through the API: name → settings JSON. */
+    public Map<String, String> apiChecks() {
+        Map<String, String> out = new LinkedHashMap<>();
+        query("SELECT name, settings FROM api_check ORDER BY name", rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private interface Row {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private List<Incident> incidents(String sql, Object... args) {
+        List<Incident> out = new ArrayList<>();
+        query(sql, rs -> out.add(new Incident(rs.getLong("id"), rs.getString("check_name"), instant(rs, "started_at"),
+                instant(rs, "ended_at"), rs.getString("cause"), rs.getString("summary"), rs.getInt("failures"),
+                rs.getString("note"))), args);
+        return out;
+    }
+
+    private List<Alert> alerts(String sql, Object... args) {
+        List<Alert> out = new ArrayList<>();
+        query(sql, rs -> out.add(new Alert(rs.getLong("id"), rs.getLong("incident_id"), rs.getString("channel"),
+                rs.getString("kind"), rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"),
+                rs.getString("last_error"), instant(rs, "next_attempt_at"), instant(rs, "created_at"), instant(rs, "sent_at"))),
+                args);
+        return out;
+    }
+
+    private void query(String sql, Row row, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, false, args);
+                ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                row.read(rs);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("monitor database: " + e.getMessage(), e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, false, args)) {
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("monitor database: " + e.getMessage(), e);
+        }
+    }
+
+    private long insert(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, true, args)) {
+            s.executeUpdate();
+            try (ResultSet keys = s.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("monitor database: " + e.getMessage(), e);
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, boolean keys, Object... args) throws SQLException {
+        PreparedStatement s = keys ? c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS) : c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            Object arg = args[i];
+            if (arg == null) {
+                s.setNull(i + 1, Types.VARCHAR);
+            } else if (arg instanceof Instant instant) {
+                s.setTimestamp(i + 1, Timestamp.from(instant));
+            } else if (arg instanceof Long number) {
+                s.setLong(i + 1, number);
+            } else if (arg instanceof Integer number) {
+                s.setInt(i + 1, number);
+            } else if (arg instanceof Boolean flag) {
+                s.setBoolean(i + 1, flag);
+            } else {
+                s.setString(i + 1, arg.toString());
+            }
+        }
+        return s;
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp value = rs.getTimestamp(column);
+        return value == null ? null : value.toInstant();
+    }
+}

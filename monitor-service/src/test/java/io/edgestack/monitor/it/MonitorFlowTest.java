@@ -1,0 +1,191 @@
+package io.edgestack.monitor.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/** monitor-service against real servers on loopback: incidents, alerts, deploy-aware rollback, TLS, TCP and push checks. */
+@QuarkusTest
+@QuarkusTestResource(value = MonitorTestResource.class, restrictToAnnotatedClass = true)
+class MonitorFlowTest {
+
+    private static final String AUTH = "Bearer " + MonitorTestResource.API_TOKEN;
+
+    @TestHTTPResource(value = "", management = true)
+    URL management;
+
+    private static Targets targets() {
+        return new Targets(Path.of(System.getProperty("test.monitor.root")));
+    }
+
+    private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never happened within " + limit.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static JsonPath check(String name) {
+        return given().get("/api/status").then().statusCode(200).extract().jsonPath()
+                .setRootPath("checks.find { it.name == '" + name + "' }");
+    }
+
+    private static List<String> requests(String prefix) {
+        try {
+            return targets().requests().stream().filter(l -> l.startsWith(prefix)).toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void siteDownOpensAnIncidentAfterTheFailuresAndARecheckRollsBackAndAlertsEvenThroughAReceiverThatWasDown()
+            throws Exception {
+        await("web is up", Duration.ofSeconds(10), () -> "up".equals(check("web").getString("state")));
+        int deployCalls = requests("POST /api/incidents").size();
+        int hooks = requests("POST /hook").size();
+        targets().flag("receiver-down", true);
+        targets().flag("site-down", true);
+        try {
+            incidentFlow(deployCalls, hooks);
+        } finally {
+            targets().flag("receiver-down", false);
+            targets().flag("site-down", false);
+        }
+    }
+
+    private void incidentFlow(int deployCalls, int hooks) throws Exception {
+        long start = System.nanoTime();
+        await("web is down", Duration.ofSeconds(15), () -> "down".equals(check("web").getString("state")));
+        long detectedMs = (System.nanoTime() - start) / 1_000_000;
+        // 2 failures at a 1 s interval, then the immediate re-check: about 2 s, never after the first failure alone
+        assertTrue(detectedMs >= 900, "detected after " + detectedMs + " ms");
+        JsonPath incident = given().get("/api/incidents?check=web").then().statusCode(200).extract().jsonPath();
+        assertEquals("status", incident.getString("[0].cause"));
+        assertTrue(incident.getString("[0].summary").startsWith("HTTP 500 in "), incident.getString("[0].summary"));
+        assertTrue(incident.getString("[0].summary").contains("(expected 200-399): <h1>Internal Server Error</h1>"),
+                incident.getString("[0].summary"));
+        assertTrue(incident.getInt("[0].failures") >= 3, "failures counted with the re-check: " + incident.prettify());
+
+        await("deploy-service told", Duration.ofSeconds(10), () -> requests("POST /api/incidents").size() > deployCalls);
+        String call = requests("POST /api/incidents").get(requests("POST /api/incidents").size() - 1);
+        assertTrue(call.contains("auth=Bearer deploy-token-for-tests") && call.contains("\"site\":\"example\""), call);
+
+        // the webhook receiver is down: the alert is kept and retried
+        await("a failed delivery is recorded", Duration.ofSeconds(10), () -> given().header("Authorization", AUTH)
+                .get("/api/alerts?status=retrying").jsonPath().getList("channel").contains("hook"));
+        JsonPath retrying = given().header("Authorization", AUTH).get("/api/alerts?status=retrying").jsonPath();
+        assertTrue(retrying.getString("[0].lastError").startsWith("HTTP 503"), retrying.prettify());
+        targets().flag("receiver-down", false);
+        await("the opened alert reaches the webhook", Duration.ofSeconds(15), () -> requests("POST /hook").stream()
+                .skip(hooks).anyMatch(l -> l.contains("\"kind\":\"incident.opened\"") && l.contains("\"check\":\"web\"")));
+        String opened = requests("POST /hook").stream().skip(hooks).filter(l -> l.contains("incident.opened")
+                && l.contains("\"check\":\"web\"")).findFirst().orElseThrow();
+        assertTrue(opened.contains("release 20261124T110000.000Z-bbbbbbb rolled back to 20261124T100000.000Z-aaaaaaa"), opened);
+        await("slack got it too", Duration.ofSeconds(10), () -> requests("POST /slack").stream()
+                .anyMatch(l -> l.contains("{\"text\":\":red_circle: web is down (status)")));
+
+        targets().flag("site-down", false);
+        await("web is up again", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        JsonPath resolved = given().get("/api/incidents?check=web").jsonPath();
+        assertTrue(resolved.getString("[0].endedAt") != null, resolved.prettify());
+        await("the resolved alert reaches the webhook", Duration.ofSeconds(10), () -> requests("POST /hook").stream()
+                .anyMatch(l -> l.contains("\"kind\":\"incident.resolved\"") && l.contains("\"check\":\"web\"")));
+        assertEquals(0, given().header("Authorization", AUTH).get("/api/alerts?status=retrying").jsonPath().getList("$").size());
+    }
+
+    @Test
+    void maintenanceSuppressesAlertsButKeepsRecording() throws Exception {
+        await("web is up", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        String window = given().header("Authorization", AUTH).contentType("application/json")
+                .body("{\"site\":\"example\",\"minutes\":5,\"reason\":\"deploying\"}").post("/api/maintenance").then()
+                .statusCode(201).extract().jsonPath().getString("id");
+        int incidents = given().get("/api/incidents?check=web").jsonPath().getList("$").size();
+        try {
+            targets().flag("site-down", true);
+            await("web is down", Duration.ofSeconds(15), () -> "down".equals(check("web").getString("state")));
+            targets().flag("site-down", false);
+            await("web is up", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        } finally {
+            given().header("Authorization", AUTH).delete("/api/maintenance/" + window).then().statusCode(204);
+        }
+        assertEquals(incidents + 1, given().get("/api/incidents?check=web").jsonPath().getList("$").size(), "recorded");
+        JsonPath suppressed = given().header("Authorization", AUTH).get("/api/alerts?status=suppressed").jsonPath();
+        assertTrue(suppressed.getList("kind").contains("opened") && suppressed.getList("kind").contains("resolved"),
+                suppressed.prettify());
+    }
+
+    @Test
+    void certificateExpiringSoonFailsTheTlsCheckAndTcpPortIsUp() throws Exception {
+        await("cert check ran", Duration.ofSeconds(10), () -> check("cert").getString("last.cause") != null);
+        JsonPath cert = check("cert");
+        assertEquals("tls", cert.getString("last.cause"));
+        assertTrue(cert.getString("last.summary").contains("CN=soon.example.test expires in"), cert.getString("last.summary"));
+        assertTrue(cert.getInt("last.certDaysLeft") <= 5);
+        await("port up", Duration.ofSeconds(10), () -> "up".equals(check("port").getString("state")));
+        String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("edgestack_monitor_check_cert_expiry_days{check=\"cert\""), metrics);
+        assertTrue(metrics.contains("edgestack_monitor_check_success{check=\"port\""), metrics);
+        assertTrue(metrics.contains("edgestack_monitor_check_http_status{check=\"web\""), metrics);
+    }
+
+    @Test
+    void pushCheckIsDownWhenTheJobStopsPinging() throws Exception {
+        given().post("/api/push/job?token=wrong-token-wrong-token").then().statusCode(404);
+        given().post("/api/push/nope?token=x").then().statusCode(404);
+        for (int i = 0; i < 3; i++) {
+            given().post("/api/push/job?token=" + MonitorTestResource.PUSH_TOKEN).then().statusCode(200);
+            Thread.sleep(700);
+        }
+        assertTrue(!"down".equals(check("job").getString("state")), check("job").prettify());
+        await("job is down", Duration.ofSeconds(15), () -> "down".equals(check("job").getString("state")));
+        assertEquals("missed-push", check("job").getString("last.cause"));
+        assertTrue(check("job").getString("last.summary").contains("expected every 2 s"));
+        given().get("/api/push/job?token=" + MonitorTestResource.PUSH_TOKEN).then().statusCode(200);
+        await("job is up", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
+    }
+
+    @Test
+    void checksAreAddedAndRemovedThroughTheApiWithClearErrors() throws Exception {
+        given().contentType("application/json").body(Map.of("name", "x", "url", "http://127.0.0.1:1/")).post("/api/checks")
+                .then().statusCode(401);
+        given().header("Authorization", AUTH).contentType("application/json").body(Map.of("name", "bad", "url", "htp://x"))
+                .post("/api/checks").then().statusCode(400)
+                .body("detail", equalTo("bad.url: 'htp://x' is not an http:// or https:// URL with a host"));
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body(Map.of("name", "bad", "url", "http://x/", "interval", "500ms")).post("/api/checks").then()
+                .statusCode(400).body("detail", containsString("bad.interval: 500 ms is below the minimum of 1s"));
+        given().header("Authorization", AUTH).contentType("application/json").body(Map.of("name", "web", "url", "http://x/"))
+                .post("/api/checks").then().statusCode(409);
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body(Map.of("name", "closed", "type", "tcp", "host", "127.0.0.1", "port", closed, "interval", "1s"))
+                .post("/api/checks").then().statusCode(201).body("fromApi", equalTo(true));
+        await("closed port fails", Duration.ofSeconds(10), () -> "refused".equals(check("closed").getString("last.cause")));
+        given().header("Authorization", AUTH).delete("/api/checks/closed").then().statusCode(204);
+        given().header("Authorization", AUTH).delete("/api/checks/web").then().statusCode(409);
+        assertTrue(given().get("/api/status").jsonPath().getList("checks.name").stream().noneMatch("closed"::equals));
+    }
+}
