@@ -449,7 +449,7 @@ class DeployFlowTest {
             }
         }
         String all = String.join("\n", events);
-        assertTrue(all.contains("built " + commit + " for example"), all);
+        assertTrue(all.contains("built " + commit + " for example with hello from the config"), all);
         assertTrue(all.contains("Done in"), all);
         JsonPath done = await(id);
         assertEquals("api (cli ada)", done.getString("triggeredBy"));

@@ -42,6 +42,7 @@ public class DeployTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("edgestack.deploy.sites.example.build-timeout", "30s");
             config.put("edgestack.deploy.sites.example.deploy-on-start", "true");
             config.put("edgestack.deploy.sites.example.keep-releases", "4");
+            config.put("edgestack.deploy.sites.example.build-env.GREETING", "hello from the config");
             config.put("edgestack.deploy.sites.example.post-switch-command",
                     "echo \"$EDGESTACK_COMMIT\" >> " + root.resolve("post-switch.log"));
             // fault tolerance shortened for tests: the breaker opened by the purge-failure test closes again quickly

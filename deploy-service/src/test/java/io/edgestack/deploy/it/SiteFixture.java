@@ -36,7 +36,7 @@ public final class SiteFixture {
             rm -rf dist
             mkdir dist
             cp -R site/. dist/
-            echo "built $EDGESTACK_COMMIT for $EDGESTACK_SITE"
+            echo "built $EDGESTACK_COMMIT for $EDGESTACK_SITE with ${GREETING:-no greeting}"
             """;
 
     public final Path root;
