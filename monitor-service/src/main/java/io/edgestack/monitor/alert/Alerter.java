@@ -17,6 +17,8 @@ import io.edgestack.monitor.check.CheckSpec;
 import io.edgestack.monitor.config.MonitorConfig;
 import io.edgestack.monitor.metrics.MonitorMetrics;
 import io.edgestack.monitor.store.MonitorStore;
+import io.quarkus.mailer.Mail;
+import io.quarkus.mailer.reactive.ReactiveMailer;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,7 +31,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Alerts on incidents opening and resolving, through every configured channel (a generic JSON webhook, a
- * Slack-compatible webhook). Each alert is written to the database first, then sent; one that cannot be delivered is
+ * Slack-compatible webhook, email over SMTP). Each alert is written to the database first, then sent; one that cannot be delivered is
  * retried with a doubling wait (up to 5 minutes) and stays listed until it is: nothing is dropped. During a maintenance
  * window alerts are recorded as suppressed instead of sent.
  */
@@ -39,8 +41,8 @@ public class Alerter {
     private static final Logger LOG = Logger.getLogger(Alerter.class);
     private static final Duration MAX_WAIT = Duration.ofMinutes(5);
 
-    /** A configured channel. */
-    public record Channel(String name, String type, URI url) {
+    /** A configured channel: a webhook or Slack URL, or the recipients of an email. */
+    public record Channel(String name, String type, URI url, List<String> to) {
     }
 
     private final MonitorStore store;
@@ -48,11 +50,14 @@ public class Alerter {
     private final MonitorMetrics metrics;
     private final Maintenance maintenance;
     private final Duration retryInitial;
+    private final ReactiveMailer mailer;
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private final HttpClient client;
     private volatile boolean sending;
 
-    public Alerter(MonitorConfig config, MonitorStore store, Vertx vertx, MonitorMetrics metrics, Maintenance maintenance) {
+    public Alerter(MonitorConfig config, MonitorStore store, Vertx vertx, MonitorMetrics metrics, Maintenance maintenance,
+            ReactiveMailer mailer) {
+        this.mailer = mailer;
         this.store = store;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -65,19 +70,29 @@ public class Alerter {
     static Channel channel(String name, Map<String, String> settings) {
         String prefix = "edgestack.monitor.alerts." + name + ".";
         String type = settings.getOrDefault("type", "webhook");
-        if (!type.equals("webhook") && !type.equals("slack")) {
-            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook or slack");
+        if (!type.equals("webhook") && !type.equals("slack") && !type.equals("email")) {
+            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack or email");
+        }
+        for (String key : settings.keySet()) {
+            if (!key.equals("type") && !key.equals(type.equals("email") ? "to" : "url")) {
+                throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: type, " + (type.equals("email") ? "to" : "url")
+                        + ")");
+            }
+        }
+        if (type.equals("email")) {
+            String to = settings.get("to");
+            List<String> recipients = to == null ? List.of() : java.util.Arrays.stream(to.split(",")).map(String::trim)
+                    .filter(a -> !a.isEmpty()).toList();
+            if (recipients.isEmpty() || recipients.stream().anyMatch(a -> !a.matches("[^@\\s]+@[^@\\s]+"))) {
+                throw new CheckSpec.Invalid(prefix + "to: " + (to == null ? "missing" : "'" + to + "' is not a list of addresses"));
+            }
+            return new Channel(name, type, null, recipients);
         }
         String url = settings.get("url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new CheckSpec.Invalid(prefix + "url: " + (url == null ? "missing" : "'" + url + "' is not an http(s) URL"));
         }
-        for (String key : settings.keySet()) {
-            if (!key.equals("type") && !key.equals("url")) {
-                throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: type, url)");
-            }
-        }
-        return new Channel(name, type, URI.create(url));
+        return new Channel(name, type, URI.create(url), List.of());
     }
 
     void start(@Observes StartupEvent event) {
@@ -103,8 +118,11 @@ public class Alerter {
             if (!spec.alerts().isEmpty() && !spec.alerts().contains(channel.name())) {
                 continue;
             }
-            String payload = channel.type().equals("slack") ? new JsonObject().put("text", text).encode()
-                    : event.copy().put("text", text).encode();
+            String payload = switch (channel.type()) {
+                case "slack" -> new JsonObject().put("text", text).encode();
+                case "email" -> new JsonObject().put("subject", subject(spec, kind)).put("text", text).encode();
+                default -> event.copy().put("text", text).encode();
+            };
             store.alert(incidentId, channel.name(), kind, payload, suppressed ? "suppressed" : "pending");
             if (suppressed) {
                 metrics.alert(channel.name(), "suppressed");
@@ -125,10 +143,22 @@ public class Alerter {
                 .onComplete(done -> sending = false);
     }
 
+    private static String subject(CheckSpec spec, String kind) {
+        return "[edgestack] " + spec.name() + (kind.equals("opened") ? " is DOWN" : " is up again");
+    }
+
     private Future<Void> send(MonitorStore.Alert alert) {
         Channel channel = channels.get(alert.channel());
         if (channel == null) {
             return record(alert, "channel '" + alert.channel() + "' is no longer configured");
+        }
+        if (channel.type().equals("email")) {
+            JsonObject mail = new JsonObject(alert.payload());
+            Mail message = Mail.withText(channel.to().get(0), mail.getString("subject"), mail.getString("text"));
+            message.setTo(channel.to());
+            return Future.fromCompletionStage(mailer.send(message).subscribeAsCompletionStage(), vertx.getOrCreateContext())
+                    .map(v -> (String) null).otherwise(error -> "SMTP: " + error.getMessage())
+                    .compose(error -> record(alert, error));
         }
         URI url = channel.url();
         RequestOptions options = new RequestOptions().setAbsoluteURI(url.toString()).setMethod(HttpMethod.POST)

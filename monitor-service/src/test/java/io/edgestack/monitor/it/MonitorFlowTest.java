@@ -104,6 +104,9 @@ class MonitorFlowTest {
         await("slack got it too", Duration.ofSeconds(10), () -> requests("POST /slack").stream()
                 .anyMatch(l -> l.contains("{\"text\":\":red_circle: web is down (status)")));
 
+        await("the opened alert arrives by email", Duration.ofSeconds(15), () -> mails().stream()
+                .anyMatch(m -> m.startsWith("[edgestack] web is DOWN|") && m.contains("rolled back to")));
+
         targets().flag("site-down", false);
         await("web is up again", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
         JsonPath resolved = given().get("/api/incidents?check=web").jsonPath();
@@ -111,6 +114,31 @@ class MonitorFlowTest {
         await("the resolved alert reaches the webhook", Duration.ofSeconds(10), () -> requests("POST /hook").stream()
                 .anyMatch(l -> l.contains("\"kind\":\"incident.resolved\"") && l.contains("\"check\":\"web\"")));
         assertEquals(0, given().header("Authorization", AUTH).get("/api/alerts?status=retrying").jsonPath().getList("$").size());
+    }
+
+    /** Subjects and bodies ("subject|body") of the mails in ops@example.test's mailbox, read over POP3. */
+    private static List<String> mails() {
+        java.util.Properties properties = new java.util.Properties();
+        properties.put("mail.pop3.host", "127.0.0.1");
+        properties.put("mail.pop3.port", System.getProperty("test.monitor.pop3"));
+        try {
+            jakarta.mail.Store store = jakarta.mail.Session.getInstance(properties).getStore("pop3");
+            store.connect("ops", MonitorTestResource.MAIL_PASSWORD);
+            try {
+                jakarta.mail.Folder inbox = store.getFolder("INBOX");
+                inbox.open(jakarta.mail.Folder.READ_ONLY);
+                List<String> out = new java.util.ArrayList<>();
+                for (jakarta.mail.Message message : inbox.getMessages()) {
+                    out.add(message.getSubject() + "|" + String.valueOf(message.getContent()).trim());
+                }
+                inbox.close(false);
+                return out;
+            } finally {
+                store.close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("POP3: " + e.getMessage(), e);
+        }
     }
 
     @Test

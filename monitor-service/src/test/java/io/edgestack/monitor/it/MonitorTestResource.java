@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /** Starts the targets and points monitor-service at them; the folder goes to tests as {@code test.monitor.root}. */
@@ -13,7 +16,10 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
     public static final String API_TOKEN = "monitor-api-token-for-tests";
     public static final String PUSH_TOKEN = "push-token-for-tests-123";
 
+    public static final String MAIL_PASSWORD = "ops-password";
+
     private Targets targets;
+    private GreenMail mail;
 
     @Override
     public Map<String, String> start() {
@@ -31,6 +37,18 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.alerts.hook.url", http + "/hook");
             config.put("edgestack.monitor.alerts.chat.type", "slack");
             config.put("edgestack.monitor.alerts.chat.url", http + "/slack");
+            int smtp = freePort();
+            int pop3 = freePort();
+            mail = new GreenMail(new ServerSetup[] { new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
+                    new ServerSetup(pop3, "127.0.0.1", ServerSetup.PROTOCOL_POP3) });
+            mail.setUser("ops@example.test", "ops", MAIL_PASSWORD);
+            mail.start();
+            System.setProperty("test.monitor.pop3", Integer.toString(pop3));
+            config.put("quarkus.mailer.host", "127.0.0.1");
+            config.put("quarkus.mailer.port", Integer.toString(smtp));
+            config.put("quarkus.mailer.start-tls", "DISABLED");
+            config.put("edgestack.monitor.alerts.mail.type", "email");
+            config.put("edgestack.monitor.alerts.mail.to", "ops@example.test");
             config.put("edgestack.monitor.checks.web.url", http + "/health");
             config.put("edgestack.monitor.checks.web.interval", "1s");
             config.put("edgestack.monitor.checks.web.timeout", "1s");
@@ -66,6 +84,15 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
     public void stop() {
         if (targets != null) {
             targets.stop();
+        }
+        if (mail != null) {
+            mail.stop();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 }
