@@ -60,6 +60,19 @@ public class MonitorStore {
         return out;
     }
 
+    /** A day's results of a check: how many, how many succeeded. */
+    public record Day(java.time.LocalDate day, long total, long ok) {
+    }
+
+    /** Results per UTC day since {@code from}, oldest first. */
+    public List<Day> days(String check, Instant from) {
+        List<Day> out = new ArrayList<>();
+        query("SELECT CAST(at AS DATE) AS d, COUNT(*) AS total, SUM(CASE WHEN ok THEN 1 ELSE 0 END) AS good FROM check_result"
+                + " WHERE check_name = ? AND at >= ? GROUP BY CAST(at AS DATE) ORDER BY d",
+                rs -> out.add(new Day(rs.getDate("d").toLocalDate(), rs.getLong("total"), rs.getLong("good"))), check, from);
+        return out;
+    }
+
     public Incident openIncident(String check, Instant startedAt, String cause, String summary, int failures) {
         long id = insert("INSERT INTO incident (check_name, started_at, cause, summary, failures) VALUES (?, ?, ?, ?, ?)",
                 check, startedAt, cause, summary, (long) failures);

@@ -192,6 +192,66 @@ class MonitorFlowTest {
         await("job is up", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
     }
 
+    @TestHTTPResource("/")
+    URL page;
+
+    @Test
+    void statusPageRendersInARealBrowser() throws Exception {
+        await("web is up", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        String html = given().get("/").then().statusCode(200).contentType(containsString("text/html")).extract().asString();
+        assertTrue(!html.contains("http://") || !html.matches("(?s).*(src|href)=\"https?://.*"), "no asset from elsewhere");
+        Path profile = java.nio.file.Files.createTempDirectory("chromium-profile");
+        Path shot = profile.resolve("status.png");
+        List<String> flags = List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--window-size=1000,1600", "--hide-scrollbars");
+        String dom = chromium(flags, "--dump-dom", page.toString());
+        assertTrue(dom.contains("id=\"check-web\""), dom);
+        int sections = dom.split("class=\"check\"", -1).length - 1;
+        int bars = dom.split("<span class=\"(up|partial|down|none)\" title=", -1).length - 1;
+        assertEquals(sections * 90, bars, "90 daily bars per check (" + sections + " checks)");
+        chromium(flags, "--screenshot=" + shot, page.toString());
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(shot.toFile());
+        assertEquals(1000, image.getWidth());
+        int green = 0;
+        int blue = 0;
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                colours.add(rgb);
+                if (near(rgb, 0x1f9d55)) {
+                    green++;
+                }
+                if (near(rgb, 0x3b6fd8)) {
+                    blue++;
+                }
+            }
+        }
+        assertTrue(colours.size() > 20, "a rendered page, not a blank one: " + colours.size() + " colours");
+        assertTrue(green > 50, "the up state and today's uptime bar are drawn in green: " + green + " pixels");
+        assertTrue(blue > 20, "the response-time chart is drawn: " + blue + " pixels");
+    }
+
+    private static boolean near(int rgb, int target) {
+        int dr = Math.abs((rgb >> 16 & 0xff) - (target >> 16 & 0xff));
+        int dg = Math.abs((rgb >> 8 & 0xff) - (target >> 8 & 0xff));
+        int db = Math.abs((rgb & 0xff) - (target & 0xff));
+        return dr + dg + db < 40;
+    }
+
+    private static String chromium(List<String> flags, String... args) throws Exception {
+        String binary = java.nio.file.Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : "chromium";
+        List<String> command = new java.util.ArrayList<>(List.of(binary));
+        command.addAll(flags);
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "chromium finished");
+        assertEquals(0, process.exitValue(), "chromium " + String.join(" ", args));
+        return out;
+    }
+
     @Test
     void checksAreAddedAndRemovedThroughTheApiWithClearErrors() throws Exception {
         given().contentType("application/json").body(Map.of("name", "x", "url", "http://127.0.0.1:1/")).post("/api/checks")

@@ -1,0 +1,176 @@
+package io.edgestack.monitor.status;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import io.edgestack.monitor.alert.Maintenance;
+import io.edgestack.monitor.check.CheckResult;
+import io.edgestack.monitor.check.CheckSpec;
+import io.edgestack.monitor.schedule.CheckScheduler;
+import io.edgestack.monitor.store.MonitorStore;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+
+/**
+ * The public status page, {@code GET /} (and {@code /status}): server-rendered, no asset from anywhere else. Each
+ * check's state, 90 daily uptime bars, a response-time chart as inline SVG, the incident history, and a banner while a
+ * maintenance window (a deploy) is open. The same data is {@code GET /api/status} as JSON.
+ */
+@Path("/")
+public class StatusPage {
+
+    static final int DAYS = 90;
+    static final int CHART_POINTS = 60;
+    static final int CHART_WIDTH = 600;
+    static final int CHART_HEIGHT = 60;
+
+    private final CheckScheduler scheduler;
+    private final MonitorStore store;
+    private final Maintenance maintenance;
+
+    public StatusPage(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance) {
+        this.scheduler = scheduler;
+        this.store = store;
+        this.maintenance = maintenance;
+    }
+
+    /** One bar: a UTC day, its CSS class (up, partial, down, none) and its tooltip. */
+    public record Bar(String css, String title) {
+    }
+
+    /** One check as shown. */
+    public record CheckView(String name, String target, String state, String uptime, List<Bar> bars, String points,
+            String latency, String summary) {
+    }
+
+    /** An incident as shown. */
+    public record IncidentView(String check, String started, String duration, String cause, String summary, boolean open,
+            String note) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance status(String overall, String overallCss, List<String> banners, List<CheckView> checks,
+                List<IncidentView> incidents, String updated);
+    }
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public TemplateInstance page() {
+        return render();
+    }
+
+    @GET
+    @Path("/status")
+    @Produces(MediaType.TEXT_HTML)
+    public TemplateInstance status() {
+        return render();
+    }
+
+    private TemplateInstance render() {
+        List<CheckView> checks = new ArrayList<>();
+        int down = 0;
+        for (CheckSpec spec : scheduler.checks().values().stream().sorted(Comparator.comparing(CheckSpec::name)).toList()) {
+            CheckView view = view(spec);
+            if (view.state().equals("down")) {
+                down++;
+            }
+            checks.add(view);
+        }
+        List<String> banners = new ArrayList<>();
+        for (Maintenance.Window window : maintenance.open()) {
+            banners.add((window.reason() == null ? "Maintenance" : capitalise(window.reason())) + " in progress"
+                    + (window.site() == null ? "" : " on " + window.site()) + ", until "
+                    + window.end().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
+        }
+        List<IncidentView> incidents = store.incidents(null, 20).stream().map(i -> new IncidentView(i.check(),
+                i.startedAt().atZone(ZoneOffset.UTC).toLocalDateTime().withNano(0).toString().replace('T', ' ') + " UTC",
+                i.endedAt() == null ? "ongoing, " + human(Duration.between(i.startedAt(), Instant.now()).toSeconds())
+                        : human(i.durationSeconds()),
+                i.cause(), i.summary(), i.endedAt() == null, i.note())).toList();
+        String overall = checks.isEmpty() ? "No checks configured" : down == 0 ? "All systems operational"
+                : down + " of " + checks.size() + " checks down";
+        return Templates.status(overall, checks.isEmpty() ? "none" : down == 0 ? "up" : "down", banners, checks, incidents,
+                Instant.now().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
+    }
+
+    private CheckView view(CheckSpec spec) {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate first = today.minusDays(DAYS - 1);
+        Map<LocalDate, MonitorStore.Day> days = new HashMap<>();
+        long total = 0;
+        long ok = 0;
+        for (MonitorStore.Day day : store.days(spec.name(), first.atStartOfDay(ZoneOffset.UTC).toInstant())) {
+            days.put(day.day(), day);
+            total += day.total();
+            ok += day.ok();
+        }
+        List<Bar> bars = new ArrayList<>(DAYS);
+        for (LocalDate day = first; !day.isAfter(today); day = day.plusDays(1)) {
+            MonitorStore.Day d = days.get(day);
+            if (d == null || d.total() == 0) {
+                bars.add(new Bar("none", day + ": no data"));
+            } else {
+                double ratio = (double) d.ok() / d.total();
+                bars.add(new Bar(ratio >= 0.9999 ? "up" : ratio >= 0.95 ? "partial" : "down",
+                        day + ": " + percent(ratio) + " up (" + d.ok() + "/" + d.total() + ")"));
+            }
+        }
+        List<CheckResult> recent = new ArrayList<>(store.results(spec.name(), CHART_POINTS));
+        java.util.Collections.reverse(recent);
+        CheckResult last = scheduler.last(spec.name()).orElse(null);
+        Long incident = scheduler.openIncident(spec.name());
+        String state = incident != null ? "down" : last == null ? "pending" : last.ok() ? "up" : "failing";
+        return new CheckView(spec.name(), spec.target(), state, total == 0 ? "–" : percent((double) ok / total), bars,
+                points(recent), last == null ? "–" : last.latencyMs() + " ms", last == null ? "" : last.summary());
+    }
+
+    /** The SVG polyline of latencies, scaled to the chart's box (highest value at the top). */
+    static String points(List<CheckResult> results) {
+        if (results.isEmpty()) {
+            return "";
+        }
+        long max = Math.max(1, results.stream().mapToLong(CheckResult::latencyMs).max().orElse(1));
+        StringBuilder out = new StringBuilder();
+        double step = results.size() == 1 ? 0 : (double) CHART_WIDTH / (results.size() - 1);
+        for (int i = 0; i < results.size(); i++) {
+            double x = i * step;
+            double y = CHART_HEIGHT - 2 - (double) results.get(i).latencyMs() / max * (CHART_HEIGHT - 4);
+            out.append(String.format(java.util.Locale.ROOT, "%.1f,%.1f ", x, y));
+        }
+        return out.toString().trim();
+    }
+
+    private static String percent(double ratio) {
+        return String.format(java.util.Locale.ROOT, "%.2f%%", ratio * 100);
+    }
+
+    private static String capitalise(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    static String human(Long seconds) {
+        if (seconds == null) {
+            return "";
+        }
+        if (seconds < 120) {
+            return seconds + " s";
+        }
+        if (seconds < 7200) {
+            return seconds / 60 + " min";
+        }
+        return seconds / 3600 + " h " + seconds % 3600 / 60 + " min";
+    }
+}
