@@ -45,6 +45,18 @@ public interface MonitorConfig {
     /** Alert channels, by name: {@code type} (webhook or slack) and {@code url}. */
     Map<String, Map<String, String>> alerts();
 
+    /** How long every raw result is kept (packed, 8 bytes each); older ones live on as hourly aggregates. */
+    @WithDefault("7d")
+    Duration rawRetention();
+
+    /** How long the hourly aggregates (uptime bars, history) are kept. */
+    @WithDefault("365d")
+    Duration hourlyRetention();
+
+    /** How often the packed results are written out (a kill -9 loses at most this much of them; failures are kept at once). */
+    @WithDefault("30s")
+    Duration flushInterval();
+
     /** First wait before an alert that could not be delivered is sent again (doubling up to 5 minutes). */
     @WithDefault("5s")
     Duration alertRetryInitial();

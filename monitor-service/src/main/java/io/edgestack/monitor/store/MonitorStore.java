@@ -27,6 +27,9 @@ import io.edgestack.monitor.check.CheckResult;
 public class MonitorStore {
 
     private final AgroalDataSource dataSource;
+    private final Map<String, HourBlock> blocks = new java.util.HashMap<>();
+    /** Blocks of hours that ended but are not written yet. */
+    private final List<HourBlock> finished = new ArrayList<>();
 
     public MonitorStore(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
@@ -45,13 +48,74 @@ public class MonitorStore {
             String lastError, Instant nextAttemptAt, Instant createdAt, Instant sentAt) {
     }
 
+    /**
+     * Records a result: packed into its check's block of the hour (written out by {@link #flush()}, every 30 s and at
+     * shutdown), and, when it failed, also as a row with what was seen.
+     */
     public void result(CheckResult r) {
-        update("INSERT INTO check_result (check_name, at, ok, cause, latency_ms, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                r.check(), r.at(), r.ok(), r.cause(), r.latencyMs(), r.status(), r.summary());
+        synchronized (blocks) {
+            HourBlock block = blocks.get(r.check());
+            Instant hour = HourBlock.hourOf(r.at());
+            if (block == null || !block.hour.equals(hour)) {
+                if (block != null && block.dirty) {
+                    finished.add(block);
+                }
+                block = block == null ? load(r.check(), hour) : new HourBlock(r.check(), hour, 0, 0, 0, 0, null);
+                blocks.put(r.check(), block);
+            }
+            block.add(r);
+        }
+        if (!r.ok()) {
+            update("INSERT INTO check_result (check_name, at, ok, cause, latency_ms, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    r.check(), r.at(), r.ok(), r.cause(), r.latencyMs(), r.status(), r.summary());
+        }
     }
 
-    /** The newest results of a check, newest first. */
+    /** Writes out the blocks that changed since the last flush, in one transaction. */
+    public void flush() {
+        synchronized (blocks) {
+            List<HourBlock> dirty = new ArrayList<>(finished);
+            blocks.values().stream().filter(b -> b.dirty).forEach(dirty::add);
+            if (dirty.isEmpty()) {
+                return;
+            }
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    for (HourBlock block : dirty) {
+                        write(c, block);
+                    }
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+                dirty.forEach(b -> b.dirty = false);
+                finished.clear();
+            } catch (SQLException e) {
+                throw new IllegalStateException("monitor database: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The newest results of a check (from its packed blocks), newest first. */
     public List<CheckResult> results(String check, int limit) {
+        flush();
+        List<CheckResult> out = new ArrayList<>();
+        query("SELECT hour_start, data FROM check_hour WHERE check_name = ? AND data IS NOT NULL ORDER BY hour_start DESC"
+                + " FETCH FIRST 3 ROWS ONLY",
+                rs -> {
+                    List<CheckResult> hour = HourBlock.decode(check, instant(rs, "hour_start"), rs.getBytes("data"));
+                    java.util.Collections.reverse(hour);
+                    out.addAll(hour);
+                }, check);
+        return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    /** Failed runs of a check with what was seen, newest first. */
+    public List<CheckResult> failures(String check, int limit) {
         List<CheckResult> out = new ArrayList<>();
         query("SELECT * FROM check_result WHERE check_name = ? ORDER BY at DESC, id DESC FETCH FIRST " + limit + " ROWS ONLY",
                 rs -> out.add(new CheckResult(rs.getString("check_name"), instant(rs, "at"), rs.getBoolean("ok"),
@@ -60,15 +124,58 @@ public class MonitorStore {
         return out;
     }
 
+    /**
+     * Roll-up and retention: packed results older than {@code raw} are dropped (their hour's aggregates stay), hours older
+     * than {@code hourly} are deleted, failed-run rows older than {@code raw} and delivered alerts older than 30 days too.
+     */
+    public int[] rollUp(java.time.Duration raw, java.time.Duration hourly) {
+        flush();
+        Instant now = Instant.now();
+        int packed = update("UPDATE check_hour SET data = NULL WHERE hour_start < ? AND data IS NOT NULL", now.minus(raw));
+        int hours = update("DELETE FROM check_hour WHERE hour_start < ?", now.minus(hourly));
+        int failures = update("DELETE FROM check_result WHERE at < ?", now.minus(raw));
+        int alerts = update("DELETE FROM alert WHERE status = 'sent' AND sent_at < ?", now.minus(java.time.Duration.ofDays(30)));
+        return new int[] { packed, hours, failures, alerts };
+    }
+
+    private HourBlock load(String check, Instant hour) {
+        HourBlock[] found = new HourBlock[1];
+        query("SELECT * FROM check_hour WHERE check_name = ? AND hour_start = ?", rs -> found[0] = new HourBlock(check, hour,
+                rs.getInt("total"), rs.getInt("ok"), rs.getLong("latency_sum"), rs.getInt("latency_max"), rs.getBytes("data")),
+                check, hour);
+        return found[0] != null ? found[0] : new HourBlock(check, hour, 0, 0, 0, 0, null);
+    }
+
+    private static void write(Connection c, HourBlock block) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "MERGE INTO check_hour t USING (VALUES (CAST(? AS VARCHAR(64)), CAST(? AS TIMESTAMP WITH TIME ZONE)))"
+                        + " AS s(check_name, hour_start) ON t.check_name = s.check_name AND t.hour_start = s.hour_start"
+                        + " WHEN MATCHED THEN UPDATE SET total = ?, ok = ?, latency_sum = ?, latency_max = ?, data = ?"
+                        + " WHEN NOT MATCHED THEN INSERT (check_name, hour_start, total, ok, latency_sum, latency_max, data)"
+                        + " VALUES (s.check_name, s.hour_start, ?, ?, ?, ?, ?)")) {
+            s.setString(1, block.check);
+            s.setTimestamp(2, Timestamp.from(block.hour));
+            for (int offset : new int[] { 3, 8 }) {
+                s.setInt(offset, block.total);
+                s.setInt(offset + 1, block.ok);
+                s.setLong(offset + 2, block.latencySum);
+                s.setInt(offset + 3, block.latencyMax);
+                s.setBytes(offset + 4, block.data);
+            }
+            s.executeUpdate();
+        }
+    }
+
     /** A day's results of a check: how many, how many succeeded. */
     public record Day(java.time.LocalDate day, long total, long ok) {
     }
 
-    /** Results per UTC day since {@code from}, oldest first. */
+    /** Results per UTC day since {@code from}, oldest first (from the hourly aggregates). */
     public List<Day> days(String check, Instant from) {
+        flush();
         List<Day> out = new ArrayList<>();
-        query("SELECT CAST(at AS DATE) AS d, COUNT(*) AS total, SUM(CASE WHEN ok THEN 1 ELSE 0 END) AS good FROM check_result"
-                + " WHERE check_name = ? AND at >= ? GROUP BY CAST(at AS DATE) ORDER BY d",
+        query("SELECT CAST(hour_start AS DATE) AS d, SUM(total) AS total, SUM(ok) AS good FROM check_hour"
+                + " WHERE check_name = ? AND hour_start >= ? GROUP BY CAST(hour_start AS DATE) ORDER BY d",
                 rs -> out.add(new Day(rs.getDate("d").toLocalDate(), rs.getLong("total"), rs.getLong("good"))), check, from);
         return out;
     }
