@@ -53,7 +53,7 @@ public interface MonitorConfig {
     @WithDefault("365d")
     Duration hourlyRetention();
 
-    /** How often the packed results are written out (a kill -9 loses at most this much of them; failures are kept at once). */
+    /** How often results are written out, in one transaction (a kill -9 loses at most this much; incidents are kept at once). */
     @WithDefault("30s")
     Duration flushInterval();
 

@@ -30,6 +30,8 @@ public class MonitorStore {
     private final Map<String, HourBlock> blocks = new java.util.HashMap<>();
     /** Blocks of hours that ended but are not written yet. */
     private final List<HourBlock> finished = new ArrayList<>();
+    /** Failed runs not written yet. */
+    private final List<CheckResult> failed = new ArrayList<>();
 
     public MonitorStore(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
@@ -49,8 +51,8 @@ public class MonitorStore {
     }
 
     /**
-     * Records a result: packed into its check's block of the hour (written out by {@link #flush()}, every 30 s and at
-     * shutdown), and, when it failed, also as a row with what was seen.
+     * Records a result: packed into its check's block of the hour and, when it failed, also as a row with what was seen;
+     * both are written out by {@link #flush()} in one transaction (every 30 s and at shutdown).
      */
     public void result(CheckResult r) {
         synchronized (blocks) {
@@ -64,10 +66,9 @@ public class MonitorStore {
                 blocks.put(r.check(), block);
             }
             block.add(r);
-        }
-        if (!r.ok()) {
-            update("INSERT INTO check_result (check_name, at, ok, cause, latency_ms, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    r.check(), r.at(), r.ok(), r.cause(), r.latencyMs(), r.status(), r.summary());
+            if (!r.ok()) {
+                failed.add(r);
+            }
         }
     }
 
@@ -76,7 +77,7 @@ public class MonitorStore {
         synchronized (blocks) {
             List<HourBlock> dirty = new ArrayList<>(finished);
             blocks.values().stream().filter(b -> b.dirty).forEach(dirty::add);
-            if (dirty.isEmpty()) {
+            if (dirty.isEmpty() && failed.isEmpty()) {
                 return;
             }
             try (Connection c = dataSource.getConnection()) {
@@ -84,6 +85,22 @@ public class MonitorStore {
                 try {
                     for (HourBlock block : dirty) {
                         write(c, block);
+                    }
+                    if (!failed.isEmpty()) {
+                        try (PreparedStatement insert = c.prepareStatement("INSERT INTO check_result (check_name, at, ok, cause,"
+                                + " latency_ms, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                            for (CheckResult r : failed) {
+                                insert.setString(1, r.check());
+                                insert.setTimestamp(2, Timestamp.from(r.at()));
+                                insert.setBoolean(3, r.ok());
+                                insert.setString(4, r.cause());
+                                insert.setLong(5, r.latencyMs());
+                                insert.setInt(6, r.status());
+                                insert.setString(7, r.summary());
+                                insert.addBatch();
+                            }
+                            insert.executeBatch();
+                        }
                     }
                     c.commit();
                 } catch (SQLException e) {
@@ -94,6 +111,7 @@ public class MonitorStore {
                 }
                 dirty.forEach(b -> b.dirty = false);
                 finished.clear();
+                failed.clear();
             } catch (SQLException e) {
                 throw new IllegalStateException("monitor database: " + e.getMessage(), e);
             }
@@ -116,6 +134,7 @@ public class MonitorStore {
 
     /** Failed runs of a check with what was seen, newest first. */
     public List<CheckResult> failures(String check, int limit) {
+        flush();
         List<CheckResult> out = new ArrayList<>();
         query("SELECT * FROM check_result WHERE check_name = ? ORDER BY at DESC, id DESC FETCH FIRST " + limit + " ROWS ONLY",
                 rs -> out.add(new CheckResult(rs.getString("check_name"), instant(rs, "at"), rs.getBoolean("ok"),

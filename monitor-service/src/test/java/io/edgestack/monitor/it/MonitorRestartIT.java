@@ -50,6 +50,7 @@ class MonitorRestartIT {
         Process first = start(port, management);
         String open = await(port, "/api/incidents?check=web", body -> body.contains("\"endedAt\":null"));
         String id = open.replaceAll("(?s)^\\[\\{\"id\":(\\d+),.*", "$1");
+        Thread.sleep(1000); // H2 writes commits to the file within its write delay (500 ms)
         first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
         start(port, management);

@@ -28,9 +28,8 @@ class StorageSizeBench {
         int checks = Integer.getInteger("bench.checks", 100);
         int days = Integer.getInteger("bench.days", 30);
         Path dir = Files.createTempDirectory("monitor-storage");
-        // RETENTION_TIME=0: H2 keeps old page versions for 45 s by default, which at this simulated pace (a month in
-        // minutes) is the whole run; at the real pace (a few writes a second) those 45 s are negligible.
-        String url = "jdbc:h2:file:" + dir.resolve("monitor-db") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;RETENTION_TIME=0";
+        // The service's own URL settings (no WRITE_DELAY=0: H2's background writer then also reclaims rewritten pages).
+        String url = "jdbc:h2:file:" + dir.resolve("monitor-db") + ";DB_CLOSE_ON_EXIT=FALSE";
         java.util.Properties properties = new java.util.Properties();
         properties.put("jdbcUrl", url);
         properties.put("principal", "edgestack");
