@@ -33,6 +33,7 @@ public class DeploymentStore {
             + " build_millis";
 
     private final AgroalDataSource dataSource;
+    private volatile Boolean h2;
 
     /** The H2 datasource, or the PostgreSQL one ({@code pg}) when that is the active one (profile {@code postgresql}). */
     public DeploymentStore(InjectableInstance<AgroalDataSource> h2, @DataSource("pg") InjectableInstance<AgroalDataSource> pg) {
@@ -55,6 +56,7 @@ public class DeploymentStore {
             s.setString(6, clip(triggeredBy, 255));
             s.setTimestamp(7, Timestamp.from(Instant.now()));
             s.executeUpdate();
+            durable(c);
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();
                 return find(keys.getLong(1)).orElseThrow();
@@ -146,6 +148,7 @@ public class DeploymentStore {
             s.setString(11, clip(release.stateReason(), 4000));
             s.setTimestamp(12, Timestamp.from(release.createdAt()));
             s.executeUpdate();
+            durable(c);
         } catch (SQLException e) {
             throw new StoreException("could not record release " + release.name(), e);
         }
@@ -212,8 +215,25 @@ public class DeploymentStore {
     private void update(String sql, Object... args) {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, sql, args)) {
             s.executeUpdate();
+            durable(c);
         } catch (SQLException e) {
             throw new StoreException("could not update deployments", e);
+        }
+    }
+
+    /**
+     * On H2, forces what was just committed into the file before the call returns, so a kill -9 loses nothing recorded
+     * (H2 otherwise writes commits within its write delay; WRITE_DELAY=0 would do the same but stops the background
+     * writer that reclaims rewritten pages). PostgreSQL's commits are durable already.
+     */
+    private void durable(Connection c) throws SQLException {
+        if (h2 == null) {
+            h2 = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("h2");
+        }
+        if (h2) {
+            try (Statement checkpoint = c.createStatement()) {
+                checkpoint.execute("CHECKPOINT SYNC");
+            }
         }
     }
 
