@@ -62,22 +62,22 @@ public class AfterSwitch {
     }
 
     /**
-     * Purges what {@code changedFiles} maps to ({@code everything}: the whole cache) and re-warms the purged pages.
-     * Returns the outcome in words, to be recorded on the deployment.
+     * Purges what {@code changedFiles} maps to (null: the files before are unknown, purge the whole cache) and re-warms
+     * the purged pages. Returns the outcome in words, to be recorded on the deployment.
      */
-    String purge(String name, DeployConfig.Site site, List<String> changedFiles, boolean everything, BuildLog log) {
+    String purge(String name, DeployConfig.Site site, List<String> changedFiles, BuildLog log) {
         if (!proxy.configured()) {
             return note(log, "skipped: no proxy admin token configured (edgestack.deploy.proxy.admin-token)");
         }
         StringBuilder why = new StringBuilder();
-        Optional<List<String>> paths = everything || changedFiles == null ? Optional.empty()
+        Optional<List<String>> paths = changedFiles == null ? Optional.empty()
                 : ChangedUrls.paths(changedFiles, site.maxPurgeUrls(), why);
-        if (!everything && changedFiles != null && changedFiles.isEmpty()) {
+        if (changedFiles != null && changedFiles.isEmpty()) {
             return note(log, "nothing to purge: no file changed");
         }
         try {
             if (paths.isEmpty()) {
-                String reason = everything ? "first release or unknown previous files" : why.toString();
+                String reason = changedFiles == null ? "first release or unknown previous files" : why.toString();
                 int removed = proxy.purgeEverything();
                 return note(log, "ok: purged everything (" + reason + "), " + removed + " entries");
             }

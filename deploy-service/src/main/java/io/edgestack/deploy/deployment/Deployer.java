@@ -264,7 +264,7 @@ public class Deployer {
 
                 stage = "purge";
                 store.stage(id, stage);
-                String purge = afterSwitch.purge(name, site, changed, previous == null, log);
+                String purge = afterSwitch.purge(name, site, previous == null ? null : changed, log);
                 store.purge(id, purge);
                 afterSwitch.postSwitch(name, site, checkout, environment(name, site, commit, id), log);
                 prune(name, site);
@@ -351,7 +351,7 @@ public class Deployer {
             store.finished(rollback.id(), Deployment.SUCCEEDED, reason);
             LOG.infof("Site %s %s (%s, took %d ms)", name, reason, trigger, Duration.between(started, Instant.now()).toMillis());
             List<String> changed = changedBetween(name, live, chosen);
-            afterSwitch.later(() -> store.purge(rollback.id(), afterSwitch.purge(name, site, changed, changed == null, null)));
+            afterSwitch.later(() -> store.purge(rollback.id(), afterSwitch.purge(name, site, changed, null)));
             publish("deploy.rolled-back", new JsonObject().put("site", name).put("deployment", rollback.id())
                     .put("release", chosen).put("previousRelease", live).put("automatic", automatic)
                     .put("reason", why));
@@ -468,11 +468,8 @@ public class Deployer {
     }
 
     private static void deleteQuietly(Path folder) {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (var paths = Files.walk(folder)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            ReleaseStore.deleteTree(folder);
         } catch (IOException e) {
             LOG.debugf("Could not empty %s: %s", folder, e.getMessage());
         }

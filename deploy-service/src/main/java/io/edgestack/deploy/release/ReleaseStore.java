@@ -229,7 +229,8 @@ public class ReleaseStore {
         }
     }
 
-    static void deleteTree(Path path) throws IOException {
+    /** Deletes a file or a folder with everything in it (links are removed, not followed); nothing when it is absent. */
+    public static void deleteTree(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -120,12 +120,10 @@ public class GitSource {
             throws IOException, GitAPIException {
         if (Files.isDirectory(dir.resolve(".git"))) {
             Git git = Git.open(dir.toFile());
-            String url = git.getRepository().getConfig().getString("remote", "origin", "url");
-            if (uri(repository).equals(url)) {
-                return git;
+            if (!uri(repository).equals(git.getRepository().getConfig().getString("remote", "origin", "url"))) {
+                git.getRepository().getConfig().setString("remote", "origin", "url", uri(repository));
+                git.getRepository().getConfig().save();
             }
-            git.getRepository().getConfig().setString("remote", "origin", "url", uri(repository));
-            git.getRepository().getConfig().save();
             return git;
         }
         Files.createDirectories(dir.getParent());

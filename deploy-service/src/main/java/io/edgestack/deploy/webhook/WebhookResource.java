@@ -2,6 +2,7 @@ package io.edgestack.deploy.webhook;
 
 import java.net.URI;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -49,13 +50,11 @@ public class WebhookResource {
             @HeaderParam("X-Hub-Signature-256") String signature, @HeaderParam("X-GitHub-Delivery") String delivery,
             byte[] body) {
         String site = siteName == null ? config.defaultSite() : siteName;
-        Optional<String> secret = secret(site);
-        if (secret.isEmpty()) {
-            return noSecret(site);
-        }
-        if (!Signatures.github(secret.get(), body, signature)) {
-            return badSignature("github", site, signature == null ? "X-Hub-Signature-256 is missing"
-                    : "X-Hub-Signature-256 does not match the body signed with the site's webhook secret");
+        Response refused = refuse(site, "github", secret -> Signatures.github(secret, body, signature),
+                signature == null ? "X-Hub-Signature-256 is missing"
+                        : "X-Hub-Signature-256 does not match the body signed with the site's webhook secret");
+        if (refused != null) {
+            return refused;
         }
         if ("ping".equals(event)) {
             return Response.ok(new JsonObject().put("message", "pong").put("site", site).encode()).build();
@@ -72,13 +71,11 @@ public class WebhookResource {
             @HeaderParam("X-Gitea-Signature") String signature, @HeaderParam("X-Gitea-Delivery") String delivery,
             byte[] body) {
         String site = siteName == null ? config.defaultSite() : siteName;
-        Optional<String> secret = secret(site);
-        if (secret.isEmpty()) {
-            return noSecret(site);
-        }
-        if (!Signatures.gitea(secret.get(), body, signature)) {
-            return badSignature("gitea", site, signature == null ? "X-Gitea-Signature is missing"
-                    : "X-Gitea-Signature does not match the body signed with the site's webhook secret");
+        Response refused = refuse(site, "gitea", secret -> Signatures.gitea(secret, body, signature),
+                signature == null ? "X-Gitea-Signature is missing"
+                        : "X-Gitea-Signature does not match the body signed with the site's webhook secret");
+        if (refused != null) {
+            return refused;
         }
         if (!"push".equals(event)) {
             return ignored(site, "event '" + event + "' is not a push");
@@ -91,13 +88,10 @@ public class WebhookResource {
     public Response gitlab(@QueryParam("site") String siteName, @HeaderParam("X-Gitlab-Event") String event,
             @HeaderParam("X-Gitlab-Token") String token, @HeaderParam("X-Gitlab-Event-UUID") String delivery, byte[] body) {
         String site = siteName == null ? config.defaultSite() : siteName;
-        Optional<String> secret = secret(site);
-        if (secret.isEmpty()) {
-            return noSecret(site);
-        }
-        if (!Signatures.gitlab(secret.get(), token)) {
-            return badSignature("gitlab", site, token == null ? "X-Gitlab-Token is missing"
-                    : "X-Gitlab-Token is not the site's webhook secret");
+        Response refused = refuse(site, "gitlab", secret -> Signatures.gitlab(secret, token),
+                token == null ? "X-Gitlab-Token is missing" : "X-Gitlab-Token is not the site's webhook secret");
+        if (refused != null) {
+            return refused;
         }
         if (!"Push Hook".equals(event)) {
             return ignored(site, "event '" + event + "' is not a Push Hook");
@@ -134,17 +128,19 @@ public class WebhookResource {
                 .location(URI.create("/api/deployments/" + deployment.id())).build();
     }
 
-    private Optional<String> secret(String site) {
-        DeployConfig.Site configured = deployer.site(site);
-        return configured.webhookSecret().or(config::webhookSecret).filter(s -> !s.isBlank());
-    }
-
-    private static Response noSecret(String site) {
-        return Problems.of(503, "Webhooks disabled", "Site " + site + " has no webhook secret: set "
-                + "edgestack.deploy.sites." + site + ".webhook-secret or EDGESTACK_DEPLOY_WEBHOOK_SECRET.");
-    }
-
-    private static Response badSignature(String forge, String site, String why) {
+    /**
+     * The answer refusing a webhook (503 without a secret, 401 when {@code verify} does not accept the site's secret,
+     * with {@code why}), or null when it is authentic.
+     */
+    private Response refuse(String site, String forge, Predicate<String> verify, String why) {
+        Optional<String> secret = deployer.site(site).webhookSecret().or(config::webhookSecret).filter(s -> !s.isBlank());
+        if (secret.isEmpty()) {
+            return Problems.of(503, "Webhooks disabled", "Site " + site + " has no webhook secret: set "
+                    + "edgestack.deploy.sites." + site + ".webhook-secret or EDGESTACK_DEPLOY_WEBHOOK_SECRET.");
+        }
+        if (verify.test(secret.get())) {
+            return null;
+        }
         LOG.warnf("Refused a %s webhook for %s: %s", forge, site, why);
         return Problems.of(401, "Invalid webhook signature", why + "; nothing was deployed.");
     }

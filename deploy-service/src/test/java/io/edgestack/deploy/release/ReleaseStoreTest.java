@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.edgestack.deploy.config.DeployConfig;
+import io.edgestack.deploy.config.TestConfigs;
 
 class ReleaseStoreTest {
 
@@ -26,15 +25,7 @@ class ReleaseStoreTest {
     Path dir;
 
     private ReleaseStore store() {
-        Path root = dir.resolve("releases");
-        DeployConfig config = (DeployConfig) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] { DeployConfig.class }, (proxy, method, args) -> switch (method.getName()) {
-                    case "releasesRoot" -> root;
-                    case "workspace" -> dir.resolve("ws");
-                    case "apiToken", "webhookSecret" -> Optional.empty();
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
-        return new ReleaseStore(config);
+        return new ReleaseStore(TestConfigs.deploy(dir));
     }
 
     private Path source(String name, Map<String, String> files) throws Exception {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.edgestack.deploy.config.DeployConfig;
+import io.edgestack.deploy.config.TestConfigs;
 import io.edgestack.deploy.it.SiteFixture;
 
 /** Fetching over the transports people use: a local path, git over HTTP, and ssh with a configured key and known hosts. */
@@ -40,33 +39,11 @@ class GitSourceTest {
     }
 
     private GitSource source() {
-        DeployConfig config = (DeployConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] { DeployConfig.class }, (proxy, method, args) -> switch (method.getName()) {
-                    case "workspace" -> dir.resolve("workspace");
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
-        return new GitSource(config);
+        return new GitSource(TestConfigs.deploy(dir));
     }
 
     private static DeployConfig.Site site(String repository, Map<String, Object> settings) {
-        return (DeployConfig.Site) Proxy.newProxyInstance(GitSourceTest.class.getClassLoader(),
-                new Class<?>[] { DeployConfig.Site.class }, (proxy, method, args) -> {
-                    if (method.getName().equals("repository")) {
-                        return repository;
-                    }
-                    if (settings.containsKey(method.getName())) {
-                        Object value = settings.get(method.getName());
-                        return method.getReturnType() == Optional.class ? Optional.of(value) : value;
-                    }
-                    if (method.getReturnType() == Optional.class) {
-                        return Optional.empty();
-                    }
-                    return switch (method.getName()) {
-                        case "gitUsername" -> "git";
-                        case "branch" -> "main";
-                        default -> throw new UnsupportedOperationException(method.getName());
-                    };
-                });
+        return TestConfigs.site(repository, settings);
     }
 
     private static void run(Path in, String... command) throws Exception {

@@ -24,6 +24,7 @@ import io.edgestack.monitor.deploy.DeployApi;
 import io.edgestack.monitor.deploy.DeployClient;
 import io.edgestack.monitor.incident.IncidentTracker;
 import io.edgestack.monitor.metrics.MonitorMetrics;
+import io.edgestack.monitor.status.StatusPage;
 import io.edgestack.monitor.store.MonitorStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -92,7 +93,7 @@ public class CheckScheduler {
             tracker.restoreOpen(open.check(), open.id());
             LOG.infof("Incident #%d on %s is still open (since %s)", open.id(), open.check(), open.startedAt());
         }
-        metrics.incidentsOpen(() -> store.openIncidents().size());
+        metrics.incidentsOpen(() -> checks.keySet().stream().filter(name -> openIncident(name) != null).count());
         configured.values().forEach(this::schedule);
         LOG.infof("Monitoring %d check(s), alerting through %d channel(s)", configured.size(), alerter.channels().size());
     }
@@ -256,7 +257,7 @@ public class CheckScheduler {
         store.resolveIncident(id, Instant.now());
         MonitorStore.Incident incident = store.incident(id).orElseThrow();
         LOG.infof("%s is UP again after %d s — incident #%d resolved", spec.name(), incident.durationSeconds(), id);
-        String text = ":large_green_circle: " + spec.name() + " is up again after " + human(incident.durationSeconds())
+        String text = ":large_green_circle: " + spec.name() + " is up again after " + StatusPage.human(incident.durationSeconds())
                 + " (was " + incident.cause() + ": " + incident.summary() + ")";
         JsonObject event = event("incident.resolved", spec, incident);
         alerter.raise(spec, id, "resolved", event, text);
@@ -270,13 +271,6 @@ public class CheckScheduler {
                         .put("endedAt", incident.endedAt() == null ? null : incident.endedAt().toString())
                         .put("durationSeconds", incident.durationSeconds()).put("cause", incident.cause())
                         .put("summary", incident.summary()));
-    }
-
-    private static String human(Long seconds) {
-        if (seconds == null) {
-            return "?";
-        }
-        return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h " + seconds % 3600 / 60 + " min";
     }
 
     private static byte[] sha(byte[] bytes) {

@@ -161,7 +161,8 @@ public class StatusPage {
         return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
-    static String human(Long seconds) {
+    /** A duration for people: "42 s", "7 min", "3 h 5 min"; empty when unknown. */
+    public static String human(Long seconds) {
         if (seconds == null) {
             return "";
         }

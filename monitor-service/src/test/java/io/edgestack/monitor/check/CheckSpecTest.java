@@ -1,7 +1,6 @@
 package io.edgestack.monitor.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +63,6 @@ class CheckSpecTest {
     @Test
     void timeoutNeverExceedsTheInterval() {
         assertEquals(Duration.ofSeconds(2), parse(Map.of("url", "http://x/", "interval", "2s")).timeout());
-        assertFalse(parse(Map.of("type", "tls", "host", "x", "port", "443")).followRedirects() == false);
+        assertTrue(parse(Map.of("type", "tls", "host", "x", "port", "443")).followRedirects());
     }
 }
