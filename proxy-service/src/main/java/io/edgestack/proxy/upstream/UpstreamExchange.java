@@ -191,6 +191,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             }
             response.release();
             LOG.debugf("Upstream failure for %s: %s", request.uri(), failure);
+            request.response().putHeader("Proxy-Status", "edgestack-proxy; error=" + proxyError(failure));
             errorPage(timeout ? 504 : 502, timeout ? "Gateway Timeout" : "Bad Gateway",
                     timeout ? "The upstream server did not answer in time." : "The upstream server could not be reached.");
             return Future.succeededFuture();
@@ -222,6 +223,25 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private boolean wantsHtml() {
         String accept = request.getHeader("Accept");
         return accept == null || accept.contains("text/html") || accept.contains("*/*") && !accept.contains("json");
+    }
+
+    /**
+     * The RFC 9209 error type of a failed upstream exchange, sent in {@code Proxy-Status} so that a client (monitor-service
+     * among them) can tell the origin's failure from the proxy's own.
+     */
+    static String proxyError(Throwable error) {
+        if (error instanceof NoUpstreamException) {
+            return "destination_unavailable";
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.channel.ConnectTimeoutException) {
+                return "connection_timeout";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection_refused";
+            }
+        }
+        return isTimeout(error) ? "http_response_timeout" : "connection_terminated";
     }
 
     static boolean isTimeout(Throwable error) {

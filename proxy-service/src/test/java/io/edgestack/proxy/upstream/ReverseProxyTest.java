@@ -157,6 +157,7 @@ class ReverseProxyTest {
     void answers502WithTheSitePageWhenTheUpstreamRefuses() {
         given().accept("text/html").get("/down/thing").then().statusCode(502)
                 .contentType("text/html; charset=utf-8")
+                .header("Proxy-Status", "edgestack-proxy; error=connection_refused")
                 .header("X-Request-Id", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{32}"))
                 .body(containsString("502"));
         given().accept("application/json").get("/down/thing").then().statusCode(502)

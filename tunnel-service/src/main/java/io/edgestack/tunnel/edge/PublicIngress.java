@@ -58,18 +58,21 @@ public class PublicIngress {
         router.route().order(Integer.MAX_VALUE - 1).handler(this::forward);
     }
 
+    static final String PROXY_STATUS = "Proxy-Status";
+    static final String PROXY_NAME = "edgestack-edge";
+
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
         String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
         String name = HostPattern.normalise(host);
         Optional<String> tunnel = directory.tunnelFor(name);
         if (tunnel.isEmpty()) {
-            fail(context, 404, "No such site", "This edge serves no site named " + safe(host) + ".");
+            fail(context, 404, null, "No such site", "This edge serves no site named " + safe(host) + ".");
             return;
         }
         TunnelDirectory.Session session = directory.pick(tunnel.get(), name);
         if (session == null) {
-            fail(context, 521, "Tunnel not connected",
+            fail(context, 521, "destination_unavailable", "Tunnel not connected",
                     "No connector is connected for this site, so the edge cannot reach its origin. "
                             + "Start the connector (bin/edgestack up) or check its logs.");
             return;
@@ -95,7 +98,7 @@ public class PublicIngress {
         try {
             stream = session.mux().open(head, !hasBody && !upgrade, upgrade, opened -> wire(opened, context, upgrade, requestId));
         } catch (ProtocolException tooLarge) {
-            fail(context, 431, "Request head too large", "The request line or headers are too large to forward.");
+            fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
             return;
         }
         if (hasBody) {
@@ -122,11 +125,12 @@ public class PublicIngress {
                 return;
             }
             switch (reset.code()) {
-                case ResetCodes.ORIGIN_TIMEOUT -> fail(context, 504, "Origin timeout",
+                case ResetCodes.ORIGIN_TIMEOUT -> fail(context, 504, "http_response_timeout", "Origin timeout",
                         "The site's origin did not answer in time. " + reset.reason());
-                case ResetCodes.REFUSED -> fail(context, 503, "Tunnel busy",
+                case ResetCodes.REFUSED -> fail(context, 503, "proxy_internal_error", "Tunnel busy",
                         "The connector could not take this request now (" + reset.reason() + "). Try again.");
-                default -> fail(context, 502, "Origin unreachable",
+                default -> fail(context, 502, "connection_refused",
+                        "Origin unreachable",
                         "The tunnel could not get an answer from the site's origin: " + reset.reason());
             }
         });
@@ -156,8 +160,16 @@ public class PublicIngress {
         });
     }
 
-    private void fail(RoutingContext context, int status, String title, String detail) {
+    /**
+     * An answer of the edge's own. {@code error} (an RFC 9209 proxy error type) goes out in {@code Proxy-Status} so that a
+     * client, monitor-service among them, can tell a tunnel failure (no connector: {@code destination_unavailable}) from
+     * one behind the connector (its origin refused or was slow).
+     */
+    private void fail(RoutingContext context, int status, String error, String title, String detail) {
         metrics.edgeResponse(status);
+        if (error != null) {
+            context.response().putHeader(PROXY_STATUS, PROXY_NAME + "; error=" + error);
+        }
         pages.send(context, status, title, detail);
     }
 

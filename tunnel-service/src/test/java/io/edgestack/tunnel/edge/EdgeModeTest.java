@@ -34,6 +34,7 @@ class EdgeModeTest {
                 .contentType(startsWith("text/html"))
                 .header("X-Request-Id", matchesPattern("[0-9a-f]{32}"))
                 .header("Cache-Control", "no-store")
+                .header("Proxy-Status", "edgestack-edge; error=destination_unavailable")
                 .body(containsString("521"), containsString("No connector is connected"));
     }
 

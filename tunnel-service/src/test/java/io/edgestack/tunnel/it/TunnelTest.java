@@ -281,7 +281,8 @@ class TunnelTest {
                 new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
         Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofMillis(700));
         await("registered", () -> connector.registered() == 1);
-        given().get(publicPort + "down/page").then().statusCode(502).header("X-Request-Id", org.hamcrest.Matchers.notNullValue())
+        given().get(publicPort + "down/page").then().statusCode(502).header("Proxy-Status", "edgestack-edge; error=connection_refused")
+                .header("X-Request-Id", org.hamcrest.Matchers.notNullValue())
                 .body(containsString("cannot connect to http://127.0.0.1:" + deadPort));
         given().get(publicPort + "never").then().statusCode(504);
         given().get(publicPort + "gone").then().statusCode(410);
