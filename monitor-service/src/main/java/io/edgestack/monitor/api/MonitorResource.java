@@ -42,12 +42,12 @@ public class MonitorResource {
 
     /** One check's state. */
     public record CheckState(String name, String type, String target, String state, String site, boolean fromApi,
-            CheckResult last, Long openIncident, long intervalSeconds) {
+            CheckResult last, Long openIncident, long intervalSeconds, double currentIntervalSeconds) {
     }
 
     /** Everything the status page shows. */
     public record Status(Instant at, List<CheckState> checks, List<MonitorStore.Incident> openIncidents,
-            List<Maintenance.Window> maintenance) {
+            List<Maintenance.Window> maintenance, List<CheckScheduler.Watch> watching) {
     }
 
     /** Body of {@code POST /api/maintenance}. */
@@ -59,7 +59,8 @@ public class MonitorResource {
     public Status status() {
         List<CheckState> checks = scheduler.checks().values().stream()
                 .sorted(java.util.Comparator.comparing(CheckSpec::name)).map(this::state).toList();
-        return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open());
+        return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open(),
+                List.copyOf(scheduler.watches().values()));
     }
 
     @GET
@@ -144,8 +145,8 @@ public class MonitorResource {
     private CheckState state(CheckSpec spec) {
         CheckResult last = scheduler.last(spec.name()).orElse(null);
         Long incident = scheduler.openIncident(spec.name());
-        String state = incident != null ? "down" : last == null ? "pending" : last.ok() ? "up" : "failing";
+        String state = CheckResult.state(incident, last);
         return new CheckState(spec.name(), spec.type(), spec.target(), state, spec.site(), scheduler.isFromApi(spec.name()), last,
-                incident, spec.interval().toSeconds());
+                incident, spec.interval().toSeconds(), scheduler.intervalOf(spec).toMillis() / 1000.0);
     }
 }

@@ -19,16 +19,18 @@ import java.util.TreeSet;
  * @param type http, tcp, tls or push
  * @param expectedStatus ranges of accepted HTTP statuses, {@code [from, to]} each
  * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
+ * @param alertOnStale whether answers that are the cache's stale copy because the origin failed count towards an
+ *        incident (visitors are served, but the origin is down)
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
-        int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts) {
+        int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "push");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
-            "push-token", "failures-before-down", "successes-before-up", "site", "alerts");
+            "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -119,7 +121,8 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.duration("max-latency", null), r.bool("follow-redirects", true), interval, timeout,
                 r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
-                r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts));
+                r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
+                r.bool("alert-on-stale", true));
     }
 
     public boolean accepts(int status) {

@@ -84,6 +84,21 @@ public class Probes {
         int status = response.statusCode();
         String text = body.toString();
         String line = "HTTP " + status + " in " + latency + " ms";
+        String cacheStatus = response.getHeader("Cache-Status");
+        String layer = Layers.failed(status, response.getHeader("Proxy-Status"), cacheStatus);
+        CheckResult verdict = verdict(spec, status, text, line, latency);
+        if (!verdict.ok()) {
+            return verdict.withLayer(layer);
+        }
+        String stale = spec.alertOnStale() ? Layers.staleBecauseOriginFailed(cacheStatus) : null;
+        if (stale != null) {
+            return CheckResult.stale(spec.name(), latency, status, line + ", but the cache's stale copy: the origin failed ("
+                    + stale + ")");
+        }
+        return verdict;
+    }
+
+    private static CheckResult verdict(CheckSpec spec, int status, String text, String line, long latency) {
         if (!spec.accepts(status)) {
             return CheckResult.down(spec.name(), "status", latency, status, line + " (expected " + expected(spec) + "): "
                     + snippet(text), null);

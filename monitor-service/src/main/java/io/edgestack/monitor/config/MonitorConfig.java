@@ -71,5 +71,13 @@ public interface MonitorConfig {
 
         /** deploy-service's API token (env EDGESTACK_MONITOR_DEPLOY_TOKEN). */
         Optional<String> token();
+
+        /** How long a site's checks run at the watch interval after a deploy or rollback of the site. */
+        @WithDefault("5m")
+        Duration watchWindow();
+
+        /** The interval of a site's checks during the watch window (a check that is already faster keeps its own). */
+        @WithDefault("5s")
+        Duration watchInterval();
     }
 }

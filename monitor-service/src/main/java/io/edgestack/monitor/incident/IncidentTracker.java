@@ -78,7 +78,7 @@ public final class IncidentTracker {
     public Decision onResult(CheckSpec spec, CheckResult result) {
         State state = states.computeIfAbsent(spec.name(), c -> new State());
         synchronized (state) {
-            if (result.ok()) {
+            if (!result.failing()) {
                 state.failures = 0;
                 state.confirming = false;
                 state.firstFailure = null;

@@ -32,6 +32,8 @@ public class MonitorMetrics {
                 .set(result.ok() ? 1 : 0);
         gauge("edgestack.monitor.check.duration.seconds", "How long the last run took",
                 result.check()).set(result.latencyMs());
+        gauge("edgestack.monitor.check.stale", "1 when the last answer was the cache's stale copy because the origin failed",
+                result.check()).set(CheckResult.STALE.equals(result.cause()) ? 1 : 0);
         if (result.status() > 0) {
             gauge("edgestack.monitor.check.http.status", "HTTP status of the last run", result.check()).set(result.status());
         }

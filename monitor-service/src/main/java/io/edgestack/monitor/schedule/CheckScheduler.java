@@ -55,6 +55,7 @@ public class CheckScheduler {
     private final Map<String, Long> timers = new ConcurrentHashMap<>();
     private final Map<String, CheckResult> last = new ConcurrentHashMap<>();
     private final Map<String, Instant> pings = new ConcurrentHashMap<>();
+    private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private final Instant started = Instant.now();
 
     public CheckScheduler(MonitorConfig config, Probes probes, MonitorStore store, Alerter alerter, DeployClient deploy,
@@ -165,9 +166,60 @@ public class CheckScheduler {
         return true;
     }
 
+    /** A site being watched after a deploy: until when, and what was deployed. */
+    public record Watch(String site, String release, String previousRelease, Instant until) {
+    }
+
+    /**
+     * After {@code deploy.completed} or {@code deploy.rolled-back}: the site's checks run at the watch interval for the
+     * watch window, so that an incident (and the rollback it asks for) comes within seconds of a bad release.
+     *
+     * @return the names of the checks now watched
+     */
+    public java.util.List<String> watch(String site, String release, String previousRelease) {
+        Instant until = Instant.now().plus(config.deploy().watchWindow());
+        Watch watch = new Watch(site, release, previousRelease, until);
+        watches.put(site, watch);
+        java.util.List<String> watched = checks.values().stream().filter(spec -> site.equals(spec.site()))
+                .map(CheckSpec::name).sorted().toList();
+        for (String name : watched) {
+            CheckSpec spec = checks.get(name);
+            unschedule(name);
+            schedule(spec);
+        }
+        vertx.setTimer(Math.max(1, config.deploy().watchWindow().toMillis()), id -> {
+            if (watches.remove(site, watch)) {
+                checks.values().stream().filter(spec -> site.equals(spec.site())).forEach(spec -> {
+                    unschedule(spec.name());
+                    schedule(spec);
+                });
+                LOG.infof("Watch window of %s ended: its checks are back to their own interval", site);
+            }
+        });
+        LOG.infof("Watching %s (release %s) for %d s: %s every %d ms", site, release,
+                config.deploy().watchWindow().toSeconds(), watched, config.deploy().watchInterval().toMillis());
+        return watched;
+    }
+
+    /** The sites watched after a deploy now. */
+    public Map<String, Watch> watches() {
+        watches.values().removeIf(w -> w.until().isBefore(Instant.now()));
+        return Map.copyOf(watches);
+    }
+
+    /** The interval a check runs at now: its own, or the watch interval while its site is watched. */
+    public Duration intervalOf(CheckSpec spec) {
+        Watch watch = spec.site() == null ? null : watches.get(spec.site());
+        if (watch != null && watch.until().isAfter(Instant.now())
+                && config.deploy().watchInterval().compareTo(spec.interval()) < 0) {
+            return config.deploy().watchInterval();
+        }
+        return spec.interval();
+    }
+
     private void schedule(CheckSpec spec) {
         checks.put(spec.name(), spec);
-        long interval = spec.interval().toMillis();
+        long interval = intervalOf(spec).toMillis();
         long offset = 50 + Math.floorMod(spec.name().hashCode(), Math.max(1, Math.min(interval, 5000) - 50));
         timers.put(spec.name(), vertx.setTimer(offset, first -> {
             run(spec);
@@ -215,7 +267,7 @@ public class CheckScheduler {
         vertx.executeBlocking(() -> {
             store.result(result);
             if (decision instanceof IncidentTracker.Open open) {
-                open(spec, open);
+                open(spec, open, result);
             } else if (decision instanceof IncidentTracker.Resolve resolve) {
                 resolve(spec, resolve.incidentId());
             }
@@ -223,15 +275,19 @@ public class CheckScheduler {
         }, false).onFailure(e -> LOG.errorf(e, "Could not record a result of %s", spec.name()));
     }
 
-    private void open(CheckSpec spec, IncidentTracker.Open open) {
+    private void open(CheckSpec spec, IncidentTracker.Open open, CheckResult latest) {
         CheckResult first = open.firstFailure();
+        String layer = latest.layer() != null ? latest.layer() : first.layer();
+        boolean stale = CheckResult.STALE.equals(first.cause());
         MonitorStore.Incident incident = store.openIncident(spec.name(), first.at(), first.cause(), first.summary(),
-                open.failures());
+                open.failures(), layer);
         tracker.opened(spec.name(), incident.id());
-        LOG.warnf("%s is DOWN (%s): %s — incident #%d", spec.name(), first.cause(), first.summary(), incident.id());
+        LOG.warnf("%s is %s (%s%s): %s — incident #%d", spec.name(), stale ? "SERVED STALE" : "DOWN", first.cause(),
+                layer == null ? "" : ", failed layer: " + layer, first.summary(), incident.id());
         String rollback = null;
         JsonObject event = event("incident.opened", spec, incident);
-        if (spec.site() != null && deploy.configured()) {
+        // A stale copy means the origin application behind the proxy failed, not the release: no rollback for that.
+        if (spec.site() != null && deploy.configured() && !stale) {
             try {
                 DeployApi.Decision decision = deploy.incident(spec.site(), spec.name() + ": " + first.summary(), first.at());
                 if ("rolled-back".equals(decision.action()) && decision.rollback() != null) {
@@ -246,7 +302,9 @@ public class CheckScheduler {
             }
             store.noteIncident(incident.id(), rollback);
         }
-        String text = ":red_circle: " + spec.name() + " is down (" + first.cause() + "): " + first.summary()
+        String text = (stale ? ":warning: " + spec.name() + " is served from the cache's stale copy, its origin is failing: "
+                : ":red_circle: " + spec.name() + " is down (" + first.cause() + "): ") + first.summary()
+                + (layer == null ? "" : " — failed layer: " + layer)
                 + (open.flapping() ? " [flapping]" : "") + (rollback == null ? "" : " — " + rollback);
         alerter.raise(spec, incident.id(), "opened", event.put("note", rollback), text);
         vertx.eventBus().publish("monitor.incident.opened", event.copy().put("site", spec.site())
@@ -257,7 +315,8 @@ public class CheckScheduler {
         store.resolveIncident(id, Instant.now());
         MonitorStore.Incident incident = store.incident(id).orElseThrow();
         LOG.infof("%s is UP again after %d s — incident #%d resolved", spec.name(), incident.durationSeconds(), id);
-        String text = ":large_green_circle: " + spec.name() + " is up again after " + StatusPage.human(incident.durationSeconds())
+        String text = ":large_green_circle: " + spec.name() + (CheckResult.STALE.equals(incident.cause())
+                ? " is served fresh again after " : " is up again after ") + StatusPage.human(incident.durationSeconds())
                 + " (was " + incident.cause() + ": " + incident.summary() + ")";
         JsonObject event = event("incident.resolved", spec, incident);
         alerter.raise(spec, id, "resolved", event, text);
@@ -270,6 +329,7 @@ public class CheckScheduler {
                         .put("startedAt", incident.startedAt().toString())
                         .put("endedAt", incident.endedAt() == null ? null : incident.endedAt().toString())
                         .put("durationSeconds", incident.durationSeconds()).put("cause", incident.cause())
+                        .put("layer", incident.layer())
                         .put("summary", incident.summary()));
     }
 

@@ -57,7 +57,7 @@ public class StatusPage {
 
     /** An incident as shown. */
     public record IncidentView(String check, String started, String duration, String cause, String summary, boolean open,
-            String note) {
+            String note, String layer) {
     }
 
     @CheckedTemplate
@@ -82,10 +82,13 @@ public class StatusPage {
     private TemplateInstance render() {
         List<CheckView> checks = new ArrayList<>();
         int down = 0;
+        int degraded = 0;
         for (CheckSpec spec : scheduler.checks().values().stream().sorted(Comparator.comparing(CheckSpec::name)).toList()) {
             CheckView view = view(spec);
             if (view.state().equals("down")) {
                 down++;
+            } else if (view.state().equals("degraded")) {
+                degraded++;
             }
             checks.add(view);
         }
@@ -95,14 +98,21 @@ public class StatusPage {
                     + (window.site() == null ? "" : " on " + window.site()) + ", until "
                     + window.end().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
         }
+        for (CheckScheduler.Watch watch : scheduler.watches().values()) {
+            banners.add("Deploy of " + watch.site() + (watch.release() == null ? "" : " (release " + watch.release() + ")")
+                    + " is being watched until " + watch.until().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
+        }
         List<IncidentView> incidents = store.incidents(null, 20).stream().map(i -> new IncidentView(i.check(),
                 i.startedAt().atZone(ZoneOffset.UTC).toLocalDateTime().withNano(0).toString().replace('T', ' ') + " UTC",
                 i.endedAt() == null ? "ongoing, " + human(Duration.between(i.startedAt(), Instant.now()).toSeconds())
                         : human(i.durationSeconds()),
-                i.cause(), i.summary(), i.endedAt() == null, i.note())).toList();
-        String overall = checks.isEmpty() ? "No checks configured" : down == 0 ? "All systems operational"
-                : down + " of " + checks.size() + " checks down";
-        return Templates.status(overall, checks.isEmpty() ? "none" : down == 0 ? "up" : "down", banners, checks, incidents,
+                i.cause(), i.summary(), i.endedAt() == null, i.note(), i.layer())).toList();
+        String stale = degraded + " served from the cache, origin failing";
+        String overall = checks.isEmpty() ? "No checks configured"
+                : down > 0 ? down + " of " + checks.size() + " checks down" + (degraded > 0 ? "; " + stale : "")
+                : degraded > 0 ? "Degraded: " + stale : "All systems operational";
+        String css = checks.isEmpty() ? "none" : down > 0 ? "down" : degraded > 0 ? "partial" : "up";
+        return Templates.status(overall, css, banners, checks, incidents,
                 Instant.now().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
     }
 
@@ -132,7 +142,7 @@ public class StatusPage {
         java.util.Collections.reverse(recent);
         CheckResult last = scheduler.last(spec.name()).orElse(null);
         Long incident = scheduler.openIncident(spec.name());
-        String state = incident != null ? "down" : last == null ? "pending" : last.ok() ? "up" : "failing";
+        String state = CheckResult.state(incident, last);
         return new CheckView(spec.name(), spec.target(), state, total == 0 ? "–" : percent((double) ok / total), bars,
                 points(recent), last == null ? "–" : last.latencyMs() + " ms", last == null ? "" : last.summary());
     }

@@ -15,7 +15,7 @@ import io.edgestack.monitor.check.CheckResult;
 public final class HourBlock {
 
     static final List<String> CAUSES = List.of("ok", "status", "timeout", "refused", "keyword", "json", "latency", "tls",
-            "missed-push", "error");
+            "missed-push", "error", CheckResult.STALE);
     private static final int SIZE = 8;
 
     final String check;
@@ -77,7 +77,8 @@ public final class HourBlock {
             int status = (data[i + 3] & 0xff) << 8 | data[i + 4] & 0xff;
             int latency = (data[i + 5] & 0xff) << 16 | (data[i + 6] & 0xff) << 8 | data[i + 7] & 0xff;
             String name = cause < CAUSES.size() ? CAUSES.get(cause) : "error";
-            out.add(new CheckResult(check, hour.plusSeconds(seconds), cause == 0, name, latency, status, null, null));
+            out.add(new CheckResult(check, hour.plusSeconds(seconds), cause == 0 || name.equals(CheckResult.STALE), name, latency,
+                    status, null, null));
         }
         return out;
     }

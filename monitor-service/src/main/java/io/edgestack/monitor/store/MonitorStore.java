@@ -39,7 +39,7 @@ public class MonitorStore {
 
     /** An incident as stored. */
     public record Incident(long id, String check, Instant startedAt, Instant endedAt, String cause, String summary,
-            int failures, String note) {
+            int failures, String note, String layer) {
         public Long durationSeconds() {
             return endedAt == null ? null : java.time.Duration.between(startedAt, endedAt).toSeconds();
         }
@@ -66,7 +66,7 @@ public class MonitorStore {
                 blocks.put(r.check(), block);
             }
             block.add(r);
-            if (!r.ok()) {
+            if (r.failing()) {
                 failed.add(r);
             }
         }
@@ -199,9 +199,10 @@ public class MonitorStore {
         return out;
     }
 
-    public Incident openIncident(String check, Instant startedAt, String cause, String summary, int failures) {
-        long id = insert("INSERT INTO incident (check_name, started_at, cause, summary, failures) VALUES (?, ?, ?, ?, ?)",
-                check, startedAt, cause, summary, (long) failures);
+    /** @param layer the layer that failed (tunnel, proxy, origin), or null when the answers did not say */
+    public Incident openIncident(String check, Instant startedAt, String cause, String summary, int failures, String layer) {
+        long id = insert("INSERT INTO incident (check_name, started_at, cause, summary, failures, layer) VALUES (?, ?, ?, ?, ?, ?)",
+                check, startedAt, cause, summary, (long) failures, layer);
         return incident(id).orElseThrow();
     }
 
@@ -282,7 +283,7 @@ public class MonitorStore {
         List<Incident> out = new ArrayList<>();
         query(sql, rs -> out.add(new Incident(rs.getLong("id"), rs.getString("check_name"), instant(rs, "started_at"),
                 instant(rs, "ended_at"), rs.getString("cause"), rs.getString("summary"), rs.getInt("failures"),
-                rs.getString("note"))), args);
+                rs.getString("note"), rs.getString("layer"))), args);
         return out;
     }
 

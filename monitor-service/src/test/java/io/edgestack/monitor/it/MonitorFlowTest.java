@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -139,6 +141,85 @@ class MonitorFlowTest {
         } catch (Exception e) {
             throw new IllegalStateException("POP3: " + e.getMessage(), e);
         }
+    }
+
+    @Test
+    void anIncidentNamesTheFailedLayerAndAStaleCopyRaisesAnAlertThoughVisitorsGet200() throws Exception {
+        await("edge is up", Duration.ofSeconds(10), () -> "up".equals(check("edge").getString("state")));
+        int hooks = requests("POST /hook").size();
+        targets().flag("tunnel-down", true);
+        try {
+            await("edge is down", Duration.ofSeconds(10), () -> "down".equals(check("edge").getString("state")));
+        } finally {
+            targets().flag("tunnel-down", false);
+        }
+        JsonPath incident = given().get("/api/incidents?check=edge").jsonPath();
+        assertEquals("status", incident.getString("[0].cause"));
+        assertEquals("tunnel", incident.getString("[0].layer"), incident.prettify());
+        await("the alert names the layer", Duration.ofSeconds(10), () -> requests("POST /hook").stream().skip(hooks)
+                .anyMatch(l -> l.contains("incident.opened") && l.contains("\"check\":\"edge\"")
+                        && l.contains("\"layer\":\"tunnel\"") && l.contains("failed layer: tunnel")));
+        await("edge is up again", Duration.ofSeconds(10), () -> "up".equals(check("edge").getString("state")));
+
+        int deployCalls = requests("POST /api/incidents").size();
+        int staleHooks = requests("POST /hook").size();
+        targets().flag("origin-down", true);
+        try {
+            await("edge is degraded", Duration.ofSeconds(10), () -> "degraded".equals(check("edge").getString("state")));
+            JsonPath edge = check("edge");
+            assertEquals(200, edge.getInt("last.status"), "visitors get 200");
+            assertTrue(edge.getBoolean("last.ok"), edge.prettify());
+            assertEquals("stale", edge.getString("last.cause"));
+            await("a stale incident opens", Duration.ofSeconds(10), () -> "stale".equals(
+                    given().get("/api/incidents?check=edge").jsonPath().getString("[0].cause")));
+            JsonPath stale = given().get("/api/incidents?check=edge").jsonPath();
+            assertEquals("origin", stale.getString("[0].layer"));
+            assertTrue(stale.getString("[0].summary").contains("stale copy: the origin failed (origin-unreachable (502))"),
+                    stale.getString("[0].summary"));
+            await("the stale alert is sent", Duration.ofSeconds(10), () -> requests("POST /hook").stream().skip(staleHooks)
+                    .anyMatch(l -> l.contains("incident.opened") && l.contains("served from the cache's stale copy")));
+            String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("edgestack_monitor_check_stale{check=\"edge\"} 1.0"), metrics);
+            assertTrue(metrics.contains("edgestack_monitor_check_success{check=\"edge\"} 1.0"), metrics);
+            String html = given().get("/").then().statusCode(200).extract().asString();
+            assertTrue(html.contains("1 served from the cache, origin failing") && html.contains("failed layer: origin")
+                    && html.contains("<span class=\"state degraded\">degraded</span>"), html);
+        } finally {
+            targets().flag("origin-down", false);
+        }
+        await("edge is served fresh again", Duration.ofSeconds(10), () -> "up".equals(check("edge").getString("state")));
+        await("the stale incident is resolved", Duration.ofSeconds(10), () -> given().get("/api/incidents?check=edge")
+                .jsonPath().getString("[0].endedAt") != null);
+        assertTrue(requests("POST /api/incidents").stream().skip(deployCalls).noneMatch(l -> l.contains("edge-site")),
+                "a stale copy is the origin application's failure, not the release's: no rollback asked");
+    }
+
+    @Inject
+    io.vertx.core.eventbus.EventBus bus;
+
+    @Test
+    void aDeployOfASiteMakesItsChecksRunFasterForTheWatchWindow() throws Exception {
+        assertEquals(3600.0, check("shop").getDouble("currentIntervalSeconds"));
+        bus.publish("deploy.completed", "this is not an event");
+        bus.publish("deploy.completed", new io.vertx.core.json.JsonObject().put("version", 1).put("release", "r2"));
+        bus.publish("deploy.completed", new io.vertx.core.json.JsonObject().put("version", 1).put("site", "shop")
+                .put("release", "20261125T040000.000Z-ccccccc").put("previousRelease", "20261124T040000.000Z-bbbbbbb")
+                .put("somethingNew", List.of(1, 2)));
+        await("shop is watched", Duration.ofSeconds(5), () -> check("shop").getDouble("currentIntervalSeconds") == 1.0);
+        assertEquals(1.0, check("web").getDouble("currentIntervalSeconds"), "a check of another site keeps its own");
+        assertEquals(3600.0, check("port").getDouble("currentIntervalSeconds"), 3599.0);
+        JsonPath status = given().get("/api/status").jsonPath();
+        assertEquals("20261125T040000.000Z-ccccccc", status.getString("watching.find { it.site == 'shop' }.release"));
+        assertTrue(given().get("/").asString().contains("Deploy of shop (release 20261125T040000.000Z-ccccccc) is being watched"));
+        int before = requests("GET /shop").size();
+        Thread.sleep(4000);
+        int during = requests("GET /shop").size() - before;
+        assertTrue(during >= 2, "checked every second while watched: " + during + " runs in 4 s");
+        await("the watch window ends", Duration.ofSeconds(10),
+                () -> check("shop").getDouble("currentIntervalSeconds") == 3600.0);
+        int after = requests("GET /shop").size();
+        Thread.sleep(2500);
+        assertTrue(requests("GET /shop").size() - after <= 1, "back to its own interval after the window");
     }
 
     @Test

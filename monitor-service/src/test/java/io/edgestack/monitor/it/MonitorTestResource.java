@@ -73,6 +73,18 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.checks.job.timeout", "1s");
             config.put("edgestack.monitor.checks.job.failures-before-down", "1");
             config.put("edgestack.monitor.checks.job.alerts", "hook");
+            config.put("edgestack.monitor.checks.edge.url", http + "/edge");
+            config.put("edgestack.monitor.checks.edge.interval", "1s");
+            config.put("edgestack.monitor.checks.edge.failures-before-down", "1");
+            config.put("edgestack.monitor.checks.edge.successes-before-up", "1");
+            config.put("edgestack.monitor.checks.edge.site", "edge-site");
+            config.put("edgestack.monitor.checks.edge.alerts", "hook");
+            config.put("edgestack.monitor.checks.shop.url", http + "/shop");
+            config.put("edgestack.monitor.checks.shop.interval", "1h");
+            config.put("edgestack.monitor.checks.shop.site", "shop");
+            config.put("edgestack.monitor.checks.shop.alerts", "hook");
+            config.put("edgestack.monitor.deploy.watch-interval", "1s");
+            config.put("edgestack.monitor.deploy.watch-window", "6s");
             config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:monitor-flow;DB_CLOSE_DELAY=-1");
             return config;
         } catch (Exception e) {

@@ -24,7 +24,10 @@ import com.sun.net.httpserver.HttpsServer;
  * What monitor-service watches and talks to in tests, all real servers on loopback: a site ({@code /health} answers 500
  * while a {@code site-down} file exists), alert receivers ({@code /hook}, {@code /slack}; 503 while
  * {@code receiver-down} exists), a stand-in of deploy-service's incident endpoint, an open TCP port, and a TLS server
- * whose self-signed certificate expires in 5 days. Requests received are appended to {@code requests.log}.
+ * whose self-signed certificate expires in 5 days, and {@code /edge}, which answers as the suite's layers do when one
+ * fails (RFC 9209 {@code Proxy-Status} from the tunnel edge while {@code tunnel-down} exists, RFC 9211 {@code Cache-Status}
+ * of a stale copy while {@code origin-down} exists; the same headers that tunnel-service and proxy-service tests check
+ * they send). Requests received are appended to {@code requests.log}.
  */
 public final class Targets {
 
@@ -112,7 +115,23 @@ public final class Targets {
         }
         int status;
         String answer;
-        if (path.equals("/health")) {
+        if (path.equals("/edge")) {
+            if (Files.exists(root.resolve("tunnel-down"))) {
+                status = 521;
+                answer = "<h1>521 Tunnel not connected</h1>";
+                exchange.getResponseHeaders().add("Proxy-Status", "edgestack-edge; error=destination_unavailable");
+            } else if (Files.exists(root.resolve("origin-down"))) {
+                status = 200;
+                answer = "<h1>Welcome</h1> (kept copy)";
+                exchange.getResponseHeaders().add("Cache-Status",
+                        "edgestack; fwd=stale; fwd-status=502; ttl=-40; detail=origin-unreachable");
+                exchange.getResponseHeaders().add("X-Cache", "STALE");
+            } else {
+                status = 200;
+                answer = "<h1>Welcome</h1>";
+                exchange.getResponseHeaders().add("Cache-Status", "edgestack; hit; ttl=60");
+            }
+        } else if (path.equals("/health")) {
             boolean down = Files.exists(root.resolve("site-down"));
             status = down ? 500 : 200;
             answer = down ? "<h1>Internal Server Error</h1>" : "{\"status\": \"ok\", \"site\": \"Welcome\"}";
@@ -125,6 +144,9 @@ public final class Targets {
             answer = "{\"action\":\"rolled-back\",\"reason\":\"incident within 300 s of deployment #4\","
                     + "\"rollback\":{\"id\":5,\"release\":\"20261124T100000.000Z-aaaaaaa\","
                     + "\"previousRelease\":\"20261124T110000.000Z-bbbbbbb\",\"kind\":\"rollback\"}}";
+        } else if (path.equals("/shop")) {
+            status = 200;
+            answer = "shop";
         } else {
             status = 404;
             answer = "not found";

@@ -1,0 +1,51 @@
+package io.edgestack.monitor.deploy;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.edgestack.monitor.schedule.CheckScheduler;
+import io.quarkus.vertx.ConsumeEvent;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What monitor-service does with deploy-service's events ({@code docs/events.md}): after {@code deploy.completed} and
+ * {@code deploy.rolled-back} the site's checks are watched at a faster interval, so that a bad release opens an
+ * incident (and deploy-service rolls it back) within seconds. Unknown fields are ignored; a malformed event is logged
+ * and dropped.
+ */
+@ApplicationScoped
+public class DeployEvents {
+
+    private static final Logger LOG = Logger.getLogger(DeployEvents.class);
+
+    private final CheckScheduler scheduler;
+
+    public DeployEvents(CheckScheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    @ConsumeEvent("deploy.completed")
+    void completed(Object event) {
+        onSwitch("deploy.completed", event);
+    }
+
+    @ConsumeEvent("deploy.rolled-back")
+    void rolledBack(Object event) {
+        onSwitch("deploy.rolled-back", event);
+    }
+
+    private void onSwitch(String address, Object body) {
+        try {
+            JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));
+            String site = event.getString("site");
+            if (site == null || site.isBlank()) {
+                LOG.warnf("Ignoring %s without a site: %s", address, event.encode());
+                return;
+            }
+            scheduler.watch(site, event.getString("release"), event.getString("previousRelease"));
+        } catch (RuntimeException e) {
+            LOG.warnf("Ignoring a malformed %s event (%s): %s", address, e.getMessage(), String.valueOf(body));
+        }
+    }
+}
