@@ -16,6 +16,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgestack.testkit.PostgresServer;
+
 import io.edgestack.deploy.webhook.Signatures;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;

@@ -20,7 +20,8 @@ import io.agroal.api.AgroalDataSource;
 import io.edgestack.monitor.check.CheckResult;
 
 /**
- * Results, incidents, alert deliveries and API-made checks in the database (an H2 file by default; schema by Flyway).
+ * Results, incidents, alert deliveries and API-made checks in the database (an H2 file by default, PostgreSQL with the
+ * {@code postgresql} profile; schema by Flyway).
  * Plain JDBC, each call its own transaction. Blocking: call from worker threads.
  */
 @ApplicationScoped
@@ -32,6 +33,14 @@ public class MonitorStore {
     private final List<HourBlock> finished = new ArrayList<>();
     /** Failed runs not written yet. */
     private final List<CheckResult> failed = new ArrayList<>();
+
+    /** The H2 datasource, or the PostgreSQL one ({@code pg}) when that is the active one (profile {@code postgresql}). */
+    @jakarta.inject.Inject
+    public MonitorStore(io.quarkus.arc.InjectableInstance<AgroalDataSource> h2,
+            @io.quarkus.agroal.DataSource("pg") io.quarkus.arc.InjectableInstance<AgroalDataSource> pg) {
+        this(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.datasource.pg.active", Boolean.class).orElse(false) ? pg.get() : h2.get());
+    }
 
     public MonitorStore(AgroalDataSource dataSource) {
         this.dataSource = dataSource;

@@ -27,7 +27,7 @@ class RetentionTest {
         properties.put("maxSize", "2");
         properties.put("autoCommit", "true");
         try (AgroalDataSource dataSource = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(properties))) {
-            Flyway.configure().dataSource(dataSource).load().migrate();
+            Flyway.configure().dataSource(dataSource).locations("db/migration", "db/h2").load().migrate();
             MonitorStore store = new MonitorStore(dataSource);
             Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
             Instant old = now.minus(Duration.ofDays(10));

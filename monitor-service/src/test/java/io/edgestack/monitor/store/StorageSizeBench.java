@@ -36,7 +36,7 @@ class StorageSizeBench {
         properties.put("maxSize", "4");
         properties.put("autoCommit", "true");
         try (AgroalDataSource dataSource = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(properties))) {
-            Flyway.configure().dataSource(dataSource).load().migrate();
+            Flyway.configure().dataSource(dataSource).locations("db/migration", "db/h2").load().migrate();
             MonitorStore store = new MonitorStore(dataSource);
             Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
             Instant start = end.minus(Duration.ofDays(days));

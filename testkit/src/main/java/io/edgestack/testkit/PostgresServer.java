@@ -1,4 +1,4 @@
-package io.edgestack.deploy.it;
+package io.edgestack.testkit;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server in a temporary folder on a loopback port, from the machine's server binaries
+ * For tests: a real PostgreSQL server in a temporary folder on a loopback port, from the machine's server binaries
  * ({@code initdb}, {@code pg_ctl}; Debian's postgresql package). As root it runs as the {@code postgres} user, since
  * PostgreSQL refuses to run as root.
  */
@@ -28,7 +28,7 @@ public final class PostgresServer implements AutoCloseable {
 
     public static PostgresServer start() throws Exception {
         Path bin = binaries();
-        Path dir = Files.createTempDirectory("deploy-pg-");
+        Path dir = Files.createTempDirectory("edgestack-pg-");
         boolean root = "root".equals(System.getProperty("user.name"));
         if (root) {
             UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
