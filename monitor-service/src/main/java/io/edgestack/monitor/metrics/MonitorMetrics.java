@@ -1,5 +1,6 @@
 package io.edgestack.monitor.metrics;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +16,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Metrics in the blackbox_exporter style, the check name as a bounded label (checks come from configuration):
  * {@code edgestack_monitor_check_success}, {@code _duration_seconds}, {@code _http_status}, {@code _cert_expiry_days},
- * plus {@code edgestack_monitor_incidents_open} and {@code edgestack_monitor_alerts_total{channel,result}}.
+ * {@code _stale}, plus {@code edgestack_monitor_incidents_open}, {@code edgestack_monitor_alerts_total{channel,result}} and
+ * {@code edgestack_monitor_schedule_drift_seconds} (how late runs start: quantiles 0.5 and 0.99, and buckets).
  */
 @ApplicationScoped
 public class MonitorMetrics {
@@ -23,8 +25,15 @@ public class MonitorMetrics {
     private final MeterRegistry registry;
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
 
+    private final io.micrometer.core.instrument.Timer drift;
+
     public MonitorMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.drift = io.micrometer.core.instrument.Timer.builder("edgestack.monitor.schedule.drift")
+                .description("How late scheduled check runs start against their schedule")
+                .publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(100),
+                        Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .register(registry);
     }
 
     public void result(CheckResult result) {
@@ -41,6 +50,11 @@ public class MonitorMetrics {
             gauge("edgestack.monitor.check.cert.expiry.days", "Days until the peer certificate expires", result.check())
                     .set(result.certDaysLeft());
         }
+    }
+
+    /** How late a scheduled run started against its schedule (negative values, a timer firing early, count as 0). */
+    public void drift(long lateMs) {
+        drift.record(Math.max(0, lateMs), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     public void incidentsOpen(Supplier<Number> open) {

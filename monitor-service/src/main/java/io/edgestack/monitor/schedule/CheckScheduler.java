@@ -221,10 +221,22 @@ public class CheckScheduler {
         checks.put(spec.name(), spec);
         long interval = intervalOf(spec).toMillis();
         long offset = 50 + Math.floorMod(spec.name().hashCode(), Math.max(1, Math.min(interval, 5000) - 50));
+        long[] due = { System.currentTimeMillis() + offset };
         timers.put(spec.name(), vertx.setTimer(offset, first -> {
-            run(spec);
-            timers.put(spec.name(), vertx.setPeriodic(interval, id -> run(spec)));
+            tick(spec, due, interval);
+            timers.put(spec.name(), vertx.setPeriodic(interval, id -> tick(spec, due, interval)));
         }));
+    }
+
+    /** One scheduled run: how late it starts against its schedule is measured (the drift), then it runs. */
+    private void tick(CheckSpec spec, long[] due, long interval) {
+        long now = System.currentTimeMillis();
+        metrics.drift(now - due[0]);
+        due[0] += interval;
+        if (due[0] < now - interval) {
+            due[0] = now; // the process was suspended: start counting again rather than report the pause forever
+        }
+        run(spec);
     }
 
     private void unschedule(String name) {
@@ -324,7 +336,7 @@ public class CheckScheduler {
     }
 
     private static JsonObject event(String kind, CheckSpec spec, MonitorStore.Incident incident) {
-        return new JsonObject().put("version", 1).put("kind", kind).put("check", spec.name()).put("target", spec.target())
+        return new JsonObject().put("version", 1).put("at", Instant.now().toString()).put("kind", kind).put("check", spec.name()).put("target", spec.target())
                 .put("site", spec.site()).put("incident", new JsonObject().put("id", incident.id())
                         .put("startedAt", incident.startedAt().toString())
                         .put("endedAt", incident.endedAt() == null ? null : incident.endedAt().toString())

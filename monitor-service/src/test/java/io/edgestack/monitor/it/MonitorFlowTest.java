@@ -255,6 +255,9 @@ class MonitorFlowTest {
         assertTrue(metrics.contains("edgestack_monitor_check_cert_expiry_days{check=\"cert\""), metrics);
         assertTrue(metrics.contains("edgestack_monitor_check_success{check=\"port\""), metrics);
         assertTrue(metrics.contains("edgestack_monitor_check_http_status{check=\"web\""), metrics);
+        assertTrue(metrics.contains("edgestack_monitor_schedule_drift_seconds{quantile=\"0.99\"}"), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_monitor_schedule_drift_seconds_count")
+                && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 5), "scheduled runs are measured");
     }
 
     @Test
