@@ -23,6 +23,8 @@ public class Maintenance {
     public record Window(String id, String site, String reason, Instant start, Instant end) {
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Maintenance.class);
+
     private final List<Window> windows = new CopyOnWriteArrayList<>();
 
     public Window open(String id, String site, String reason, Instant end) {
@@ -47,14 +49,27 @@ public class Maintenance {
     }
 
     @ConsumeEvent("maintenance.started")
-    void started(JsonObject event) {
-        String id = event.getString("id", "event-" + event.getString("site", "all"));
-        long minutes = event.getLong("minutes", 10L);
-        open(id, event.getString("site"), event.getString("reason", "maintenance"), Instant.now().plusSeconds(minutes * 60));
+    void started(Object body) {
+        try {
+            JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));
+            String id = event.getString("id", "event-" + event.getString("site", "all"));
+            long minutes = event.getLong("minutes", 10L);
+            if (minutes < 1 || minutes > 7 * 24 * 60) {
+                throw new IllegalArgumentException("minutes must be between 1 and 10080, not " + minutes);
+            }
+            open(id, event.getString("site"), event.getString("reason", "maintenance"), Instant.now().plusSeconds(minutes * 60));
+        } catch (RuntimeException e) {
+            LOG.warnf("Ignoring a malformed maintenance.started event (%s): %s", e.getMessage(), String.valueOf(body));
+        }
     }
 
     @ConsumeEvent("maintenance.ended")
-    void ended(JsonObject event) {
-        close(event.getString("id", "event-" + event.getString("site", "all")));
+    void ended(Object body) {
+        try {
+            JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));
+            close(event.getString("id", "event-" + event.getString("site", "all")));
+        } catch (RuntimeException e) {
+            LOG.warnf("Ignoring a malformed maintenance.ended event (%s): %s", e.getMessage(), String.valueOf(body));
+        }
     }
 }

@@ -244,6 +244,21 @@ class MonitorFlowTest {
     }
 
     @Test
+    void maintenanceEventsOpenAndCloseAWindowAndMalformedOnesAreDropped() throws Exception {
+        bus.publish("maintenance.started", "not json at all");
+        bus.publish("maintenance.started", new io.vertx.core.json.JsonObject().put("version", 1).put("minutes", "ten"));
+        bus.publish("maintenance.started", new io.vertx.core.json.JsonObject().put("version", 1).put("id", "switch-7")
+                .put("site", "shop").put("minutes", 2).put("reason", "deploying").put("unknownField", true));
+        await("the window is open", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath()
+                .getList("maintenance.id").contains("switch-7"));
+        assertEquals(1, given().get("/api/status").jsonPath().getList("maintenance").size(), "only the valid event opened one");
+        assertTrue(given().get("/").asString().contains("Deploying in progress on shop"));
+        bus.publish("maintenance.ended", new io.vertx.core.json.JsonObject().put("version", 1).put("id", "switch-7"));
+        await("the window is closed", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath()
+                .getList("maintenance").isEmpty());
+    }
+
+    @Test
     void certificateExpiringSoonFailsTheTlsCheckAndTcpPortIsUp() throws Exception {
         await("cert check ran", Duration.ofSeconds(10), () -> check("cert").getString("last.cause") != null);
         JsonPath cert = check("cert");
