@@ -16,10 +16,9 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.edgestack.testkit.PostgresServer;
+import io.edgestack.testkit.PostgresResource;
 
 import io.edgestack.deploy.webhook.Signatures;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -37,31 +36,7 @@ class PostgresStoreTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Server.class), new TestResourceEntry(DeployTestResource.class));
-        }
-    }
-
-    public static class Server implements QuarkusTestResourceLifecycleManager {
-        private PostgresServer server;
-
-        @Override
-        public Map<String, String> start() {
-            try {
-                server = PostgresServer.start();
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start PostgreSQL", e);
-            }
-            System.setProperty("test.deploy.pg", server.jdbcUrl());
-            return Map.of("quarkus.datasource.pg.jdbc.url", server.jdbcUrl(), "quarkus.datasource.pg.username", "edgestack");
-        }
-
-        @Override
-        public void stop() {
-            try {
-                server.close();
-            } catch (Exception e) {
-                // the folder is temporary
-            }
+            return List.of(new TestResourceEntry(PostgresResource.class), new TestResourceEntry(DeployTestResource.class));
         }
     }
 
@@ -81,7 +56,7 @@ class PostgresStoreTest {
                     .jsonPath().getString("status");
         }
         assertEquals("succeeded", status);
-        try (Connection c = DriverManager.getConnection(System.getProperty("test.deploy.pg"), "edgestack", "");
+        try (Connection c = DriverManager.getConnection(System.getProperty(PostgresResource.URL_PROPERTY), "edgestack", "");
                 ResultSet rs = c.createStatement().executeQuery(
                         "SELECT d.status, r.commit_sha, (SELECT count(*) FROM flyway_schema_history) FROM deployment d"
                                 + " JOIN site_release r ON r.name = d.release_name WHERE d.id = " + id)) {

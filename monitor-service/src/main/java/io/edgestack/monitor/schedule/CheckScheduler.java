@@ -180,25 +180,28 @@ public class CheckScheduler {
         Instant until = Instant.now().plus(config.deploy().watchWindow());
         Watch watch = new Watch(site, release, previousRelease, until);
         watches.put(site, watch);
-        java.util.List<String> watched = checks.values().stream().filter(spec -> site.equals(spec.site()))
-                .map(CheckSpec::name).sorted().toList();
-        for (String name : watched) {
-            CheckSpec spec = checks.get(name);
-            unschedule(name);
-            schedule(spec);
-        }
+        java.util.List<String> watched = rescheduleSite(site);
         vertx.setTimer(Math.max(1, config.deploy().watchWindow().toMillis()), id -> {
             if (watches.remove(site, watch)) {
-                checks.values().stream().filter(spec -> site.equals(spec.site())).forEach(spec -> {
-                    unschedule(spec.name());
-                    schedule(spec);
-                });
+                rescheduleSite(site);
                 LOG.infof("Watch window of %s ended: its checks are back to their own interval", site);
             }
         });
         LOG.infof("Watching %s (release %s) for %d s: %s every %d ms", site, release,
                 config.deploy().watchWindow().toSeconds(), watched, config.deploy().watchInterval().toMillis());
         return watched;
+    }
+
+    /** Schedules the checks of a site again, at the interval {@link #intervalOf} gives now; returns their names. */
+    private java.util.List<String> rescheduleSite(String site) {
+        java.util.List<String> names = checks.values().stream().filter(spec -> site.equals(spec.site()))
+                .map(CheckSpec::name).sorted().toList();
+        for (String name : names) {
+            CheckSpec spec = checks.get(name);
+            unschedule(name);
+            schedule(spec);
+        }
+        return names;
     }
 
     /** The sites watched after a deploy now. */

@@ -14,8 +14,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.edgestack.testkit.PostgresServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.edgestack.testkit.PostgresResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -34,36 +33,12 @@ class MonitorPostgresTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Server.class), new TestResourceEntry(MonitorTestResource.class));
+            return List.of(new TestResourceEntry(PostgresResource.class), new TestResourceEntry(MonitorTestResource.class));
         }
 
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("edgestack.monitor.flush-interval", "1s");
-        }
-    }
-
-    public static class Server implements QuarkusTestResourceLifecycleManager {
-        private PostgresServer server;
-
-        @Override
-        public Map<String, String> start() {
-            try {
-                server = PostgresServer.start();
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start PostgreSQL", e);
-            }
-            System.setProperty("test.monitor.pg", server.jdbcUrl());
-            return Map.of("quarkus.datasource.pg.jdbc.url", server.jdbcUrl(), "quarkus.datasource.pg.username", "edgestack");
-        }
-
-        @Override
-        public void stop() {
-            try {
-                server.close();
-            } catch (Exception e) {
-                // the folder is temporary
-            }
         }
     }
 
@@ -97,7 +72,7 @@ class MonitorPostgresTest {
         assertTrue(incidents.getString("[0].endedAt") != null, incidents.prettify());
 
         Thread.sleep(1500); // one flush interval: the packed results are written
-        try (Connection c = DriverManager.getConnection(System.getProperty("test.monitor.pg"), "edgestack", "")) {
+        try (Connection c = DriverManager.getConnection(System.getProperty(PostgresResource.URL_PROPERTY), "edgestack", "")) {
             try (ResultSet rs = c.createStatement().executeQuery(
                     "SELECT COUNT(*) FROM incident WHERE check_name = 'web' AND ended_at IS NOT NULL")) {
                 rs.next();

@@ -7,13 +7,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Properties;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
-import io.agroal.api.configuration.supplier.AgroalPropertiesReader;
 import io.edgestack.monitor.check.CheckResult;
 
 /** The store's roll-up: past the raw retention only hourly aggregates stay; past the hourly retention nothing. */
@@ -21,13 +18,7 @@ class RetentionTest {
 
     @Test
     void rollsRawResultsUpIntoHoursAndForgetsOldHours() throws Exception {
-        Properties properties = new Properties();
-        properties.put("jdbcUrl", "jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1");
-        properties.put("principal", "edgestack");
-        properties.put("maxSize", "2");
-        properties.put("autoCommit", "true");
-        try (AgroalDataSource dataSource = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(properties))) {
-            Flyway.configure().dataSource(dataSource).locations("db/migration", "db/h2").load().migrate();
+        try (AgroalDataSource dataSource = TestDatabases.migratedH2("jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1", 2)) {
             MonitorStore store = new MonitorStore(dataSource);
             Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
             Instant old = now.minus(Duration.ofDays(10));

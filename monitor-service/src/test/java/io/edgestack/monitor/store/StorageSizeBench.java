@@ -7,12 +7,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.agroal.api.AgroalDataSource;
-import io.agroal.api.configuration.supplier.AgroalPropertiesReader;
 import io.edgestack.monitor.check.CheckResult;
 
 /**
@@ -36,13 +34,7 @@ class StorageSizeBench {
         String url = "jdbc:h2:file:" + dir.resolve("monitor-db") + ";DB_CLOSE_ON_EXIT=FALSE;COMPRESS=TRUE"
                 + (retention.isEmpty() ? "" : ";RETENTION_TIME=" + retention);
         int flushEvery = Integer.getInteger("bench.flush-seconds", 30);
-        java.util.Properties properties = new java.util.Properties();
-        properties.put("jdbcUrl", url);
-        properties.put("principal", "edgestack");
-        properties.put("maxSize", "4");
-        properties.put("autoCommit", "true");
-        try (AgroalDataSource dataSource = AgroalDataSource.from(new AgroalPropertiesReader().readProperties(properties))) {
-            Flyway.configure().dataSource(dataSource).locations("db/migration", "db/h2").load().migrate();
+        try (AgroalDataSource dataSource = TestDatabases.migratedH2(url, 4)) {
             MonitorStore store = new MonitorStore(dataSource);
             Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
             Instant start = end.minus(Duration.ofDays(days));
