@@ -82,7 +82,7 @@ public class AutoRollback {
     }
 
     /** The same, from the event bus; malformed events are logged and dropped. */
-    @ConsumeEvent("monitor.incident.opened")
+    @ConsumeEvent(value = "monitor.incident.opened", local = false)
     @Blocking
     void onIncident(JsonObject event) {
         try {

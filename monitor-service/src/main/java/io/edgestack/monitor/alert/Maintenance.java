@@ -48,7 +48,7 @@ public class Maintenance {
         return open().stream().filter(w -> w.site() == null || w.site().equals(spec.site())).findFirst();
     }
 
-    @ConsumeEvent("maintenance.started")
+    @ConsumeEvent(value = "maintenance.started", local = false)
     void started(Object body) {
         try {
             JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));
@@ -63,7 +63,7 @@ public class Maintenance {
         }
     }
 
-    @ConsumeEvent("maintenance.ended")
+    @ConsumeEvent(value = "maintenance.ended", local = false)
     void ended(Object body) {
         try {
             JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));

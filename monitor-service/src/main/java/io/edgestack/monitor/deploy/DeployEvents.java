@@ -25,12 +25,12 @@ public class DeployEvents {
         this.scheduler = scheduler;
     }
 
-    @ConsumeEvent("deploy.completed")
+    @ConsumeEvent(value = "deploy.completed", local = false)
     void completed(Object event) {
         onSwitch("deploy.completed", event);
     }
 
-    @ConsumeEvent("deploy.rolled-back")
+    @ConsumeEvent(value = "deploy.rolled-back", local = false)
     void rolledBack(Object event) {
         onSwitch("deploy.rolled-back", event);
     }

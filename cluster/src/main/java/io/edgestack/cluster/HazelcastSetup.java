@@ -1,0 +1,80 @@
+package io.edgestack.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+/**
+ * The Hazelcast configuration of one member: vertx-hazelcast's defaults (the maps and multimap the event bus needs),
+ * then the network from {@link ClusterSettings}. Nothing leaves the configured host: no multicast, no auto-detection,
+ * no phone-home, no bind on every interface.
+ */
+public final class HazelcastSetup {
+
+    private HazelcastSetup() {
+    }
+
+    /**
+     * The configuration of a member that could not join: TCP-IP join with no one to ask, so it forms a cluster of
+     * one at once. The service keeps working; its events stay local until it is restarted.
+     */
+    public static Config alone(ClusterSettings settings) {
+        Config config = config(settings);
+        config.getNetworkConfig().getJoin().getKubernetesConfig().setEnabled(false);
+        config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).clear();
+        return config;
+    }
+
+    public static Config config(ClusterSettings settings) {
+        Config config = ConfigUtil.loadConfig();
+        config.setClusterName(settings.name());
+
+        // Start-up time: Hazelcast waits 5 s before it joins and up to 5 min for a merge; on one box or in a pod
+        // network the others answer in milliseconds, so a member looks for join-timeout and then starts alone.
+        // Members that started alone at the same moment find each other through the split-brain merge.
+        long joinSeconds = Math.max(1, settings.joinTimeout().toSeconds());
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        config.setProperty("hazelcast.max.wait.seconds.before.join", "0");
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        config.setProperty("hazelcast.tcp.join.port.try.count", String.valueOf(settings.portCount()));
+        // Quiet and local: no usage report over the internet, logs through the service's own logging.
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.type", "jdk");
+        config.setProperty("hazelcast.health.monitoring.level", "OFF");
+        // Vert.x leaves the cluster when Quarkus closes it; Hazelcast's own hook would race it.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
+        // A member that dies is noticed in seconds, not the default minute.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+        config.setProperty("hazelcast.socket.bind.any", "false");
+
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(settings.portCount());
+        network.getInterfaces().setEnabled(true).clear().addInterface(settings.host());
+        network.setPublicAddress(settings.host());
+
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getAwsConfig().setEnabled(false);
+        join.getGcpConfig().setEnabled(false);
+        join.getAzureConfig().setEnabled(false);
+        join.getEurekaConfig().setEnabled(false);
+        if (settings.kubernetesServiceDns().isPresent()) {
+            join.getTcpIpConfig().setEnabled(false);
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", settings.kubernetesServiceDns().get())
+                    .setProperty("service-dns-timeout", String.valueOf(Math.max(joinSeconds, 2)))
+                    .setProperty("service-port", String.valueOf(settings.port()));
+        } else {
+            join.getKubernetesConfig().setEnabled(false);
+            join.getTcpIpConfig().setEnabled(true).setMembers(settings.members())
+                    .setConnectionTimeoutSeconds((int) Math.max(joinSeconds, 1));
+        }
+        return config;
+    }
+}

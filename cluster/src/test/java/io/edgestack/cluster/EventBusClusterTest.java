@@ -1,0 +1,87 @@
+package io.edgestack.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/** Real Hazelcast members on loopback, each with its own clustered Vert.x, as the services run them. */
+class EventBusClusterTest {
+
+    private final List<Vertx> members = new ArrayList<>();
+    private final String name = "test-" + UUID.randomUUID().toString().substring(0, 8);
+
+    private Vertx member() throws Exception {
+        ClusterSettings settings = ClusterSettings.from(new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(
+                Map.of("edgestack.cluster.enabled", "true", "edgestack.cluster.name", name,
+                        "edgestack.cluster.port", "15701"), "test", 500)).build());
+        VertxOptions options = new VertxOptions();
+        options.getEventBusOptions().setHost(settings.host()).setClusterPublicHost(settings.host());
+        Vertx vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(settings)))
+                .buildClustered().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        members.add(vertx);
+        return vertx;
+    }
+
+    private static void registered(MessageConsumer<?> consumer) throws Exception {
+        Promise<Void> done = Promise.promise();
+        consumer.completionHandler(done);
+        done.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (Vertx vertx : members) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anEventPublishedOnOneMemberReachesTheOthers() throws Exception {
+        long started = System.nanoTime();
+        Vertx first = member();
+        long firstMillis = (System.nanoTime() - started) / 1_000_000;
+        started = System.nanoTime();
+        Vertx second = member();
+        long secondMillis = (System.nanoTime() - started) / 1_000_000;
+        Vertx third = member();
+        System.out.printf("cluster join: first member (alone) %d ms, second member %d ms%n", firstMillis, secondMillis);
+
+        LinkedBlockingQueue<JsonObject> onSecond = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<JsonObject> onThird = new LinkedBlockingQueue<>();
+        registered(second.eventBus().<JsonObject>consumer("cache.purged", m -> onSecond.add(m.body())));
+        registered(third.eventBus().<JsonObject>consumer("cache.purged", m -> onThird.add(m.body())));
+
+        first.eventBus().publish("cache.purged", new JsonObject().put("version", 1).put("kind", "everything"));
+        assertEquals("everything", onSecond.poll(10, TimeUnit.SECONDS).getString("kind"));
+        assertEquals("everything", onThird.poll(10, TimeUnit.SECONDS).getString("kind"));
+        assertTrue(secondMillis < Duration.ofSeconds(30).toMillis());
+    }
+
+    @Test
+    void aMemberAloneStartsAndWorksLocally() throws Exception {
+        Vertx alone = member();
+        LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+        registered(alone.eventBus().<JsonObject>consumer("deploy.completed", m -> received.add(m.body())));
+        alone.eventBus().publish("deploy.completed", new JsonObject().put("site", "example"));
+        assertEquals("example", received.poll(10, TimeUnit.SECONDS).getString("site"));
+    }
+}
