@@ -257,16 +257,24 @@ public class Deployer {
                         ? ", " + String.join(", ", site.healthPaths()) : "") + ")");
 
                 stage = "switch";
-                store.stage(id, stage);
-                String previous = switchTo(name, release);
-                store.switched(id, release, previous);
-                log.step("Live: " + release + (previous == null ? "" : " (was " + previous + ")"));
+                // Alerts are held back while the site changes under the checks (monitor-service keeps recording).
+                maintenance(name, "Deploying " + release + " on " + name);
+                String previous;
+                String purge;
+                try {
+                    store.stage(id, stage);
+                    previous = switchTo(name, release);
+                    store.switched(id, release, previous);
+                    log.step("Live: " + release + (previous == null ? "" : " (was " + previous + ")"));
 
-                stage = "purge";
-                store.stage(id, stage);
-                String purge = afterSwitch.purge(name, site, previous == null ? null : changed, log);
-                store.purge(id, purge);
-                afterSwitch.postSwitch(name, site, checkout, environment(name, site, commit, id), log);
+                    stage = "purge";
+                    store.stage(id, stage);
+                    purge = afterSwitch.purge(name, site, previous == null ? null : changed, log);
+                    store.purge(id, purge);
+                    afterSwitch.postSwitch(name, site, checkout, environment(name, site, commit, id), log);
+                } finally {
+                    maintenanceOver(name);
+                }
                 prune(name, site);
                 store.finished(id, Deployment.SUCCEEDED, "live as " + release);
                 metrics.deployment(name, Deployment.SUCCEEDED);
@@ -460,6 +468,19 @@ public class Deployer {
                 .put("ref", deployment.ref()).put("deployment", deployment.id()).put("trigger", deployment.trigger())
                 .put("triggeredBy", deployment.triggeredBy()).put("buildMillis", buildMillis)
                 .put("builtAt", Instant.now().toString());
+    }
+
+    /**
+     * {@code maintenance.started} for the site's checks, id {@code deploy-<site>}: monitor-service stores the alerts of
+     * incidents in the window as suppressed. The window closes itself after 10 minutes should the end never come.
+     */
+    private void maintenance(String site, String reason) {
+        publish("maintenance.started", new JsonObject().put("id", "deploy-" + site).put("site", site).put("minutes", 10)
+                .put("reason", reason));
+    }
+
+    private void maintenanceOver(String site) {
+        publish("maintenance.ended", new JsonObject().put("id", "deploy-" + site).put("site", site));
     }
 
     private void publish(String address, JsonObject event) {

@@ -385,9 +385,29 @@ class DeployFlowTest {
         List<JsonObject> rolledBack = new java.util.concurrent.CopyOnWriteArrayList<>();
         var c1 = vertx.eventBus().<JsonObject>consumer("deploy.completed", m -> completed.add(m.body()));
         var c2 = vertx.eventBus().<JsonObject>consumer("deploy.rolled-back", m -> rolledBack.add(m.body()));
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<JsonObject> windows = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var c3 = vertx.eventBus().<JsonObject>consumer("maintenance.started", m -> {
+            windows.add(m.body());
+            order.add("started");
+        });
+        var c4 = vertx.eventBus().<JsonObject>consumer("maintenance.ended", m -> order.add("ended " + m.body().getString("id")));
+        var c5 = vertx.eventBus().<JsonObject>consumer("deploy.completed", m -> order.add("completed"));
         try {
             String good = deployNew("site/index.html", "<h1>event good</h1>");
+            order.clear();
             String bad = deployNew("site/index.html", "<h1>event bad</h1>");
+            // The switch is wrapped in a maintenance window for monitor-service, closed before deploy.completed.
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (order.size() < 3 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of("started", "ended deploy-example", "completed"), order);
+            JsonObject window = windows.get(windows.size() - 1);
+            assertEquals("example", window.getString("site"));
+            assertEquals(10, window.getInteger("minutes"));
+            assertEquals(1, window.getInteger("version"));
+            assertTrue(window.getString("reason").contains(bad), window.encode());
             JsonObject event = completed.stream().filter(e -> bad.equals(e.getString("release"))).findFirst().orElseThrow();
             assertEquals(1, event.getInteger("version"));
             assertEquals(good, event.getString("previousRelease"));
@@ -410,6 +430,9 @@ class DeployFlowTest {
         } finally {
             c1.unregister();
             c2.unregister();
+            c3.unregister();
+            c4.unregister();
+            c5.unregister();
         }
     }
 

@@ -10,12 +10,17 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.SuiteCluster;
 import io.edgestack.proxy.cache.HttpCache;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteConfigException;
 import io.edgestack.proxy.site.SiteRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.vertx.ConsumeEvent;
+import io.smallrye.common.annotation.Blocking;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -32,15 +37,22 @@ import io.vertx.ext.web.handler.BodyHandler;
 public class AdminRoutes {
 
     private static final Logger LOG = Logger.getLogger(AdminRoutes.class);
+    static final String PURGED = "cache.purged";
 
     private final SiteRegistry registry;
     private final Vertx vertx;
     private final AdminAuth auth;
     private final HttpCache cache;
     private final StaticFiles staticFiles;
+    private final SuiteCluster cluster;
+    private final Counter replicaPurges;
 
-    public AdminRoutes(ProxyConfig config, SiteRegistry registry, Vertx vertx, HttpCache cache, StaticFiles staticFiles) {
+    public AdminRoutes(ProxyConfig config, SiteRegistry registry, Vertx vertx, HttpCache cache, StaticFiles staticFiles,
+            SuiteCluster cluster, MeterRegistry meters) {
         this.registry = registry;
+        this.cluster = cluster;
+        this.replicaPurges = Counter.builder("edgestack.proxy.replica.purges")
+                .description("Purges made on another proxy replica and applied to this one's cache").register(meters);
         this.cache = cache;
         this.staticFiles = staticFiles;
         this.vertx = vertx;
@@ -73,51 +85,14 @@ public class AdminRoutes {
                     "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
             return;
         }
-        String kind;
-        java.util.concurrent.Callable<Integer> action;
-        JsonArray targets;
+        Purge purge;
         try {
-            if (body.getBoolean("everything", false)) {
-                kind = "everything";
-                targets = new JsonArray();
-                action = cache::purgeEverything;
-            } else if (body.containsKey("urls")) {
-                kind = "urls";
-                targets = list(body, "urls");
-                List<String> keys = new ArrayList<>();
-                for (Object url : targets) {
-                    URI uri = url((String) url, "urls");
-                    Site site = registry.sites().forHost(uri.getHost());
-                    keys.addAll(HttpCache.primaryKeys(uri, site.edgeCache().ignoreQuery()));
-                }
-                action = () -> cache.purgeKeys(keys);
-            } else if (body.containsKey("prefixes")) {
-                kind = "prefixes";
-                targets = list(body, "prefixes");
-                List<String> prefixes = new ArrayList<>();
-                for (Object prefix : targets) {
-                    String text = (String) prefix;
-                    URI uri = url(text.contains("://") ? text : "http://" + text, "prefixes");
-                    String host = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-                    prefixes.add(host.toLowerCase(java.util.Locale.ROOT) + (uri.getRawPath() == null ? "" : uri.getRawPath()));
-                }
-                action = () -> cache.purgePrefixes(prefixes);
-            } else if (body.containsKey("tags")) {
-                kind = "tags";
-                targets = list(body, "tags");
-                List<String> tags = targets.stream().map(String.class::cast).toList();
-                action = () -> cache.purgeTags(tags);
-            } else {
-                throw new IllegalArgumentException(
-                        "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
-            }
+            purge = parse(body);
         } catch (IllegalArgumentException e) {
             Problems.send(context, 400, "Invalid purge request", e.getMessage());
             return;
         }
-        JsonArray purged = targets;
-        String purgedKind = kind;
-        vertx.executeBlocking(action, false).onComplete(result -> {
+        vertx.executeBlocking(purge.action(), false).onComplete(result -> {
             if (result.failed()) {
                 LOG.error("Purge failed", result.cause());
                 Problems.send(context, 500, "Purge failed", String.valueOf(result.cause().getMessage()));
@@ -125,13 +100,82 @@ public class AdminRoutes {
             }
             int removed = result.result();
             staticFiles.recheck();
-            JsonObject event = new JsonObject().put("version", 1).put("kind", purgedKind).put("targets", purged)
-                    .put("removed", removed).put("at", java.time.Instant.now().toString());
-            vertx.eventBus().publish("cache.purged", event);
-            LOG.infof("Purged %d cache entries (%s %s)", removed, purgedKind, purged.encode());
+            // Every other replica on the event bus applies the same purge (replicaPurge); the event names this one.
+            JsonObject event = new JsonObject().put("version", 1).put("kind", purge.kind()).put("targets", purge.targets())
+                    .put("removed", removed).put("at", java.time.Instant.now().toString())
+                    .put("replica", cluster.processId());
+            vertx.eventBus().publish(PURGED, event);
+            LOG.infof("Purged %d cache entries (%s %s)", removed, purge.kind(), purge.targets().encode());
             context.response().putHeader("Content-Type", "application/json")
-                    .end(new JsonObject().put("purged", removed).put("kind", purgedKind).encode());
+                    .end(new JsonObject().put("purged", removed).put("kind", purge.kind()).encode());
         });
+    }
+
+    /**
+     * A purge made on another proxy replica ({@code cache.purged} with another {@code replica}): this replica removes
+     * the same entries from its own cache. Events from this replica, or without a replica (older producers), are
+     * not applied again; an event that cannot be read is logged and dropped.
+     */
+    @ConsumeEvent(value = PURGED, local = false)
+    @Blocking
+    void replicaPurge(JsonObject event) {
+        String replica = event.getValue("replica") instanceof String text ? text : null;
+        if (replica == null || replica.equals(cluster.processId())) {
+            return;
+        }
+        Purge purge;
+        try {
+            JsonObject body = "everything".equals(event.getValue("kind")) ? new JsonObject().put("everything", true)
+                    : new JsonObject().put(String.valueOf(event.getValue("kind")), event.getValue("targets"));
+            purge = parse(body);
+        } catch (RuntimeException e) {
+            LOG.warnf("Ignored a cache.purged event from replica %s that cannot be applied: %s", replica, e.getMessage());
+            return;
+        }
+        try {
+            int removed = purge.action().call();
+            staticFiles.recheck();
+            replicaPurges.increment();
+            LOG.infof("Purged %d cache entries (%s %s) as replica %s did", removed, purge.kind(), purge.targets().encode(),
+                    replica);
+        } catch (Exception e) {
+            LOG.errorf(e, "A purge from replica %s failed here", replica);
+        }
+    }
+
+    /** What a purge removes: its kind and targets as sent, and the removal to run off the event loop. */
+    record Purge(String kind, JsonArray targets, java.util.concurrent.Callable<Integer> action) {
+    }
+
+    private Purge parse(JsonObject body) {
+        if (body.getBoolean("everything", false)) {
+            return new Purge("everything", new JsonArray(), cache::purgeEverything);
+        } else if (body.containsKey("urls")) {
+            JsonArray targets = list(body, "urls");
+            List<String> keys = new ArrayList<>();
+            for (Object url : targets) {
+                URI uri = url((String) url, "urls");
+                Site site = registry.sites().forHost(uri.getHost());
+                keys.addAll(HttpCache.primaryKeys(uri, site.edgeCache().ignoreQuery()));
+            }
+            return new Purge("urls", targets, () -> cache.purgeKeys(keys));
+        } else if (body.containsKey("prefixes")) {
+            JsonArray targets = list(body, "prefixes");
+            List<String> prefixes = new ArrayList<>();
+            for (Object prefix : targets) {
+                String text = (String) prefix;
+                URI uri = url(text.contains("://") ? text : "http://" + text, "prefixes");
+                String host = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+                prefixes.add(host.toLowerCase(java.util.Locale.ROOT) + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+            }
+            return new Purge("prefixes", targets, () -> cache.purgePrefixes(prefixes));
+        } else if (body.containsKey("tags")) {
+            JsonArray targets = list(body, "tags");
+            List<String> tags = targets.stream().map(String.class::cast).toList();
+            return new Purge("tags", targets, () -> cache.purgeTags(tags));
+        }
+        throw new IllegalArgumentException(
+                "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
     }
 
     private static JsonArray list(JsonObject body, String field) {

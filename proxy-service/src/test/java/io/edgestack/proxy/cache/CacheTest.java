@@ -286,6 +286,46 @@ class CacheTest {
     }
 
     @Test
+    void appliesAPurgeMadeOnAnotherReplicaAndOnlyThat() throws Exception {
+        for (String path : new String[] {"/r/a", "/r/b"}) {
+            ScriptedOrigin.script(path, r -> Reply.ok(path, "Cache-Control", "max-age=60"));
+        }
+        warm("/r/a", "/r/b");
+        String host = url.getHost() + ":" + url.getPort();
+        // Its own event (as every purge it makes publishes) and unreadable ones change nothing.
+        String self = io.quarkus.arc.Arc.container().instance(io.edgestack.cluster.SuiteCluster.class).get().processId();
+        publishPurge(new io.vertx.core.json.JsonObject().put("version", 1).put("kind", "everything").put("replica", self));
+        publishPurge(new io.vertx.core.json.JsonObject().put("kind", "urls").put("targets", "not a list").put("replica", "r2"));
+        publishPurge(new io.vertx.core.json.JsonObject().put("kind", "urls")
+                .put("targets", new io.vertx.core.json.JsonArray().add("http://not-served.example/r/a")).put("replica", "r2"));
+        publishPurge(new io.vertx.core.json.JsonObject().put("kind", "drop-table").put("replica", "r2"));
+        given().get("/r/a").then().header("X-Cache", "HIT");
+        given().get("/r/b").then().header("X-Cache", "HIT");
+
+        // Another replica's purge of one URL removes that URL here too, and nothing else.
+        publishPurge(new io.vertx.core.json.JsonObject().put("version", 1).put("kind", "urls").put("removed", 1)
+                .put("targets", new io.vertx.core.json.JsonArray().add("http://" + host + "/r/a")).put("replica", "r2")
+                .put("unknownField", true));
+        given().get("/r/a").then().header("X-Cache", "MISS");
+        given().get("/r/b").then().header("X-Cache", "HIT");
+    }
+
+    /** Publishes and waits until the consumers ran (an event bus round trip after it on the same address). */
+    private void publishPurge(io.vertx.core.json.JsonObject event) throws Exception {
+        vertx.eventBus().publish("cache.purged", event);
+        long counted = purgesApplied();
+        Thread.sleep(300);
+        for (int i = 0; i < 20 && purgesApplied() == counted; i++) {
+            Thread.sleep(50);
+        }
+    }
+
+    private static long purgesApplied() {
+        return (long) io.quarkus.arc.Arc.container().instance(io.micrometer.core.instrument.MeterRegistry.class).get()
+                .counter("edgestack.proxy.replica.purges").count();
+    }
+
+    @Test
     void refusesBadPurgeRequestsWithTheReason() {
         purge("{}").then().statusCode(400).contentType("application/problem+json").body("detail", containsString("Nothing to purge"));
         purge("not json").then().statusCode(400).body("detail", containsString("JSON object"));
