@@ -21,16 +21,20 @@ import java.util.TreeSet;
  * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
  * @param alertOnStale whether answers that are the cache's stale copy because the origin failed count towards an
  *        incident (visitors are served, but the origin is down)
+ * @param entryLayer the layer of the suite the URL enters by ({@code tunnel} for the edge's public address,
+ *        {@code proxy}, {@code origin}), or null: when nothing answers at all, that layer is the one that failed
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
-        int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale) {
+        int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
+        String entryLayer) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "push");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
-            "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale");
+            "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
+            "entry-layer");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -122,7 +126,14 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
-                r.bool("alert-on-stale", true));
+                r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix));
+    }
+
+    private static String entryLayer(String value, String prefix) {
+        if (value == null || Set.of(Layers.TUNNEL, Layers.PROXY, Layers.ORIGIN).contains(value)) {
+            return value;
+        }
+        throw new Invalid(prefix + "entry-layer: '" + value + "' is not one of tunnel, proxy, origin");
     }
 
     public boolean accepts(int status) {

@@ -193,7 +193,9 @@ public class Probes {
         } else {
             cause = "error";
         }
-        return CheckResult.down(spec.name(), cause, latency, 0, spec.target() + ": " + message, null);
+        // Nothing answered: the layer the check enters the suite by is the one that failed (when the check says).
+        String layer = cause.equals("timeout") || cause.equals("refused") ? spec.entryLayer() : null;
+        return CheckResult.down(spec.name(), cause, latency, 0, spec.target() + ": " + message, null).withLayer(layer);
     }
 
     private static String expected(CheckSpec spec) {

@@ -8,6 +8,31 @@ import org.junit.jupiter.api.Test;
 class LayersTest {
 
     @Test
+    void nothingAnsweringIsTheLayerTheCheckEntersBy() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        var defaults = new CheckSpec.Defaults(java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(2), 3, 1);
+        var viaEdge = CheckSpec.parse("edge", java.util.Map.of("url", "http://127.0.0.1:" + closed + "/",
+                "entry-layer", "tunnel"), defaults, "edge.");
+        var plain = CheckSpec.parse("plain", java.util.Map.of("url", "http://127.0.0.1:" + closed + "/"), defaults, "plain.");
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            Probes probes = new Probes(vertx);
+            CheckResult refused = probes.run(viaEdge).toCompletionStage().toCompletableFuture().get();
+            assertEquals("refused", refused.cause());
+            assertEquals("tunnel", refused.layer(), "the edge's address refuses: the tunnel layer is down");
+            assertNull(probes.run(plain).toCompletionStage().toCompletableFuture().get().layer(), "no claim without it");
+        } finally {
+            vertx.close();
+        }
+        assertEquals("plain.entry-layer: 'cdn' is not one of tunnel, proxy, origin", org.junit.jupiter.api.Assertions
+                .assertThrows(CheckSpec.Invalid.class, () -> CheckSpec.parse("plain", java.util.Map.of("url", "http://x/",
+                        "entry-layer", "cdn"), defaults, "plain.")).getMessage());
+    }
+
+    @Test
     void theEdgeWithoutAConnectorIsTheTunnel() {
         assertEquals("tunnel", Layers.failed(521, "edgestack-edge; error=destination_unavailable", null));
     }
