@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+
 /**
  * What {@code edgestack.cluster.*} says, checked once at start. A bad value stops the service with a message that
  * names the key, like every other edgestack setting.
@@ -59,8 +61,14 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
             throw invalid("members", "", "list the hosts of the other members, or set "
                     + PREFIX + "kubernetes.service-dns to discover them in Kubernetes");
         }
-        Duration joinTimeout = config.getOptionalValue(PREFIX + "join-timeout", Duration.class).orElse(Duration.ofSeconds(2));
-        if (joinTimeout.isNegative() || joinTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+        String joinText = config.getOptionalValue(PREFIX + "join-timeout", String.class).orElse("2s").strip();
+        Duration joinTimeout;
+        try {
+            joinTimeout = DurationConverter.parseDuration(joinText);
+        } catch (RuntimeException e) {
+            throw invalid("join-timeout", joinText, "not a duration (examples: 1s, 500ms)");
+        }
+        if (joinTimeout == null || joinTimeout.isNegative() || joinTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
             throw invalid("join-timeout", joinTimeout.toString(), "use 0s to 5m");
         }
         return new ClusterSettings(enabled, name, host, port, portCount, List.copyOf(members), dns, joinTimeout);

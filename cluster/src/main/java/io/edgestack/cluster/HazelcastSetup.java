@@ -52,6 +52,20 @@ public final class HazelcastSetup {
         config.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
         config.setProperty("hazelcast.socket.bind.any", "false");
 
+        // Less to start: Hazelcast's own metrics collection and Jet are not used by the event bus.
+        config.getMetricsConfig().setEnabled(false);
+        config.getJetConfig().setEnabled(false);
+        config.setProperty("hazelcast.security.recommendations", "false");
+        // Sized for a suite (a handful of members holding the event bus's subscriptions), not a data grid: fewer
+        // partitions to create and migrate when a member joins, fewer threads per member. Every member of a cluster
+        // must agree on the partition count, which is why it is fixed here and not a setting.
+        config.setProperty("hazelcast.partition.count", "23");
+        config.setProperty("hazelcast.io.thread.count", "1");
+        config.setProperty("hazelcast.event.thread.count", "1");
+        config.setProperty("hazelcast.operation.thread.count", "2");
+        config.setProperty("hazelcast.operation.generic.thread.count", "1");
+        config.setProperty("hazelcast.operation.priority.generic.thread.count", "1");
+
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(settings.portCount());
         network.getInterfaces().setEnabled(true).clear().addInterface(settings.host());

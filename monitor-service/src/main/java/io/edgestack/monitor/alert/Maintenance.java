@@ -6,9 +6,11 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import io.edgestack.monitor.check.CheckSpec;
-import io.quarkus.vertx.ConsumeEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -48,7 +50,12 @@ public class Maintenance {
         return open().stream().filter(w -> w.site() == null || w.site().equals(spec.site())).findFirst();
     }
 
-    @ConsumeEvent(value = "maintenance.started", local = false)
+    /** Consumers on the (clustered) event bus for any body type; what is not a JSON object is logged and dropped. */
+    void consume(@Observes StartupEvent start, Vertx vertx) {
+        vertx.eventBus().consumer("maintenance.started", message -> started(message.body()));
+        vertx.eventBus().consumer("maintenance.ended", message -> ended(message.body()));
+    }
+
     void started(Object body) {
         try {
             JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));
@@ -63,7 +70,6 @@ public class Maintenance {
         }
     }
 
-    @ConsumeEvent(value = "maintenance.ended", local = false)
     void ended(Object body) {
         try {
             JsonObject event = body instanceof JsonObject json ? json : new JsonObject(String.valueOf(body));

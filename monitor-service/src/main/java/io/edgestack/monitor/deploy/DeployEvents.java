@@ -1,11 +1,13 @@
 package io.edgestack.monitor.deploy;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
 import io.edgestack.monitor.schedule.CheckScheduler;
-import io.quarkus.vertx.ConsumeEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -25,14 +27,13 @@ public class DeployEvents {
         this.scheduler = scheduler;
     }
 
-    @ConsumeEvent(value = "deploy.completed", local = false)
-    void completed(Object event) {
-        onSwitch("deploy.completed", event);
-    }
-
-    @ConsumeEvent(value = "deploy.rolled-back", local = false)
-    void rolledBack(Object event) {
-        onSwitch("deploy.rolled-back", event);
+    /**
+     * Consumers on the (clustered) event bus for any body type: a body that is not a JSON object is logged and
+     * dropped here rather than refused by a codec.
+     */
+    void consume(@Observes StartupEvent start, Vertx vertx) {
+        vertx.eventBus().consumer("deploy.completed", message -> onSwitch("deploy.completed", message.body()));
+        vertx.eventBus().consumer("deploy.rolled-back", message -> onSwitch("deploy.rolled-back", message.body()));
     }
 
     private void onSwitch(String address, Object body) {
