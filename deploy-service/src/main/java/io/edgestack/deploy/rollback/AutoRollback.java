@@ -92,6 +92,17 @@ public class AutoRollback {
                 LOG.warnf("Ignoring monitor.incident.opened without a site: %s", event.encode());
                 return;
             }
+            if (event.getValue("deploy") instanceof JsonObject asked) {
+                LOG.debugf("Incident on %s already decided over HTTP: %s", site, asked.encode());
+                return;
+            }
+            JsonObject incident = event.getValue("incident") instanceof JsonObject json ? json : new JsonObject();
+            String layer = incident.getValue("layer") instanceof String text ? text : null;
+            if ("stale".equals(incident.getValue("cause")) || "tunnel".equals(layer) || "proxy".equals(layer)) {
+                LOG.infof("Incident on %s: none (the %s failed, not the release)", site,
+                        layer == null ? "origin application" : layer + " layer");
+                return;
+            }
             Decision decision = incident(site, event.getString("summary", event.getString("cause", "incident")),
                     opened == null ? Instant.now() : Instant.parse(opened));
             LOG.infof("Incident on %s: %s (%s)", site, decision.action(), decision.reason());

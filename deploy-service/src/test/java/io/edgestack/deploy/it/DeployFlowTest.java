@@ -415,6 +415,15 @@ class DeployFlowTest {
             // malformed events are logged and dropped; the consumer keeps working
             vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("nothing", "useful"));
             vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example").put("openedAt", "yesterday"));
+            // not the release's fault (the tunnel failed), or already decided over HTTP: no rollback
+            vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example")
+                    .put("summary", "refused").put("openedAt", Instant.now().toString())
+                    .put("incident", new JsonObject().put("cause", "refused").put("layer", "tunnel")));
+            vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example")
+                    .put("summary", "500").put("openedAt", Instant.now().toString())
+                    .put("deploy", new JsonObject().put("action", "none").put("reason", "told over HTTP")));
+            Thread.sleep(1000);
+            assertEquals(bad, live(), "neither event rolled the release back");
             vertx.eventBus().publish("monitor.incident.opened", new JsonObject().put("site", "example")
                     .put("summary", "keyword 'Welcome' missing").put("openedAt", Instant.now().toString()));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.monitor.alert.Alerter;
 import io.edgestack.monitor.check.CheckResult;
+import io.edgestack.monitor.check.Layers;
 import io.edgestack.monitor.check.CheckSpec;
 import io.edgestack.monitor.check.Probes;
 import io.edgestack.monitor.config.MonitorConfig;
@@ -301,8 +302,13 @@ public class CheckScheduler {
                 layer == null ? "" : ", failed layer: " + layer, first.summary(), incident.id());
         String rollback = null;
         JsonObject event = event("incident.opened", spec, incident);
-        // A stale copy means the origin application behind the proxy failed, not the release: no rollback for that.
-        if (spec.site() != null && deploy.configured() && !stale) {
+        // A stale copy means the origin application behind the proxy failed, not the release; a failed tunnel or
+        // proxy is the suite's own path, not the release either: no rollback for those.
+        boolean pathFailed = Layers.TUNNEL.equals(layer) || Layers.PROXY.equals(layer);
+        if (spec.site() != null && pathFailed) {
+            rollback = "no rollback: the " + layer + " layer failed, not the release";
+            store.noteIncident(incident.id(), rollback);
+        } else if (spec.site() != null && deploy.configured() && !stale) {
             try {
                 DeployApi.Decision decision = deploy.incident(spec.site(), spec.name() + ": " + first.summary(), first.at());
                 if ("rolled-back".equals(decision.action()) && decision.rollback() != null) {

@@ -147,6 +147,7 @@ class MonitorFlowTest {
     void anIncidentNamesTheFailedLayerAndAStaleCopyRaisesAnAlertThoughVisitorsGet200() throws Exception {
         await("edge is up", Duration.ofSeconds(10), () -> "up".equals(check("edge").getString("state")));
         int hooks = requests("POST /hook").size();
+        int tunnelDeployCalls = requests("POST /api/incidents").size();
         targets().flag("tunnel-down", true);
         try {
             await("edge is down", Duration.ofSeconds(10), () -> "down".equals(check("edge").getString("state")));
@@ -158,7 +159,10 @@ class MonitorFlowTest {
         assertEquals("tunnel", incident.getString("[0].layer"), incident.prettify());
         await("the alert names the layer", Duration.ofSeconds(10), () -> requests("POST /hook").stream().skip(hooks)
                 .anyMatch(l -> l.contains("incident.opened") && l.contains("\"check\":\"edge\"")
-                        && l.contains("\"layer\":\"tunnel\"") && l.contains("failed layer: tunnel")));
+                        && l.contains("\"layer\":\"tunnel\"") && l.contains("failed layer: tunnel")
+                        && l.contains("no rollback: the tunnel layer failed, not the release")));
+        assertTrue(requests("POST /api/incidents").stream().skip(tunnelDeployCalls).noneMatch(l -> l.contains("edge-site")),
+                "a failed tunnel is not the release's fault: no rollback asked");
         await("edge is up again", Duration.ofSeconds(10), () -> "up".equals(check("edge").getString("state")));
 
         int deployCalls = requests("POST /api/incidents").size();

@@ -1,0 +1,536 @@
+package io.edgestack.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The seed's sequence diagrams against real processes on loopback: the suite started by {@code bin/edgestack up -d}
+ * with its clustered event bus, an application behind proxy-service, and two more proxy-service processes in the CDN
+ * role in front of the tunnel edge (replicas of one CDN, members of the same cluster).
+ *
+ * <pre>
+ * visitor ─▶ CDN replica A or B (proxy-service, edge cache) ─▶ tunnel edge ─▶ connector ─▶ proxy-service ─▶ release
+ *                                                                                                     └─▶ /api/ app
+ * </pre>
+ *
+ * One suite serves every flow, in the order (e), (f), (a), (b), (c), (d), to keep the run short.
+ */
+class SeedFlowsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String HOST = "www.example.test";
+
+    @TempDir
+    Path runDir;
+
+    private Cli cli;
+    private final List<Process> cdn = new ArrayList<>();
+    private HttpServer app;
+    private HttpServer alerts;
+    private final List<JsonNode> alertsReceived = new CopyOnWriteArrayList<>();
+    private final AtomicInteger appHits = new AtomicInteger();
+
+    private int edge;
+    private int deploy;
+    private int monitor;
+    private final int[] cdnPort = new int[2];
+    private final int[] cdnMgmt = new int[2];
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Process process : cdn) {
+            process.destroy();
+        }
+        for (Process process : cdn) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        if (cli != null) {
+            cli.run("down");
+        }
+        if (app != null) {
+            app.stop(0);
+        }
+        if (alerts != null) {
+            alerts.stop(0);
+        }
+    }
+
+    @Test
+    void theSeedsFlowsEndToEnd() throws Exception {
+        startApplicationAndAlertReceiver();
+        cli = new Cli(Cli.repositoryRoot(), runDir).freePorts();
+        edge = Integer.parseInt(cli.env("EDGESTACK_EDGE_PORT"));
+        deploy = Integer.parseInt(cli.env("EDGESTACK_DEPLOY_PORT"));
+        monitor = Integer.parseInt(cli.env("EDGESTACK_MONITOR_PORT"));
+        for (int i = 0; i < 2; i++) {
+            cdnPort[i] = Cli.freePort();
+            cdnMgmt[i] = Cli.freePort();
+        }
+        writeSitesFiles();
+        configureSuite();
+
+        // (e) boot: every process in dependency order, and the first request through the edge succeeds.
+        long started = System.nanoTime();
+        Cli.Result up = cli.run("up", "-d");
+        long upMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(0, up.exitCode(), up.output());
+        List<String> order = up.output().lines().filter(l -> l.startsWith("ready  ")).map(l -> l.substring(7).trim()).toList();
+        assertEquals("connector", order.get(order.size() - 1), "the connector starts after the edge it dials: " + order);
+        HttpResponse<String> first = Http.send("GET", "http://127.0.0.1:" + edge + "/", null);
+        assertNotNull(first, "the edge answers as soon as up returns");
+        assertEquals(200, first.statusCode(), first.body());
+        assertTrue(first.body().contains("Welcome to the example site"));
+        System.out.printf("suite up in %d ms (clustered)%n", upMillis);
+        for (String process : List.of("edge", "proxy", "deploy", "monitor", "connector")) {
+            JsonNode cluster = readinessCheck(managementPort(process), "cluster");
+            assertEquals("joined", cluster.path("data").path("state").asText(), process + ": " + cluster);
+        }
+
+        startCdnReplicas();
+        awaitCondition("all seven processes in one cluster", Duration.ofSeconds(60),
+                () -> readinessCheck(cdnMgmt[1], "cluster").path("data").path("members").asInt() == 7);
+
+        flowF_aPurgeOnOneReplicaEmptiesBoth();
+        flowA_pushWebhookBuildPurgeServe();
+        flowB_originStoppedServesStaleAndMonitorSaysSo();
+        flowC_edgeRestartedConnectorBackIncidentNamesTheTunnel();
+        flowD_badDeployIsRolledBackAndTheAlertsSaySo();
+        printRss();
+    }
+
+    // ------------------------------------------------------------------ (f)
+
+    private void flowF_aPurgeOnOneReplicaEmptiesBoth() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            awaitXCache(i, "/", "MISS", "HIT");
+        }
+        HttpResponse<String> purge = Http.send("POST", "http://127.0.0.1:" + cdnMgmt[0] + "/admin/purge",
+                "{\"urls\": [\"http://" + HOST + "/\"]}", "Authorization", "Bearer " + secret("proxy-admin-token"),
+                "Content-Type", "application/json");
+        assertEquals(200, purge.statusCode(), purge.body());
+        // Replica B never received the purge request: the event bus carried it.
+        awaitCondition("replica B purged by replica A's event", Duration.ofSeconds(10),
+                () -> "MISS".equals(cdnGet(1, "/").headers().firstValue("X-Cache").orElse("")));
+        assertEquals("MISS", cdnGet(0, "/").headers().firstValue("X-Cache").orElse(""));
+        assertEquals("HIT", cdnGet(1, "/").headers().firstValue("X-Cache").orElse(""));
+    }
+
+    // ------------------------------------------------------------------ (a)
+
+    private void flowA_pushWebhookBuildPurgeServe() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            cdnGet(i, "/");
+            awaitXCache(i, "/blog/hello-edgestack/", "MISS", "HIT");
+        }
+        assertEquals("HIT", cdnGet(1, "/").headers().firstValue("X-Cache").orElse(""));
+
+        Path site = runDir.resolve("site-repo");
+        Path post = site.resolve("blog/hello-edgestack/index.html");
+        Files.writeString(post, Files.readString(post).replace("</h1>", " (updated)</h1>"));
+        String commit = commit(site, "Update the first post");
+        String body = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + commit
+                + "\",\"pusher\":{\"name\":\"e2e\"},\"repository\":{\"full_name\":\"e2e/site\"}}";
+        HttpResponse<String> hook = Http.send("POST", "http://127.0.0.1:" + deploy + "/hooks/github", body,
+                "X-GitHub-Event", "push", "X-GitHub-Delivery", "e2e-1", "Content-Type", "application/json",
+                "X-Hub-Signature-256", "sha256=" + hmac(secret("webhook-secret"), body));
+        assertEquals(202, hook.statusCode(), hook.body());
+        JsonNode deployment = awaitDeployment(JSON.readTree(hook.body()).path("deployment").asLong());
+        assertEquals("succeeded", deployment.path("status").asText(), deployment.toString());
+        String purge = deployment.path("purge").asText();
+        assertTrue(purge.contains("/blog/hello-edgestack/") && !purge.contains("[/,") && !purge.contains("[/]"),
+                "only the changed page is purged: " + purge);
+
+        // Replica B was purged through the event bus: the new page is a MISS once, then a HIT; the home page was
+        // not touched and is still a HIT.
+        HttpResponse<String> fresh = cdnGet(1, "/blog/hello-edgestack/");
+        assertEquals("MISS", fresh.headers().firstValue("X-Cache").orElse(""), fresh.headers().toString());
+        assertTrue(fresh.body().contains("(updated)"), "the new content, through the tunnel: " + fresh.body());
+        assertEquals("HIT", cdnGet(1, "/blog/hello-edgestack/").headers().firstValue("X-Cache").orElse(""));
+        assertEquals("HIT", cdnGet(1, "/").headers().firstValue("X-Cache").orElse(""), "the unchanged page stays cached");
+        assertTrue(cdnGet(0, "/blog/hello-edgestack/").body().contains("(updated)"), "replica A serves the new page too");
+    }
+
+    // ------------------------------------------------------------------ (b)
+
+    private void flowB_originStoppedServesStaleAndMonitorSaysSo() throws Exception {
+        awaitCondition("the api check is up", Duration.ofSeconds(30), () -> "up".equals(checkState("api")));
+        app.stop(0);
+        app = null;
+        HttpResponse<String> stale = Http.send("GET", "http://127.0.0.1:" + edge + "/api/hello", null);
+        assertEquals(200, stale.statusCode(), "the proxy answers with its stored copy: " + stale.body());
+        assertTrue(stale.body().contains("\"hello\""), stale.body());
+        assertTrue(stale.headers().firstValue("Cache-Status").orElse("").contains("fwd=stale"),
+                stale.headers().firstValue("Cache-Status").orElse("(none)"));
+        JsonNode incident = awaitIncident("api", i -> "stale".equals(i.path("cause").asText()), Duration.ofSeconds(30));
+        assertEquals("origin", incident.path("layer").asText(), incident.toString());
+        awaitCondition("an alert says the site is served from the stale copy", Duration.ofSeconds(20),
+                () -> alertsReceived.stream().anyMatch(a -> a.path("text").asText().contains("stale copy")));
+    }
+
+    // ------------------------------------------------------------------ (c)
+
+    private void flowC_edgeRestartedConnectorBackIncidentNamesTheTunnel() throws Exception {
+        awaitCondition("the site check is up", Duration.ofSeconds(30), () -> "up".equals(checkState("site")));
+        Path output = Files.createTempFile(runDir, "restart", ".out");
+        Process restart = cli.start(output, "restart", "edge");
+        // What a visitor sees from the moment the edge is gone: refused, then 521 until the connector is back, then 200.
+        Set<Integer> seen = new LinkedHashSet<>();
+        long readyAt = 0;
+        long backAt = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && backAt == 0) {
+            HttpResponse<String> answer = Http.send("GET", "http://127.0.0.1:" + edge + "/", null);
+            int status = answer == null ? 0 : answer.statusCode();
+            if (status == 0 || seen.contains(0)) {
+                seen.add(status);
+            }
+            if (status != 0 && seen.contains(0) && readyAt == 0) {
+                readyAt = System.nanoTime();
+            }
+            if (status == 521) {
+                assertTrue(answer.headers().firstValue("Proxy-Status").orElse("").contains("destination_unavailable"));
+            }
+            if (status == 200 && seen.contains(0)) {
+                backAt = System.nanoTime();
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(restart.waitFor(60, TimeUnit.SECONDS), Files.readString(output));
+        assertEquals(0, restart.exitValue(), Files.readString(output));
+        assertTrue(backAt > 0, "the site came back through the restarted edge; statuses seen " + seen);
+        long backMillis = (backAt - readyAt) / 1_000_000;
+        System.out.printf("edge restart: statuses %s, connector back %d ms after the edge answered%n", seen, backMillis);
+        assertTrue(seen.stream().allMatch(s -> s == 0 || s == 521 || s == 200), "refused, 521, then 200: " + seen);
+        assertTrue(backMillis <= 2000, "the connector is back within 2 s of the edge: " + backMillis + " ms");
+        JsonNode incident = awaitIncident("site", i -> "tunnel".equals(i.path("layer").asText()), Duration.ofSeconds(30));
+        assertTrue(Set.of("refused", "status").contains(incident.path("cause").asText()), incident.toString());
+        awaitIncident("site", i -> "tunnel".equals(i.path("layer").asText()) && !i.path("endedAt").isNull(),
+                Duration.ofSeconds(40));
+    }
+
+    // ------------------------------------------------------------------ (d)
+
+    private void flowD_badDeployIsRolledBackAndTheAlertsSaySo() throws Exception {
+        awaitCondition("the site check is up again", Duration.ofSeconds(40), () -> "up".equals(checkState("site")));
+        String good = live();
+        Path site = runDir.resolve("site-repo");
+        Path index = site.resolve("index.html");
+        String before = Files.readString(index);
+        // A release that breaks the page: the build left it cut short (no closing </html>).
+        Files.writeString(index, before.substring(0, before.indexOf("</body>")));
+        String commit = commit(site, "Broken home page");
+        String body = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + commit
+                + "\",\"pusher\":{\"name\":\"e2e\"},\"repository\":{\"full_name\":\"e2e/site\"}}";
+        HttpResponse<String> hook = Http.send("POST", "http://127.0.0.1:" + deploy + "/hooks/github", body,
+                "X-GitHub-Event", "push", "X-GitHub-Delivery", "e2e-2", "Content-Type", "application/json",
+                "X-Hub-Signature-256", "sha256=" + hmac(secret("webhook-secret"), body));
+        assertEquals(202, hook.statusCode(), hook.body());
+        JsonNode deployment = awaitDeployment(JSON.readTree(hook.body()).path("deployment").asLong());
+        String bad = deployment.path("release").asText();
+        assertEquals("succeeded", deployment.path("status").asText(), deployment.toString());
+
+        // monitor-service watches the site after deploy.completed, opens an incident, deploy-service rolls back.
+        awaitCondition("the broken release is rolled back", Duration.ofSeconds(60), () -> good.equals(live()));
+        JsonNode incident = awaitIncident("site", i -> "keyword".equals(i.path("cause").asText()), Duration.ofSeconds(10));
+        awaitCondition("the site is healthy again", Duration.ofSeconds(30), () -> "up".equals(checkState("site")));
+        assertTrue(Http.get("http://127.0.0.1:" + edge + "/").body().contains("</html>"));
+        awaitCondition("the alerts say what happened", Duration.ofSeconds(30), () -> alertsReceived.stream().anyMatch(
+                a -> a.path("text").asText().contains("rolled back") && a.path("text").asText().contains(bad)));
+        awaitCondition("and that it is resolved", Duration.ofSeconds(30), () -> alertsReceived.stream().anyMatch(
+                a -> "incident.resolved".equals(a.path("kind").asText()) && a.path("incident").path("id").asLong()
+                        == incident.path("id").asLong()));
+    }
+
+    // ------------------------------------------------------------------ set-up
+
+    private void startApplicationAndAlertReceiver() throws IOException {
+        app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        app.createContext("/", exchange -> {
+            byte[] body = ("{\"hello\": \"world\", \"n\": " + appHits.incrementAndGet() + "}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=1");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        app.start();
+        alerts = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        alerts.createContext("/", exchange -> {
+            alertsReceived.add(JSON.readTree(exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        alerts.start();
+    }
+
+    /** The origin proxy: the example site with an app under /api/, cached; HTML cacheable by the CDN (s-maxage). */
+    private void writeSitesFiles() throws IOException {
+        Files.writeString(runDir.resolve("origin-sites.yaml"), """
+                default-site: example
+                sites:
+                  - name: example
+                    hosts: [%s]
+                    routes:
+                      - path: /
+                        static: {}
+                      - path: /api/
+                        upstream:
+                          targets: [http://127.0.0.1:%d]
+                          passive: {failures: 0}
+                    cache:
+                      - {path: "^/assets/.*", cache-control: "public, max-age=31536000, immutable"}
+                      - {path: ".*(/|\\\\.html)$", cache-control: "public, max-age=0, s-maxage=600"}
+                    edge-cache:
+                      stale-when-down: 1h
+                """.formatted(HOST, app.getAddress().getPort()));
+        Files.writeString(runDir.resolve("cdn-sites.yaml"), """
+                default-site: cdn
+                sites:
+                  - name: cdn
+                    hosts: [%s]
+                    routes:
+                      - path: /
+                        upstream:
+                          targets: [http://127.0.0.1:%d]
+                          passive: {failures: 0}
+                    edge-cache:
+                      stale-when-down: 1h
+                """.formatted(HOST, edge));
+        Files.createDirectories(runDir.resolve("cdn-releases"));
+    }
+
+    private void configureSuite() {
+        cli.env("EDGESTACK_PROXY_OPTS", "-Dedgestack.proxy.sites-file=" + runDir.resolve("origin-sites.yaml"));
+        // deploy-service purges the CDN (replica A; the event bus takes it to B) for the site's public host, and
+        // re-warms through replica A.
+        cli.env("EDGESTACK_DEPLOY_OPTS", "-Dedgestack.deploy.proxy.admin-url=http://127.0.0.1:" + cdnMgmt[0]
+                + " -Dedgestack.deploy.proxy.public-url=http://127.0.0.1:" + cdnPort[0]
+                + " -Dedgestack.deploy.sites.example.public-hosts=" + HOST);
+        String alertUrl = "http://127.0.0.1:" + alerts.getAddress().getPort() + "/alerts";
+        cli.env("EDGESTACK_MONITOR_OPTS", String.join(" ",
+                "-Dedgestack.monitor.checks.site.interval=1s", "-Dedgestack.monitor.checks.site.failures-before-down=2",
+                "-Dedgestack.monitor.checks.api.url=http://127.0.0.1:" + edge + "/api/hello",
+                "-Dedgestack.monitor.checks.api.interval=1s", "-Dedgestack.monitor.checks.api.failures-before-down=2",
+                "-Dedgestack.monitor.checks.api.entry-layer=tunnel",
+                "-Dedgestack.monitor.alerts.hook.type=webhook", "-Dedgestack.monitor.alerts.hook.url=" + alertUrl,
+                "-Dedgestack.monitor.deploy.watch-interval=1s"));
+    }
+
+    private void startCdnReplicas() throws Exception {
+        Path jar = Cli.repositoryRoot().resolve("proxy-service/target/quarkus-app/quarkus-run.jar");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int i = 0; i < 2; i++) {
+            ProcessBuilder builder = new ProcessBuilder(java, "-Dquarkus.http.host=127.0.0.1",
+                    "-Dquarkus.http.port=" + cdnPort[i], "-Dquarkus.management.host=127.0.0.1",
+                    "-Dquarkus.management.port=" + cdnMgmt[i],
+                    "-Dedgestack.proxy.sites-file=" + runDir.resolve("cdn-sites.yaml"),
+                    "-Dedgestack.proxy.releases-root=" + runDir.resolve("cdn-releases"),
+                    "-Dedgestack.cluster.enabled=true", "-Dedgestack.cluster.name=" + secret("cluster-name"),
+                    "-jar", jar.toString())
+                    .redirectErrorStream(true).redirectOutput(runDir.resolve("logs/cdn-" + (char) ('a' + i) + ".log").toFile());
+            builder.environment().put("EDGESTACK_PROXY_ADMIN_TOKEN", secret("proxy-admin-token"));
+            cdn.add(builder.start());
+        }
+        for (int i = 0; i < 2; i++) {
+            int port = cdnMgmt[i];
+            awaitCondition("CDN replica " + i + " ready", Duration.ofSeconds(90), () -> {
+                HttpResponse<String> ready = Http.send("GET", "http://127.0.0.1:" + port + "/q/health/ready", null);
+                return ready != null && ready.statusCode() == 200;
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private HttpResponse<String> cdnGet(int replica, String path) {
+        HttpResponse<String> answer = Http.send("GET", "http://127.0.0.1:" + cdnPort[replica] + path, null, "Host", HOST);
+        assertNotNull(answer, "CDN replica " + replica + " answers");
+        return answer;
+    }
+
+    private void awaitXCache(int replica, String path, String... expected) throws Exception {
+        for (String value : expected) {
+            HttpResponse<String> answer = cdnGet(replica, path);
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertEquals(value, answer.headers().firstValue("X-Cache").orElse(""), "replica " + replica + " " + path + ": "
+                    + answer.headers().firstValue("Cache-Status").orElse(""));
+        }
+    }
+
+    private String secret(String name) {
+        try {
+            return Files.readString(runDir.resolve("secrets").resolve(name)).strip();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private int managementPort(String process) {
+        return Integer.parseInt(cli.env("EDGESTACK_" + process.toUpperCase() + "_MGMT_PORT"));
+    }
+
+    private static JsonNode readinessCheck(int port, String name) {
+        HttpResponse<String> ready = Http.send("GET", "http://127.0.0.1:" + port + "/q/health/ready", null);
+        if (ready == null) {
+            return JSON.createObjectNode();
+        }
+        try {
+            for (JsonNode check : JSON.readTree(ready.body()).path("checks")) {
+                if (name.equals(check.path("name").asText())) {
+                    return check;
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return JSON.createObjectNode();
+    }
+
+    private String checkState(String name) {
+        try {
+            for (JsonNode check : JSON.readTree(Http.get("http://127.0.0.1:" + monitor + "/api/status").body()).path("checks")) {
+                if (name.equals(check.path("name").asText())) {
+                    return check.path("state").asText();
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return "";
+    }
+
+    private JsonNode awaitIncident(String check, java.util.function.Predicate<JsonNode> match, Duration within)
+            throws Exception {
+        JsonNode[] found = new JsonNode[1];
+        awaitCondition("an incident of " + check, within, () -> {
+            try {
+                for (JsonNode incident : JSON.readTree(Http.get("http://127.0.0.1:" + monitor + "/api/incidents?check="
+                        + check).body())) {
+                    if (match.test(incident)) {
+                        found[0] = incident;
+                        return true;
+                    }
+                }
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private JsonNode awaitDeployment(long id) throws Exception {
+        JsonNode[] last = new JsonNode[1];
+        awaitCondition("deployment #" + id + " finished", Duration.ofSeconds(120), () -> {
+            HttpResponse<String> answer = Http.send("GET", "http://127.0.0.1:" + deploy + "/api/deployments/" + id, null,
+                    "Authorization", "Bearer " + secret("deploy-api-token"));
+            try {
+                last[0] = JSON.readTree(answer.body());
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            String status = last[0].path("status").asText();
+            return !status.equals("queued") && !status.equals("running");
+        });
+        return last[0];
+    }
+
+    private String live() {
+        try {
+            Path current = runDir.resolve("data/releases/example/current");
+            return Files.readSymbolicLink(current).getFileName().toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String commit(Path repo, String message) throws Exception {
+        git(repo, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", "-c", "commit.gpgsign=false", "commit", "-q", "-am",
+                message);
+        Process process = new ProcessBuilder("git", "rev-parse", "HEAD").directory(repo.toFile()).start();
+        String sha = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, process.waitFor());
+        return sha;
+    }
+
+    private static void git(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
+        assertEquals(0, process.waitFor(), String.join(" ", command));
+    }
+
+    private static String hmac(String secret, String body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void awaitCondition(String what, Duration within, Supplier<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.get()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out after " + within.toSeconds() + " s waiting for: " + what);
+    }
+
+    private void printRss() throws IOException {
+        StringBuilder out = new StringBuilder("RSS with clustering on:");
+        for (String process : List.of("edge", "connector", "proxy", "deploy", "monitor")) {
+            long pid = Long.parseLong(Files.readString(runDir.resolve("pids/" + process + ".pid")).strip());
+            out.append(' ').append(process).append('=').append(rssMegabytes(pid)).append("MB");
+        }
+        for (int i = 0; i < cdn.size(); i++) {
+            out.append(" cdn-").append((char) ('a' + i)).append('=').append(rssMegabytes(cdn.get(i).pid())).append("MB");
+        }
+        System.out.println(out);
+        assertFalse(out.isEmpty());
+    }
+
+    private static long rssMegabytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
