@@ -12,7 +12,8 @@ import java.time.Duration;
 /** Plain HTTP and TCP probes against loopback. */
 final class Http {
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).build();
 
     static HttpResponse<String> get(String url) {
         return get(url, "*/*");
