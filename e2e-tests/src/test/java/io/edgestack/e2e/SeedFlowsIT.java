@@ -174,6 +174,14 @@ class SeedFlowsIT {
         assertTrue(purge.contains("/blog/hello-edgestack/") && !purge.contains("[/,") && !purge.contains("[/]"),
                 "only the changed page is purged: " + purge);
 
+        // deploy-service's events crossed the cluster to monitor-service: the switch was a maintenance window, and the
+        // site is watched at the faster interval since deploy.completed.
+        String monitorLog = Files.readString(runDir.resolve("logs/monitor.log"));
+        assertTrue(monitorLog.contains("Maintenance window deploy-example opened for example")
+                && monitorLog.contains("Maintenance window deploy-example closed"), "maintenance.started/ended received");
+        JsonNode watching = JSON.readTree(Http.get("http://127.0.0.1:" + monitor + "/api/status").body()).path("watching");
+        assertTrue(watching.toString().contains("\"example\""), "deploy.completed received: " + watching);
+
         // Replica B was purged through the event bus: the new page is a MISS once, then a HIT; the home page was
         // not touched and is still a HIT.
         HttpResponse<String> fresh = cdnGet(1, "/blog/hello-edgestack/");

@@ -30,14 +30,19 @@ public class Maintenance {
     private final List<Window> windows = new CopyOnWriteArrayList<>();
 
     public Window open(String id, String site, String reason, Instant end) {
-        close(id);
+        windows.removeIf(w -> w.id().equals(id));
         Window window = new Window(id, site, reason, Instant.now(), end);
         windows.add(window);
+        LOG.infof("Maintenance window %s opened for %s until %s: %s", id, site == null ? "every check" : site, end, reason);
         return window;
     }
 
     public boolean close(String id) {
-        return windows.removeIf(w -> w.id().equals(id));
+        boolean closed = windows.removeIf(w -> w.id().equals(id));
+        if (closed) {
+            LOG.infof("Maintenance window %s closed", id);
+        }
+        return closed;
     }
 
     public List<Window> open() {

@@ -52,7 +52,11 @@ class EdgeModeTest {
     void isReadyOnceTheConnectorListenerIsBound() {
         int port = listener.boundPort();
         given().get(management + "health/ready").then().statusCode(200)
-                .body("checks[0].data.mode", equalTo("edge"), "checks[0].data.connector-listener", equalTo("port " + port));
+                .body("checks.find { it.name == 'tunnel' }.data.mode", equalTo("edge"),
+                        "checks.find { it.name == 'tunnel' }.data.connector-listener", equalTo("port " + port),
+                        // clustering is off in tests: the service says so and stays ready
+                        "checks.find { it.name == 'cluster' }.status", equalTo("UP"),
+                        "checks.find { it.name == 'cluster' }.data.state", equalTo("off"));
     }
 
     @Test
