@@ -91,7 +91,8 @@ class UpErrorsIT {
 
     /** A copy of the repository where every service is built except proxy-service. */
     private static void copyTree(Path root, Path tree) throws IOException {
-        for (String file : List.of("pom.xml", "bin", "examples", "e2e-tests/pom.xml", "testkit/pom.xml", "testkit/src")) {
+        for (String file : List.of("pom.xml", "bin", "examples", "e2e-tests/pom.xml", "testkit/pom.xml", "testkit/src",
+                "cluster/pom.xml", "cluster/src")) {
             copy(root.resolve(file), tree.resolve(file));
         }
         for (String module : MODULES) {
