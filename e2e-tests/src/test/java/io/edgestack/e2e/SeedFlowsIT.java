@@ -130,6 +130,7 @@ class SeedFlowsIT {
         flowC_edgeRestartedConnectorBackIncidentNamesTheTunnel();
         flowD_badDeployIsRolledBackAndTheAlertsSaySo();
         printRss();
+        dashboardsAndRulesAgainstARealPrometheus();
     }
 
     // ------------------------------------------------------------------ (f)
@@ -198,7 +199,13 @@ class SeedFlowsIT {
         awaitCondition("the api check is up", Duration.ofSeconds(30), () -> "up".equals(checkState("api")));
         app.stop(0);
         app = null;
-        HttpResponse<String> stale = Http.send("GET", "http://127.0.0.1:" + edge + "/api/hello", null);
+        // The stored copy is fresh for one more second at most (max-age=1); after that it is served stale.
+        HttpResponse<String>[] last = new HttpResponse[1];
+        awaitCondition("the stored copy served stale", Duration.ofSeconds(10), () -> {
+            last[0] = Http.send("GET", "http://127.0.0.1:" + edge + "/api/hello", null);
+            return last[0] != null && last[0].headers().firstValue("Cache-Status").orElse("").contains("fwd=stale");
+        });
+        HttpResponse<String> stale = last[0];
         assertEquals(200, stale.statusCode(), "the proxy answers with its stored copy: " + stale.body());
         assertTrue(stale.body().contains("\"hello\""), stale.body());
         assertTrue(stale.headers().firstValue("Cache-Status").orElse("").contains("fwd=stale"),
@@ -281,6 +288,103 @@ class SeedFlowsIT {
         awaitCondition("and that it is resolved", Duration.ofSeconds(30), () -> alertsReceived.stream().anyMatch(
                 a -> "incident.resolved".equals(a.path("kind").asText()) && a.path("incident").path("id").asLong()
                         == incident.path("id").asLong()));
+    }
+
+    // ------------------------------------------------------------------ monitoring/ against a real Prometheus
+
+    /**
+     * A real Prometheus (Debian package) scrapes the suite after the flows' traffic, with the repository's rules:
+     * every rule evaluates without error, and every PromQL expression of every Grafana dashboard (panels and deploy
+     * annotations, Grafana's interval variables filled in) parses and returns data.
+     */
+    private void dashboardsAndRulesAgainstARealPrometheus() throws Exception {
+        Path monitoring = Cli.repositoryRoot().resolve("monitoring");
+        Path dir = Files.createDirectories(runDir.resolve("prometheus"));
+        StringBuilder config = new StringBuilder("global: {scrape_interval: 1s, evaluation_interval: 1s}\n")
+                .append("rule_files: [\"").append(monitoring.resolve("prometheus/rules/edgestack.yml")).append("\"]\n")
+                .append("scrape_configs:\n");
+        String[][] jobs = {{"edgestack-edge", "edge"}, {"edgestack-connector", "connector"}, {"edgestack-proxy", "proxy"},
+                {"edgestack-deploy", "deploy"}, {"edgestack-monitor", "monitor"}};
+        for (String[] job : jobs) {
+            config.append("  - job_name: ").append(job[0]).append("\n    metrics_path: /q/metrics\n")
+                    .append("    static_configs: [{targets: [\"127.0.0.1:").append(managementPort(job[1])).append('"');
+            if (job[1].equals("proxy")) {
+                config.append(", \"127.0.0.1:").append(cdnMgmt[0]).append("\", \"127.0.0.1:").append(cdnMgmt[1]).append('"');
+            }
+            config.append("]}]\n");
+        }
+        Files.writeString(dir.resolve("prometheus.yml"), config.toString());
+        int port = Cli.freePort();
+        Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        String api = "http://127.0.0.1:" + port + "/api/v1/";
+        try {
+            awaitCondition("Prometheus scrapes all 7 processes", Duration.ofSeconds(60), () -> {
+                HttpResponse<String> targets = Http.send("GET", api + "targets", null);
+                return targets != null && targets.body().split("\"health\":\"up\"", -1).length - 1 == 7;
+            });
+            Thread.sleep(6000); // a few scrapes, so that rates have two samples
+
+            List<String> failures = new ArrayList<>();
+            int queries = 0;
+            try (var files = Files.list(monitoring.resolve("grafana/dashboards"))) {
+                for (Path file : files.sorted().toList()) {
+                    JsonNode dashboard = JSON.readTree(file.toFile());
+                    List<String[]> exprs = new ArrayList<>();
+                    for (JsonNode panel : dashboard.path("panels")) {
+                        for (JsonNode target : panel.path("targets")) {
+                            exprs.add(new String[] {panel.path("title").asText(), target.path("expr").asText()});
+                        }
+                    }
+                    for (JsonNode annotation : dashboard.path("annotations").path("list")) {
+                        if (annotation.has("expr")) {
+                            exprs.add(new String[] {"annotation " + annotation.path("name").asText(),
+                                    annotation.path("expr").asText()});
+                        }
+                    }
+                    for (String[] expr : exprs) {
+                        queries++;
+                        String promql = expr[1].replace("$__rate_interval", "1m").replace("$__interval", "15s")
+                                .replace("$__range", "1h");
+                        HttpResponse<String> answer = Http.send("GET", api + "query?query="
+                                + java.net.URLEncoder.encode(promql, StandardCharsets.UTF_8), null);
+                        JsonNode body = JSON.readTree(answer.body());
+                        if (!"success".equals(body.path("status").asText())) {
+                            failures.add(file.getFileName() + " / " + expr[0] + ": " + body.path("error").asText());
+                        } else if (body.path("data").path("result").isEmpty()) {
+                            failures.add(file.getFileName() + " / " + expr[0] + ": no data for " + promql);
+                        }
+                    }
+                }
+            }
+            assertTrue(failures.isEmpty(), failures.size() + " of " + queries + " dashboard queries failed:\n"
+                    + String.join("\n", failures));
+            System.out.printf("dashboards: %d PromQL queries, all with data%n", queries);
+
+            awaitCondition("every rule evaluated", Duration.ofSeconds(20), () -> {
+                JsonNode rules = readJson(Http.send("GET", api + "rules", null).body());
+                int evaluated = 0;
+                for (JsonNode group : rules.path("data").path("groups")) {
+                    for (JsonNode rule : group.path("rules")) {
+                        assertEquals("ok", rule.path("health").asText(), rule.toString());
+                        evaluated += rule.path("lastEvaluation").asText().startsWith("0001") ? 0 : 1;
+                    }
+                }
+                return evaluated == 12;
+            });
+        } finally {
+            prometheus.destroy();
+            prometheus.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     // ------------------------------------------------------------------ set-up
@@ -369,6 +473,8 @@ class SeedFlowsIT {
                     "-Dedgestack.proxy.sites-file=" + runDir.resolve("cdn-sites.yaml"),
                     "-Dedgestack.proxy.releases-root=" + runDir.resolve("cdn-releases"),
                     "-Dedgestack.cluster.enabled=true", "-Dedgestack.cluster.name=" + secret("cluster-name"),
+                    // each replica keeps a disk tier too, as a CDN node would
+                    "-Dedgestack.proxy.cache.disk-dir=" + runDir.resolve("cdn-cache-" + i),
                     "-jar", jar.toString())
                     .redirectErrorStream(true).redirectOutput(runDir.resolve("logs/cdn-" + (char) ('a' + i) + ".log").toFile());
             builder.environment().put("EDGESTACK_PROXY_ADMIN_TOKEN", secret("proxy-admin-token"));
