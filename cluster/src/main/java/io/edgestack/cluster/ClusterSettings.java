@@ -22,9 +22,10 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * @param members TCP-IP join: the hosts (optionally {@code host:port}) where the other members are
  * @param kubernetesServiceDns Kubernetes DNS discovery instead: the headless Service's DNS name
  * @param joinTimeout how long a member looks for the others before it starts alone (it merges with them later)
+ * @param busPort the event bus's own TCP port (0: any free port; fixed where network policies name it, as in k8s/)
  */
 public record ClusterSettings(boolean enabled, String name, String host, int port, int portCount, List<String> members,
-        Optional<String> kubernetesServiceDns, Duration joinTimeout) {
+        Optional<String> kubernetesServiceDns, Duration joinTimeout, int busPort) {
 
     static final String PREFIX = "edgestack.cluster.";
 
@@ -71,12 +72,13 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
         if (joinTimeout == null || joinTimeout.isNegative() || joinTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
             throw invalid("join-timeout", joinTimeout.toString(), "use 0s to 5m");
         }
-        return new ClusterSettings(enabled, name, host, port, portCount, List.copyOf(members), dns, joinTimeout);
+        int busPort = integer(config, "bus-port", 0, 0, 65535);
+        return new ClusterSettings(enabled, name, host, port, portCount, List.copyOf(members), dns, joinTimeout, busPort);
     }
 
     public static ClusterSettings off() {
         return new ClusterSettings(false, "edgestack", "127.0.0.1", 5701, 20, List.of("127.0.0.1"), Optional.empty(),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), 0);
     }
 
     /** How members find each other, for logs and the readiness details. */

@@ -42,6 +42,9 @@ public class SuiteCluster implements VertxOptionsCustomizer {
             return;
         }
         options.getEventBusOptions().setHost(read.host()).setClusterPublicHost(read.host());
+        if (read.busPort() > 0) {
+            options.getEventBusOptions().setPort(read.busPort()).setClusterPublicPort(read.busPort());
+        }
         HazelcastClusterManager timed = new Member(HazelcastSetup.config(read));
         manager = timed;
         options.setClusterManager(timed);

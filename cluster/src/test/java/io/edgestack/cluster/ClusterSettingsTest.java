@@ -34,6 +34,9 @@ class ClusterSettingsTest {
         assertEquals("127.0.0.1", settings.host());
         assertEquals(List.of("127.0.0.1"), settings.members());
         assertEquals(Duration.ofSeconds(2), settings.joinTimeout());
+        assertEquals(0, settings.busPort());
+        assertEquals(5710, read(Map.of("edgestack.cluster.bus-port", "5710")).busPort());
+        assertEquals(Duration.ofMillis(500), read(Map.of("edgestack.cluster.join-timeout", "500ms")).joinTimeout());
     }
 
     @Test
