@@ -271,7 +271,10 @@ public class Deployer {
                     store.stage(id, stage);
                     purge = afterSwitch.purge(name, site, previous == null ? null : changed, log);
                     store.purge(id, purge);
-                    afterSwitch.postSwitch(name, site, checkout, environment(name, site, commit, id), log);
+                    Map<String, String> env = environment(name, site, commit, id);
+                    env.put("EDGESTACK_RELEASE", release);
+                    env.put("EDGESTACK_RELEASE_DIR", releases.folder(name, release).toAbsolutePath().toString());
+                    afterSwitch.postSwitch(name, site, checkout, env, log);
                 } finally {
                     maintenanceOver(name);
                 }
@@ -359,13 +362,39 @@ public class Deployer {
             store.finished(rollback.id(), Deployment.SUCCEEDED, reason);
             LOG.infof("Site %s %s (%s, took %d ms)", name, reason, trigger, Duration.between(started, Instant.now()).toMillis());
             List<String> changed = changedBetween(name, live, chosen);
-            afterSwitch.later(() -> store.purge(rollback.id(), afterSwitch.purge(name, site, changed, null)));
+            afterSwitch.later(() -> {
+                store.purge(rollback.id(), afterSwitch.purge(name, site, changed, null));
+                postSwitchAfterRollback(name, site, chosen, rollback);
+            });
             publish("deploy.rolled-back", new JsonObject().put("site", name).put("deployment", rollback.id())
                     .put("release", chosen).put("previousRelease", live).put("automatic", automatic)
                     .put("reason", why));
             return store.find(rollback.id()).orElseThrow();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The site's post-switch command after a rollback too (an app must be restarted on the release that is live
+     * again), in that release's folder, with the same variables as after a deploy; its output is the rollback's log.
+     */
+    private void postSwitchAfterRollback(String name, DeployConfig.Site site, String release, Deployment rollback) {
+        if (site.postSwitchCommand().filter(c -> !c.isBlank()).isEmpty()) {
+            return;
+        }
+        Path folder = releases.folder(name, release).toAbsolutePath();
+        Map<String, String> env = new HashMap<>(site.buildEnv());
+        env.put("EDGESTACK_SITE", name);
+        env.put("EDGESTACK_DEPLOYMENT", Long.toString(rollback.id()));
+        env.put("EDGESTACK_RELEASE", release);
+        env.put("EDGESTACK_RELEASE_DIR", folder.toString());
+        env.put("EDGESTACK_ROLLBACK", "true");
+        try (BuildLog log = new BuildLog(logFile(rollback))) {
+            log.step("Rolled back to " + release + ": running the post-switch command");
+            afterSwitch.postSwitch(name, site, folder, env, log);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

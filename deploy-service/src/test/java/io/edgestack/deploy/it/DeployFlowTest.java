@@ -436,6 +436,14 @@ class DeployFlowTest {
             }
             assertEquals(true, rolledBack.get(0).getBoolean("automatic"));
             assertEquals(bad, rolledBack.get(0).getString("previousRelease"));
+            // the post-switch command ran after the rollback too, for the release live again and in its folder
+            Path postSwitch = fixture().root.resolve("post-switch.log");
+            String expected = good + " rollback=true " + good;
+            while (!Files.readString(postSwitch).contains(expected) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.readString(postSwitch).contains(expected), Files.readString(postSwitch));
+            assertTrue(Files.readString(postSwitch).contains(bad + " rollback= " + bad), "after the deploy: its release");
         } finally {
             c1.unregister();
             c2.unregister();

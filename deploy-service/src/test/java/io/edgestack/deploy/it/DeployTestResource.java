@@ -44,7 +44,8 @@ public class DeployTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("edgestack.deploy.sites.example.keep-releases", "4");
             config.put("edgestack.deploy.sites.example.build-env.GREETING", "hello from the config");
             config.put("edgestack.deploy.sites.example.post-switch-command",
-                    "echo \"$EDGESTACK_COMMIT\" >> " + root.resolve("post-switch.log"));
+                    "echo \"$EDGESTACK_COMMIT $EDGESTACK_RELEASE rollback=$EDGESTACK_ROLLBACK $(basename \"$EDGESTACK_RELEASE_DIR\")\" >> "
+                            + root.resolve("post-switch.log"));
             // fault tolerance shortened for tests: the breaker opened by the purge-failure test closes again quickly
             for (String method : new String[] { "purgeUrls", "purgeEverything" }) {
                 config.put("io.edgestack.deploy.purge.ProxyClient/" + method + "/CircuitBreaker/delay", "100");
