@@ -65,6 +65,7 @@ class SeedFlowsIT {
     private int edge;
     private int deploy;
     private int monitor;
+    private final int appPort = Cli.freePort();
     private final int[] cdnPort = new int[2];
     private final int[] cdnMgmt = new int[2];
 
@@ -80,6 +81,10 @@ class SeedFlowsIT {
         }
         if (cli != null) {
             cli.run("down");
+        }
+        Path appPid = runDir.resolve("app-state/pid");
+        if (Files.exists(appPid)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(appPid).strip())).ifPresent(ProcessHandle::destroy);
         }
         if (app != null) {
             app.stop(0);
@@ -101,6 +106,7 @@ class SeedFlowsIT {
             cdnMgmt[i] = Cli.freePort();
         }
         writeSitesFiles();
+        writePostSwitchHook();
         configureSuite();
 
         // (e) boot: every process in dependency order, and the first request through the edge succeeds.
@@ -260,34 +266,114 @@ class SeedFlowsIT {
     // ------------------------------------------------------------------ (d)
 
     private void flowD_badDeployIsRolledBackAndTheAlertsSaySo() throws Exception {
-        awaitCondition("the site check is up again", Duration.ofSeconds(40), () -> "up".equals(checkState("site")));
-        String good = live();
+        // The site gets a small app (app/Server.java), which the post-switch hook starts from the live release.
         Path site = runDir.resolve("site-repo");
-        Path index = site.resolve("index.html");
-        String before = Files.readString(index);
-        // A release that breaks the page: the build left it cut short (no closing </html>).
-        Files.writeString(index, before.substring(0, before.indexOf("</body>")));
-        String commit = commit(site, "Broken home page");
-        String body = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + commit
-                + "\",\"pusher\":{\"name\":\"e2e\"},\"repository\":{\"full_name\":\"e2e/site\"}}";
-        HttpResponse<String> hook = Http.send("POST", "http://127.0.0.1:" + deploy + "/hooks/github", body,
-                "X-GitHub-Event", "push", "X-GitHub-Delivery", "e2e-2", "Content-Type", "application/json",
-                "X-Hub-Signature-256", "sha256=" + hmac(secret("webhook-secret"), body));
-        assertEquals(202, hook.statusCode(), hook.body());
-        JsonNode deployment = awaitDeployment(JSON.readTree(hook.body()).path("deployment").asLong());
+        Files.createDirectories(site.resolve("app"));
+        Files.writeString(site.resolve("app/Server.java"), appSource(200, "{\"status\": \"ok\"}"));
+        git(site, "add", "app");
+        String withApp = deployThroughWebhook(site, "Add the app", "e2e-2").path("release").asText();
+        awaitCondition("the app answers through the tunnel", Duration.ofSeconds(60), () -> {
+            HttpResponse<String> health = Http.send("GET", "http://127.0.0.1:" + edge + "/app/health", null);
+            return health != null && health.statusCode() == 200;
+        });
+        HttpResponse<String> added = Http.send("POST", "http://127.0.0.1:" + monitor + "/api/checks",
+                "{\"name\": \"app\", \"url\": \"http://127.0.0.1:" + edge + "/app/health\", \"interval\": \"1s\","
+                        + " \"failures-before-down\": \"4\", \"site\": \"example\", \"entry-layer\": \"tunnel\","
+                        + " \"alerts\": \"hook\"}",
+                "Authorization", "Bearer " + secret("monitor-api-token"), "Content-Type", "application/json");
+        assertEquals(201, added.statusCode(), added.body());
+        awaitCondition("the app check is up", Duration.ofSeconds(30), () -> "up".equals(checkState("app")));
+
+        // A release whose app answers 500.
+        Files.writeString(site.resolve("app/Server.java"), appSource(500, "{\"status\": \"error\"}"));
+        JsonNode deployment = deployThroughWebhook(site, "Break the app", "e2e-3");
         String bad = deployment.path("release").asText();
         assertEquals("succeeded", deployment.path("status").asText(), deployment.toString());
 
-        // monitor-service watches the site after deploy.completed, opens an incident, deploy-service rolls back.
-        awaitCondition("the broken release is rolled back", Duration.ofSeconds(60), () -> good.equals(live()));
-        JsonNode incident = awaitIncident("site", i -> "keyword".equals(i.path("cause").asText()), Duration.ofSeconds(10));
-        awaitCondition("the site is healthy again", Duration.ofSeconds(30), () -> "up".equals(checkState("site")));
-        assertTrue(Http.get("http://127.0.0.1:" + edge + "/").body().contains("</html>"));
+        // Visitors get the new release's 500 (after the hook's restart, during which the proxy answers 502)...
+        awaitCondition("the new release answers 500 through the tunnel", Duration.ofSeconds(30), () -> {
+            HttpResponse<String> health = Http.send("GET", "http://127.0.0.1:" + edge + "/app/health", null);
+            return health != null && health.statusCode() == 500;
+        });
+        // ...until monitor-service opens an incident, deploy-service rolls back, and the post-switch hook restarts the
+        // app from the release that is live again.
+        awaitCondition("the broken release is rolled back", Duration.ofSeconds(60), () -> withApp.equals(live()));
+        JsonNode incident = awaitIncident("app", i -> "status".equals(i.path("cause").asText()), Duration.ofSeconds(10));
+        assertEquals("origin", incident.path("layer").asText(), incident.toString());
+        awaitCondition("the site is healthy again", Duration.ofSeconds(60), () -> "up".equals(checkState("app")));
+        assertEquals(200, Http.get("http://127.0.0.1:" + edge + "/app/health").statusCode());
         awaitCondition("the alerts say what happened", Duration.ofSeconds(30), () -> alertsReceived.stream().anyMatch(
                 a -> a.path("text").asText().contains("rolled back") && a.path("text").asText().contains(bad)));
         awaitCondition("and that it is resolved", Duration.ofSeconds(30), () -> alertsReceived.stream().anyMatch(
                 a -> "incident.resolved".equals(a.path("kind").asText()) && a.path("incident").path("id").asLong()
                         == incident.path("id").asLong()));
+    }
+
+    private JsonNode deployThroughWebhook(Path site, String message, String delivery) throws Exception {
+        String commit = commit(site, message);
+        String body = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + commit
+                + "\",\"pusher\":{\"name\":\"e2e\"},\"repository\":{\"full_name\":\"e2e/site\"}}";
+        HttpResponse<String> hook = Http.send("POST", "http://127.0.0.1:" + deploy + "/hooks/github", body,
+                "X-GitHub-Event", "push", "X-GitHub-Delivery", delivery, "Content-Type", "application/json",
+                "X-Hub-Signature-256", "sha256=" + hmac(secret("webhook-secret"), body));
+        assertEquals(202, hook.statusCode(), hook.body());
+        JsonNode deployment = awaitDeployment(JSON.readTree(hook.body()).path("deployment").asLong());
+        assertEquals("succeeded", deployment.path("status").asText(), deployment.toString());
+        return deployment;
+    }
+
+    /** The example site's app: a single-file Java server, as a site would keep it in its repository. */
+    private static String appSource(int status, String body) {
+        return """
+                import com.sun.net.httpserver.HttpServer;
+                import java.net.InetSocketAddress;
+                import java.nio.charset.StandardCharsets;
+
+                /** The site's app behind /app/: health and, one day, more. */
+                public class Server {
+                    public static void main(String[] args) throws Exception {
+                        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), 0);
+                        server.createContext("/", exchange -> {
+                            byte[] body = "%s".getBytes(StandardCharsets.UTF_8);
+                            exchange.getResponseHeaders().add("Content-Type", "application/json");
+                            exchange.getResponseHeaders().add("Cache-Control", "no-store");
+                            exchange.sendResponseHeaders(%d, body.length);
+                            exchange.getResponseBody().write(body);
+                            exchange.close();
+                        });
+                        server.start();
+                    }
+                }
+                """.formatted(body.replace("\"", "\\\""), status);
+    }
+
+    /** The operator's post-switch hook: (re)starts the app from the release that just went live, waits for it. */
+    private void writePostSwitchHook() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path hook = runDir.resolve("post-switch.sh");
+        Files.writeString(hook, """
+                #!/bin/sh
+                app="$EDGESTACK_RELEASE_DIR/app/Server.java"
+                [ -f "$app" ] || exit 0
+                state=%s
+                mkdir -p "$state"
+                if [ -f "$state/pid" ]; then
+                    old=$(cat "$state/pid")
+                    kill "$old" 2> /dev/null || true
+                    while kill -0 "$old" 2> /dev/null; do sleep 0.1; done
+                fi
+                nohup %s "$app" %d >> "$state/app.log" 2>&1 < /dev/null &
+                echo $! > "$state/pid"
+                i=0
+                while [ $i -lt 300 ]; do
+                    [ "$(curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/app/health)" != 000 ] && exit 0
+                    sleep 0.1
+                    i=$((i + 1))
+                done
+                echo "the app did not start" >&2
+                exit 1
+                """.formatted(runDir.resolve("app-state"), java, appPort, appPort));
+        hook.toFile().setExecutable(true);
     }
 
     // ------------------------------------------------------------------ monitoring/ against a real Prometheus
@@ -424,12 +510,16 @@ class SeedFlowsIT {
                         upstream:
                           targets: [http://127.0.0.1:%d]
                           passive: {failures: 0}
+                      - path: /app/
+                        upstream:
+                          targets: [http://127.0.0.1:%d]
+                          passive: {failures: 0}
                     cache:
                       - {path: "^/assets/.*", cache-control: "public, max-age=31536000, immutable"}
                       - {path: ".*(/|\\\\.html)$", cache-control: "public, max-age=0, s-maxage=600"}
                     edge-cache:
                       stale-when-down: 1h
-                """.formatted(HOST, app.getAddress().getPort()));
+                """.formatted(HOST, app.getAddress().getPort(), appPort));
         Files.writeString(runDir.resolve("cdn-sites.yaml"), """
                 default-site: cdn
                 sites:
@@ -452,7 +542,8 @@ class SeedFlowsIT {
         // re-warms through replica A.
         cli.env("EDGESTACK_DEPLOY_OPTS", "-Dedgestack.deploy.proxy.admin-url=http://127.0.0.1:" + cdnMgmt[0]
                 + " -Dedgestack.deploy.proxy.public-url=http://127.0.0.1:" + cdnPort[0]
-                + " -Dedgestack.deploy.sites.example.public-hosts=" + HOST);
+                + " -Dedgestack.deploy.sites.example.public-hosts=" + HOST
+                + " -Dedgestack.deploy.sites.example.post-switch-command=" + runDir.resolve("post-switch.sh"));
         String alertUrl = "http://127.0.0.1:" + alerts.getAddress().getPort() + "/alerts";
         cli.env("EDGESTACK_MONITOR_OPTS", String.join(" ",
                 "-Dedgestack.monitor.checks.site.interval=1s", "-Dedgestack.monitor.checks.site.failures-before-down=2",
