@@ -90,11 +90,27 @@ final class Cli {
         }
     }
 
+    /**
+     * A port free now, below Linux's ephemeral range (32768-60999): the processes started afterwards bind random
+     * ports from that range (the event bus, outgoing connections), which could take a port picked there first.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20000, 32000);
+            if (USED.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                USED.add(port);
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                // taken: try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port found in 20000-32000"));
     }
+
+    /** Ports already handed out in this run, so that two calls never give the same one. */
+    private static final java.util.Set<Integer> USED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

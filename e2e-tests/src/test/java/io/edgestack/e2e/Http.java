@@ -54,6 +54,22 @@ final class Http {
         }
     }
 
+    /**
+     * A GET that treats any failure to get an answer (refused, a kept-alive connection closed by a server that is
+     * stopping) as no answer: null.
+     */
+    static HttpResponse<String> probe(String url) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     static boolean listening(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);

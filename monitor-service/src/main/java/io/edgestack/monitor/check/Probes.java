@@ -193,9 +193,10 @@ public class Probes {
         } else {
             cause = "error";
         }
-        // Nothing answered: the layer the check enters the suite by is the one that failed (when the check says).
-        String layer = cause.equals("timeout") || cause.equals("refused") ? spec.entryLayer() : null;
-        return CheckResult.down(spec.name(), cause, latency, 0, spec.target() + ": " + message, null).withLayer(layer);
+        // Nothing answered (refused, timed out, closed, TLS handshake failed): the layer the check enters the suite
+        // by is the one that failed (when the check says which).
+        return CheckResult.down(spec.name(), cause, latency, 0, spec.target() + ": " + message, null)
+                .withLayer(spec.entryLayer());
     }
 
     private static String expected(CheckSpec spec) {
