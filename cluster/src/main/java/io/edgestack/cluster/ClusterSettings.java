@@ -28,24 +28,29 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
         Optional<String> kubernetesServiceDns, Duration joinTimeout, int busPort) {
 
     static final String PREFIX = "edgestack.cluster.";
+    private static final String DEFAULT_NAME = "edgestack";
+    private static final String DEFAULT_HOST = "127.0.0.1";
+    private static final int DEFAULT_PORT = 5701;
+    private static final int DEFAULT_PORT_COUNT = 20;
+    private static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(2);
 
     public static ClusterSettings from(Config config) {
         boolean enabled = config.getOptionalValue(PREFIX + "enabled", Boolean.class).orElse(false);
-        String name = config.getOptionalValue(PREFIX + "name", String.class).orElse("edgestack").strip();
+        String name = config.getOptionalValue(PREFIX + "name", String.class).orElse(DEFAULT_NAME).strip();
         if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
             throw invalid("name", name, "use 1 to 64 letters, digits, '.', '_' or '-'");
         }
-        String host = config.getOptionalValue(PREFIX + "host", String.class).orElse("127.0.0.1").strip();
+        String host = config.getOptionalValue(PREFIX + "host", String.class).orElse(DEFAULT_HOST).strip();
         if (host.isEmpty() || host.contains(" ") || host.contains("/")) {
             throw invalid("host", host, "give the IP address this member binds and announces (example: 127.0.0.1)");
         }
-        int port = integer(config, "port", 5701, 1, 65535);
-        int portCount = integer(config, "port-count", 20, 1, 1000);
+        int port = integer(config, "port", DEFAULT_PORT, 1, 65535);
+        int portCount = integer(config, "port-count", DEFAULT_PORT_COUNT, 1, 1000);
         if (port + portCount - 1 > 65535) {
             throw invalid("port-count", String.valueOf(portCount), "port + port-count - 1 must stay under 65536");
         }
         List<String> members = new ArrayList<>();
-        for (String member : config.getOptionalValue(PREFIX + "members", String.class).orElse("127.0.0.1").split(",")) {
+        for (String member : config.getOptionalValue(PREFIX + "members", String.class).orElse(DEFAULT_HOST).split(",")) {
             String trimmed = member.strip();
             if (trimmed.isEmpty()) {
                 continue;
@@ -62,7 +67,8 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
             throw invalid("members", "", "list the hosts of the other members, or set "
                     + PREFIX + "kubernetes.service-dns to discover them in Kubernetes");
         }
-        String joinText = config.getOptionalValue(PREFIX + "join-timeout", String.class).orElse("2s").strip();
+        String joinText = config.getOptionalValue(PREFIX + "join-timeout", String.class)
+                .orElse(DEFAULT_JOIN_TIMEOUT.toSeconds() + "s").strip();
         Duration joinTimeout;
         try {
             joinTimeout = DurationConverter.parseDuration(joinText);
@@ -77,8 +83,8 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
     }
 
     public static ClusterSettings off() {
-        return new ClusterSettings(false, "edgestack", "127.0.0.1", 5701, 20, List.of("127.0.0.1"), Optional.empty(),
-                Duration.ofSeconds(2), 0);
+        return new ClusterSettings(false, DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PORT_COUNT, List.of(DEFAULT_HOST),
+                Optional.empty(), DEFAULT_JOIN_TIMEOUT, 0);
     }
 
     /** How members find each other, for logs and the readiness details. */

@@ -168,15 +168,7 @@ class SeedFlowsIT {
         Path site = runDir.resolve("site-repo");
         Path post = site.resolve("blog/hello-edgestack/index.html");
         Files.writeString(post, Files.readString(post).replace("</h1>", " (updated)</h1>"));
-        String commit = commit(site, "Update the first post");
-        String body = "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40) + "\",\"after\":\"" + commit
-                + "\",\"pusher\":{\"name\":\"e2e\"},\"repository\":{\"full_name\":\"e2e/site\"}}";
-        HttpResponse<String> hook = Http.send("POST", "http://127.0.0.1:" + deploy + "/hooks/github", body,
-                "X-GitHub-Event", "push", "X-GitHub-Delivery", "e2e-1", "Content-Type", "application/json",
-                "X-Hub-Signature-256", "sha256=" + hmac(secret("webhook-secret"), body));
-        assertEquals(202, hook.statusCode(), hook.body());
-        JsonNode deployment = awaitDeployment(JSON.readTree(hook.body()).path("deployment").asLong());
-        assertEquals("succeeded", deployment.path("status").asText(), deployment.toString());
+        JsonNode deployment = deployThroughWebhook(site, "Update the first post", "e2e-1");
         String purge = deployment.path("purge").asText();
         assertTrue(purge.contains("/blog/hello-edgestack/") && !purge.contains("[/,") && !purge.contains("[/]"),
                 "only the changed page is purged: " + purge);

@@ -271,9 +271,8 @@ public class Deployer {
                     store.stage(id, stage);
                     purge = afterSwitch.purge(name, site, previous == null ? null : changed, log);
                     store.purge(id, purge);
-                    Map<String, String> env = environment(name, site, commit, id);
-                    env.put("EDGESTACK_RELEASE", release);
-                    env.put("EDGESTACK_RELEASE_DIR", releases.folder(name, release).toAbsolutePath().toString());
+                    Map<String, String> env = switchEnvironment(name, site, release, id);
+                    env.put("EDGESTACK_COMMIT", commit.sha());
                     afterSwitch.postSwitch(name, site, checkout, env, log);
                 } finally {
                     maintenanceOver(name);
@@ -384,11 +383,7 @@ public class Deployer {
             return;
         }
         Path folder = releases.folder(name, release).toAbsolutePath();
-        Map<String, String> env = new HashMap<>(site.buildEnv());
-        env.put("EDGESTACK_SITE", name);
-        env.put("EDGESTACK_DEPLOYMENT", Long.toString(rollback.id()));
-        env.put("EDGESTACK_RELEASE", release);
-        env.put("EDGESTACK_RELEASE_DIR", folder.toString());
+        Map<String, String> env = switchEnvironment(name, site, release, rollback.id());
         env.put("EDGESTACK_ROLLBACK", "true");
         try (BuildLog log = new BuildLog(logFile(rollback))) {
             log.step("Rolled back to " + release + ": running the post-switch command");
@@ -487,6 +482,16 @@ public class Deployer {
         env.put("EDGESTACK_SITE", name);
         env.put("EDGESTACK_COMMIT", commit.sha());
         env.put("EDGESTACK_DEPLOYMENT", Long.toString(id));
+        return env;
+    }
+
+    /** The post-switch command's variables, after a deploy or a rollback: the build's, plus the release now live. */
+    private Map<String, String> switchEnvironment(String name, DeployConfig.Site site, String release, long id) {
+        Map<String, String> env = new HashMap<>(site.buildEnv());
+        env.put("EDGESTACK_SITE", name);
+        env.put("EDGESTACK_DEPLOYMENT", Long.toString(id));
+        env.put("EDGESTACK_RELEASE", release);
+        env.put("EDGESTACK_RELEASE_DIR", releases.folder(name, release).toAbsolutePath().toString());
         return env;
     }
 

@@ -17,8 +17,8 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.monitor.alert.Alerter;
 import io.edgestack.monitor.check.CheckResult;
-import io.edgestack.monitor.check.Layers;
 import io.edgestack.monitor.check.CheckSpec;
+import io.edgestack.monitor.check.Layers;
 import io.edgestack.monitor.check.Probes;
 import io.edgestack.monitor.config.MonitorConfig;
 import io.edgestack.monitor.deploy.DeployApi;
