@@ -1,5 +1,7 @@
 package io.edgestack.cluster;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * @param enabled whether the service joins the suite's event bus at all
  * @param name the cluster name: members with another name never join (one per suite, per test run)
  * @param host the address this member binds and announces (Hazelcast and the event bus), 127.0.0.1 on one box, the
- *        pod IP in Kubernetes
+ *        pod IP in Kubernetes; a host name (a Compose service's) is resolved once at start to its address
  * @param port the first Hazelcast port tried; the next {@code portCount - 1} are tried when it is taken
  * @param portCount how many ports from {@code port} a member may bind and the TCP-IP join probes on each member host
  * @param members TCP-IP join: the hosts (optionally {@code host:port}) where the other members are
@@ -44,6 +46,7 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
         if (host.isEmpty() || host.contains(" ") || host.contains("/")) {
             throw invalid("host", host, "give the IP address this member binds and announces (example: 127.0.0.1)");
         }
+        host = address(host);
         int port = integer(config, "port", DEFAULT_PORT, 1, 65535);
         int portCount = integer(config, "port-count", DEFAULT_PORT_COUNT, 1, 1000);
         if (port + portCount - 1 > 65535) {
@@ -90,6 +93,19 @@ public record ClusterSettings(boolean enabled, String name, String host, int por
     /** How members find each other, for logs and the readiness details. */
     public String discovery() {
         return kubernetesServiceDns.map(dns -> "kubernetes-dns " + dns).orElse("tcp-ip " + String.join(",", members));
+    }
+
+    /** An IP literal as it is; a name (in Docker Compose, the service's own name) as the address it resolves to. */
+    private static String address(String host) {
+        if (host.matches("[0-9.]+") || host.contains(":")) {
+            return host;
+        }
+        try {
+            return InetAddress.getByName(host).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw invalid("host", host, "this name does not resolve; give this member's IP address or a name that "
+                    + "resolves to it");
+        }
     }
 
     private static int integer(Config config, String key, int fallback, int min, int max) {

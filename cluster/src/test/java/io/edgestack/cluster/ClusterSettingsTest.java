@@ -40,6 +40,14 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void aHostNameIsResolvedToTheAddressThisMemberAnnounces() {
+        assertEquals("127.0.0.1", read(Map.of("edgestack.cluster.host", "localhost")).host());
+        assertEquals("edgestack.cluster.host: 'no-such-host.invalid' is invalid: this name does not resolve; give this "
+                + "member's IP address or a name that resolves to it", assertThrows(IllegalArgumentException.class,
+                        () -> read(Map.of("edgestack.cluster.host", "no-such-host.invalid"))).getMessage());
+    }
+
+    @Test
     void badValuesNameTheKey() {
         assertEquals("edgestack.cluster.port: 'seventy' is invalid: not a whole number", assertThrows(
                 IllegalArgumentException.class, () -> read(Map.of("edgestack.cluster.port", "seventy"))).getMessage());
