@@ -89,6 +89,13 @@ public interface TunnelConfig {
          * rolling a new token out to revoke the old ones.
          */
         Optional<String> notBefore();
+
+        /**
+         * File the edge keeps a connector token of this tunnel in (written at start when it is missing, no longer
+         * accepted, or past two thirds of its life): for a connector on the same box or a shared volume, as in
+         * compose.yaml, which reads it with {@code edgestack.tunnel.connector.token-file}.
+         */
+        Optional<java.nio.file.Path> tokenFile();
     }
 
     interface Connector {
@@ -108,6 +115,12 @@ public interface TunnelConfig {
 
         /** The token the edge issued for this tunnel. */
         Optional<String> token();
+
+        /**
+         * A file holding that token instead (the edge's {@code tunnels.<id>.token-file}): read at start, waited for
+         * while it does not exist yet.
+         */
+        Optional<java.nio.file.Path> tokenFile();
 
         /** Redundant connections kept open (spread over the edge addresses). */
         @WithDefault("4")

@@ -1,7 +1,10 @@
 package io.edgestack.tunnel.connector;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -27,6 +30,7 @@ public class ConnectorService {
     private final Vertx vertx;
     private final TunnelMetrics metrics;
     private volatile Connector connector;
+    private volatile boolean stopped;
 
     public ConnectorService(TunnelConfig config, Vertx vertx, TunnelMetrics metrics) {
         this.config = config;
@@ -38,12 +42,41 @@ public class ConnectorService {
         if (config.mode() != TunnelConfig.Mode.CONNECTOR) {
             return;
         }
-        Connector built = new Connector(vertx, settings(config.connector()), Ingress.from(config.connector()), metrics);
+        TunnelConfig.Connector c = config.connector();
+        Ingress ingress = Ingress.from(c);
+        settings(c, ""); // every other key is checked now, before a token file may exist
+        Optional<Path> file = c.tokenFile();
+        if (file.isEmpty()) {
+            launch(settings(c, inlineToken(c)), ingress);
+            return;
+        }
+        if (c.token().filter(t -> !t.isBlank()).isPresent()) {
+            throw new IllegalArgumentException("edgestack.tunnel.connector.token and token-file are both set: keep one");
+        }
+        LOG.infof("Reading the tunnel token from %s (waiting for it while it does not exist)", file.get());
+        waitForTokenFile(file.get(), c, ingress);
+    }
+
+    private void launch(Connector.Settings settings, Ingress ingress) {
+        Connector built = new Connector(vertx, settings, ingress, metrics);
         built.start();
         connector = built;
     }
 
+    /** Tries the file now and then every second until it holds a token (the edge writes it at its start). */
+    private void waitForTokenFile(Path file, TunnelConfig.Connector c, Ingress ingress) {
+        vertx.fileSystem().readFile(file.toString()).onComplete(read -> {
+            String token = read.succeeded() ? read.result().toString(StandardCharsets.US_ASCII).trim() : "";
+            if (!token.isEmpty()) {
+                launch(settings(c, token), ingress);
+            } else if (!stopped) {
+                vertx.setTimer(1000, id -> waitForTokenFile(file, c, ingress));
+            }
+        });
+    }
+
     void stop(@Observes ShutdownEvent event) {
+        stopped = true;
         Connector running = connector;
         if (running == null) {
             return;
@@ -63,11 +96,15 @@ public class ConnectorService {
         return connector;
     }
 
-    /** Settings from configuration; every problem names its key. */
-    public static Connector.Settings settings(TunnelConfig.Connector c) {
-        String token = c.token().map(String::trim).filter(t -> !t.isEmpty()).orElseThrow(() -> new IllegalArgumentException(
+    private static String inlineToken(TunnelConfig.Connector c) {
+        return c.token().map(String::trim).filter(t -> !t.isEmpty()).orElseThrow(() -> new IllegalArgumentException(
                 "edgestack.tunnel.connector.token is not set: give the token the edge issued for this tunnel in "
-                        + "EDGESTACK_TUNNEL_CONNECTOR_TOKEN (bin/edgestack tunnel token <tunnel> prints one)"));
+                        + "EDGESTACK_TUNNEL_CONNECTOR_TOKEN (bin/edgestack tunnel token <tunnel> prints one), or the "
+                        + "file the edge writes it to in edgestack.tunnel.connector.token-file"));
+    }
+
+    /** Settings from configuration and the token; every problem names its key. */
+    public static Connector.Settings settings(TunnelConfig.Connector c, String token) {
         if (c.haConnections() < 1 || c.haConnections() > 64) {
             throw new IllegalArgumentException("edgestack.tunnel.connector.ha-connections: " + c.haConnections()
                     + " is not 1 to 64");

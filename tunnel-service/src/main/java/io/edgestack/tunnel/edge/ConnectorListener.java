@@ -14,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.tunnel.auth.TokenFile;
 import io.edgestack.tunnel.auth.TokenRejected;
 import io.edgestack.tunnel.auth.TunnelTokens;
 import io.edgestack.tunnel.config.HostPattern;
@@ -79,6 +80,27 @@ public class ConnectorListener {
         return tokens;
     }
 
+    /** Keeps each tunnel's {@code token-file} holding a token this edge accepts (start-up, before connectors dial). */
+    private void writeTokenFiles(TunnelConfig.Edge edge) {
+        edge.tunnels().forEach((id, tunnel) -> tunnel.tokenFile().ifPresent(file -> {
+            String key = "edgestack.tunnel.edge.tunnels." + id + ".token-file";
+            if (!tokens.canSign()) {
+                throw new IllegalArgumentException(key + ": no token can be written without a token secret "
+                        + "(EDGESTACK_TUNNEL_EDGE_TOKEN_SECRETS)");
+            }
+            List<String> hosts = directory.tunnels().get(id).hosts().stream().map(HostPattern::pattern).toList();
+            try {
+                if (TokenFile.ensure(tokens, directory::authorize, id, hosts, edge.tokenTtl(), file, Clock.systemUTC())) {
+                    LOG.infof("Wrote a new connector token of tunnel %s to %s", id, file);
+                } else {
+                    LOG.infof("The connector token of tunnel %s in %s is still valid", id, file);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(key + ": cannot write " + file + " (" + e + ")");
+            }
+        }));
+    }
+
     void start(@Observes StartupEvent event) {
         if (config.mode() != TunnelConfig.Mode.EDGE) {
             return;
@@ -90,6 +112,7 @@ public class ConnectorListener {
         if (directory.tunnels().isEmpty()) {
             LOG.warn("No tunnel is configured (edgestack.tunnel.edge.tunnels.<id>.hosts): every visitor gets 404");
         }
+        writeTokenFiles(edge);
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(edge.connectorHost())
                 .setPort(edge.connectorPort())

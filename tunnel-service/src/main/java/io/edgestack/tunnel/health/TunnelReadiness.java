@@ -41,7 +41,8 @@ public class TunnelReadiness implements HealthCheck {
         }
         Connector connector = connectorService.connector();
         if (connector == null) {
-            return builder.down().withData("connections", "not started").build();
+            return builder.down().withData("connections", config.connector().tokenFile()
+                    .map(file -> "waiting for the token file " + file).orElse("not started")).build();
         }
         builder.withData("tunnel", connector.tunnel()).withData("registered", connector.registered());
         for (JsonObject connection : connector.state()) {

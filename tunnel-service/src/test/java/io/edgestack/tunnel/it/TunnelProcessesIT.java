@@ -114,6 +114,41 @@ class TunnelProcessesIT {
     }
 
     @Test
+    void aConnectorStartedFirstWaitsForTheTokenFileTheEdgeWritesThenCarriesTraffic() throws Exception {
+        int originPort = freePort();
+        HttpServer origin = origin(originPort, path -> "origin saw " + path);
+        Path tokenFile = dir.resolve("shared/tunnel/app.token");
+        int connectorManagement = freePort();
+        int listenerPort = freePort();
+        connector(listenerPort, connectorManagement, "http://127.0.0.1:" + originPort, dir.resolve("connector.log"),
+                List.of("-Dedgestack.tunnel.connector.token-file=" + tokenFile), List.of());
+        awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 503);
+        assertTrue(get(connectorManagement, "/q/health/ready").body().contains("waiting for the token file"));
+
+        int publicPort = freePort();
+        int edgeManagement = freePort();
+        List<String> edgeFile = List.of("-Dedgestack.tunnel.edge.tunnels.app.token-file=" + tokenFile);
+        Process edge = edge(publicPort, listenerPort, edgeManagement, "edge-1.log", edgeFile);
+        awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 200);
+        assertEquals("origin saw /via-file", get(publicPort, "/via-file").body());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        String token = Files.readString(tokenFile).trim();
+        assertTrue(token.startsWith("est1."));
+        assertTrue(Files.readString(dir.resolve("edge-1.log")).contains("Wrote a new connector token of tunnel app to"));
+
+        // A restarted edge keeps the token that is still good, so the running connector's token stays valid.
+        edge.destroy();
+        assertTrue(edge.waitFor(30, TimeUnit.SECONDS));
+        edge(publicPort, listenerPort, edgeManagement, "edge-2.log", edgeFile);
+        awaitStatus("http://127.0.0.1:" + publicPort + "/via-file", 200);
+        assertEquals(token, Files.readString(tokenFile).trim());
+        assertTrue(Files.readString(dir.resolve("edge-2.log")).contains("is still valid"));
+        assertTrue(!Files.readString(dir.resolve("connector.log")).contains(token)
+                && !Files.readString(dir.resolve("edge-1.log")).contains(token), "the token is never logged");
+        origin.stop(0);
+    }
+
+    @Test
     void carriesTrafficOverTlsAndRefusesAnEdgeItDoesNotTrust() throws Exception {
         Path[] pem = selfSigned("localhost");
         int originPort = freePort();
@@ -194,7 +229,11 @@ class TunnelProcessesIT {
     }
 
     private Process edge(int publicPort, int listenerPort, int management, String log) throws IOException {
-        return start(List.of("-Dedgestack.tunnel.mode=edge", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + publicPort,
+        return edge(publicPort, listenerPort, management, log, List.of());
+    }
+
+    private Process edge(int publicPort, int listenerPort, int management, String log, List<String> more) throws IOException {
+        return start(concat(more, "-Dedgestack.tunnel.mode=edge", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + publicPort,
                 "-Dquarkus.management.port=" + management, "-Dedgestack.tunnel.edge.connector-host=127.0.0.1",
                 "-Dedgestack.tunnel.edge.connector-port=" + listenerPort, "-Dedgestack.tunnel.edge.tunnels.app.hosts=*",
                 "-Dquarkus.shutdown.timeout=1s"),
@@ -202,11 +241,21 @@ class TunnelProcessesIT {
     }
 
     private Process connector(int listenerPort, int management, String token, String origin, Path log) throws IOException {
-        return start(List.of("-Dedgestack.tunnel.mode=connector", "-Dquarkus.management.port=" + management,
+        return connector(listenerPort, management, origin, log, List.of(), List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=" + token));
+    }
+
+    private Process connector(int listenerPort, int management, String origin, Path log, List<String> more, List<String> env)
+            throws IOException {
+        return start(concat(more, "-Dedgestack.tunnel.mode=connector", "-Dquarkus.management.port=" + management,
                 "-Dedgestack.tunnel.connector.edge-addresses=127.0.0.1:" + listenerPort,
                 "-Dedgestack.tunnel.connector.origin=" + origin, "-Dedgestack.tunnel.connector.ha-connections=2",
-                "-Dedgestack.tunnel.connector.origin-connect-timeout=1s"),
-                List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=" + token), log);
+                "-Dedgestack.tunnel.connector.origin-connect-timeout=1s"), env, log);
+    }
+
+    private static List<String> concat(List<String> more, String... properties) {
+        List<String> all = new ArrayList<>(List.of(properties));
+        all.addAll(more);
+        return all;
     }
 
     private Process start(List<String> properties, List<String> env, Path log) throws IOException {
