@@ -68,7 +68,10 @@ public final class HazelcastSetup {
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(settings.portCount());
-        network.getInterfaces().setEnabled(true).clear().addInterface(settings.host());
+        // This member binds its one address and announces it. Interface matching is not used for that: Hazelcast
+        // also filters the TCP-IP member list through it, which drops every other container's address.
+        config.setProperty("hazelcast.local.localAddress", settings.host());
+        network.getInterfaces().setEnabled(false);
         network.setPublicAddress(settings.host());
 
         JoinConfig join = network.getJoin();

@@ -30,9 +30,15 @@ class EventBusClusterTest {
     private final String name = "test-" + UUID.randomUUID().toString().substring(0, 8);
 
     private Vertx member() throws Exception {
+        return member(Map.of());
+    }
+
+    private Vertx member(Map<String, String> more) throws Exception {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("edgestack.cluster.enabled", "true",
+                "edgestack.cluster.name", name, "edgestack.cluster.port", "15701"));
+        values.putAll(more);
         ClusterSettings settings = ClusterSettings.from(new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(
-                Map.of("edgestack.cluster.enabled", "true", "edgestack.cluster.name", name,
-                        "edgestack.cluster.port", "15701"), "test", 500)).build());
+                values, "test", 500)).build());
         VertxOptions options = new VertxOptions();
         options.getEventBusOptions().setHost(settings.host()).setClusterPublicHost(settings.host());
         Vertx vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(settings)))
@@ -74,6 +80,21 @@ class EventBusClusterTest {
         assertEquals("everything", onSecond.poll(10, TimeUnit.SECONDS).getString("kind"));
         assertEquals("everything", onThird.poll(10, TimeUnit.SECONDS).getString("kind"));
         assertTrue(secondMillis < Duration.ofSeconds(30).toMillis());
+    }
+
+    @Test
+    void membersOnDifferentAddressesJoinAsContainersOnOneNetworkDo() throws Exception {
+        // 127.0.0.2 and 127.0.0.3 are loopback too: two hosts, each member bound to its own address only, each listing
+        // both, as the services of compose.yaml do with their service names.
+        String members = "127.0.0.2,127.0.0.3";
+        Vertx first = member(Map.of("edgestack.cluster.host", "127.0.0.2", "edgestack.cluster.members", members));
+        Vertx second = member(Map.of("edgestack.cluster.host", "127.0.0.3", "edgestack.cluster.members", members));
+        LinkedBlockingQueue<JsonObject> onSecond = new LinkedBlockingQueue<>();
+        registered(second.eventBus().<JsonObject>consumer("deploy.completed", m -> onSecond.add(m.body())));
+        first.eventBus().publish("deploy.completed", new JsonObject().put("version", 1).put("site", "example"));
+        JsonObject received = onSecond.poll(15, TimeUnit.SECONDS);
+        assertTrue(received != null, "the event crossed from 127.0.0.2 to 127.0.0.3");
+        assertEquals("example", received.getString("site"));
     }
 
     @Test
