@@ -17,6 +17,7 @@ import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.edge.ConnectorListener;
 import io.edgestack.tunnel.edge.TunnelDirectory;
+import io.edgestack.tunnel.tls.CertificateManager;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,11 +38,14 @@ public class AdminRoutes {
     private final TunnelDirectory directory;
     private final ConnectorListener listener;
     private final AdminAuth auth;
+    private final CertificateManager certificates;
 
-    public AdminRoutes(TunnelConfig config, TunnelDirectory directory, ConnectorListener listener) {
+    public AdminRoutes(TunnelConfig config, TunnelDirectory directory, ConnectorListener listener,
+            CertificateManager certificates) {
         this.config = config;
         this.directory = directory;
         this.listener = listener;
+        this.certificates = certificates;
         this.auth = new AdminAuth(config.adminToken());
     }
 
@@ -52,6 +56,41 @@ public class AdminRoutes {
         management.router().get("/admin/tunnels").handler(this::tunnels);
         management.router().post("/admin/tunnels/:id/tokens").handler(BodyHandler.create().setBodyLimit(16 * 1024))
                 .handler(this::issue);
+        management.router().get("/admin/certificates").handler(this::certificates);
+        management.router().post("/admin/certificates/:host/renew").handler(this::renew);
+    }
+
+    private void certificates(RoutingContext context) {
+        if (!auth.allow(context)) {
+            return;
+        }
+        context.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+                .put("tls", certificates.active()).put("certificates", new JsonArray(certificates.state())).encodePrettily());
+    }
+
+    /** Orders a new certificate for the host now; answers once it is served (200) or the order failed (502). */
+    private void renew(RoutingContext context) {
+        if (!auth.allow(context)) {
+            return;
+        }
+        if (!certificates.active()) {
+            problem(context, 409, "TLS is off", "Set edgestack.tunnel.edge.tls.enabled=true to manage certificates.");
+            return;
+        }
+        String host = context.pathParam("host").toLowerCase(java.util.Locale.ROOT);
+        certificates.renewNow(host).onComplete(result -> {
+            if (result.succeeded()) {
+                context.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("host", host)
+                        .put("notAfter", result.result().notAfter().toString()).encodePrettily());
+            } else if (result.cause() instanceof IllegalArgumentException) {
+                problem(context, 404, "No such certificate", result.cause().getMessage());
+            } else if (result.cause() instanceof IllegalStateException) {
+                problem(context, 409, "Order running", result.cause().getMessage());
+            } else {
+                problem(context, 502, "Order failed", result.cause().getMessage()
+                        + " (the current certificate, if any, stays in service)");
+            }
+        });
     }
 
     private void tunnels(RoutingContext context) {

@@ -78,6 +78,78 @@ public interface TunnelConfig {
         /** Time a connector has to complete its WebSocket handshake (a slow-loris guard). */
         @WithDefault("10s")
         Duration handshakeTimeout();
+
+        /** Public HTTPS for the tunnels' host names, with certificates obtained and renewed over ACME. */
+        Tls tls();
+    }
+
+    interface Tls {
+        /** Terminate TLS for the public host names (off: plain HTTP only, the local default). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Address of the public HTTPS listener. */
+        @WithDefault("0.0.0.0")
+        String host();
+
+        /** Port of the public HTTPS listener (443 in production). */
+        @WithDefault("8443")
+        int port();
+
+        /** HTTPS port in the redirects of plain HTTP requests, when visitors reach the listener through another. */
+        Optional<Integer> publicPort();
+
+        /**
+         * Host names to obtain certificates for; by default every exact name among the tunnels' hosts (wildcards
+         * cannot be validated over HTTP-01). A certificate is never obtained for a name that is not listed.
+         */
+        Optional<List<String>> hosts();
+
+        /** Plain HTTP requests for a host that has a certificate are redirected to HTTPS (ACME challenges excepted). */
+        @WithDefault("true")
+        boolean redirectHttp();
+
+        /** {@code Strict-Transport-Security} on HTTPS answers; {@code off} sends none. */
+        @WithDefault("max-age=31536000")
+        String hsts();
+
+        /** The ACME server and how certificates are kept. */
+        Acme acme();
+    }
+
+    interface Acme {
+        /**
+         * Directory URL of the ACME server: {@code letsencrypt} (production), {@code letsencrypt-staging}, or the URL of
+         * any ACME server (a private CA).
+         */
+        @WithDefault("letsencrypt")
+        String directory();
+
+        /** Contact e-mail given to the CA for expiry notices; none by default. */
+        Optional<String> email();
+
+        /** PEM CA certificates to trust for the ACME server's own HTTPS (a private CA), besides the JVM's. */
+        Optional<java.nio.file.Path> trustFile();
+
+        /** Folder of the account key, certificates and keys (readable by the service only); a PVC in Kubernetes. */
+        @WithDefault("data/acme")
+        java.nio.file.Path storageDir();
+
+        /** How often the certificates are checked for renewal. */
+        @WithDefault("1h")
+        Duration checkInterval();
+
+        /** First wait after a failed issuance or renewal; it doubles on each failure up to {@link #retryMax()}. */
+        @WithDefault("1m")
+        Duration retryInitial();
+
+        /** Longest wait between failed attempts. */
+        @WithDefault("6h")
+        Duration retryMax();
+
+        /** Time one order may take, from the challenge to the downloaded certificate. */
+        @WithDefault("2m")
+        Duration timeout();
     }
 
     interface Tunnel {

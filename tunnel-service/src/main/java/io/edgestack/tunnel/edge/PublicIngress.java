@@ -61,6 +61,11 @@ public class PublicIngress {
     static final String PROXY_STATUS = "Proxy-Status";
     static final String PROXY_NAME = "edgestack-edge";
 
+    /** A visitor's request, from the public HTTP port or the HTTPS listener. */
+    public void handle(RoutingContext context) {
+        forward(context);
+    }
+
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
         String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");

@@ -33,6 +33,23 @@ public final class TunnelMetrics {
                 .description("Registered tunnel connections").register(registry);
     }
 
+    /** When the certificate served for {@code host} expires (seconds since the epoch; absent while it has none). */
+    public void certificateExpiry(String host, Supplier<Number> notAfterSeconds) {
+        Gauge.builder("edgestack.tunnel.certificate.expiry.timestamp", notAfterSeconds).tag("host", host)
+                .baseUnit("seconds").description("When the edge's certificate for the host expires").register(registry);
+    }
+
+    /** An ACME order's outcome: {@code issued}, {@code renewed} or {@code failed}; failures also by error kind. */
+    public void acmeOrder(String result, String errorKind) {
+        Counter.builder("edgestack.tunnel.acme.orders").tag("result", result)
+                .description("ACME orders by result").register(registry).increment();
+        if (errorKind != null) {
+            Counter.builder("edgestack.tunnel.acme.errors").tag("kind", errorKind)
+                    .description("ACME failures by error kind (ACME problem type, connection, storage ...)")
+                    .register(registry).increment();
+        }
+    }
+
     public void reconnect(String tunnel) {
         Counter.builder("edgestack.tunnel.reconnects").tag("tunnel", tunnel)
                 .description("Connection attempts after the first, per tunnel").register(registry).increment();
