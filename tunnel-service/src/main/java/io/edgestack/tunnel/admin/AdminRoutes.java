@@ -147,7 +147,8 @@ public class AdminRoutes {
             hosts = wanted == null ? tunnel.hosts().stream().map(HostPattern::pattern).toList()
                     : wanted.stream().map(String::valueOf).toList();
             // the same check the listener makes on connect, so a token issued here is one it accepts
-            directory.authorize(new TunnelTokens.Claims(id, hosts, Instant.now(), Instant.now().plus(ttl), "check"));
+            directory.authorize(new TunnelTokens.Claims(id, hosts, Instant.now(), Instant.now().plus(ttl), "check",
+                    listener.tokens().caPin()));
         } catch (TokenRejected | ClassCastException e) {
             problem(context, 400, "Invalid hosts", e.getMessage());
             return;

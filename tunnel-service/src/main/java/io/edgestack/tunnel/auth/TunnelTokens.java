@@ -26,7 +26,11 @@ import io.vertx.core.json.JsonObject;
  */
 public final class TunnelTokens {
 
-    public record Claims(String tunnel, List<String> hosts, Instant issuedAt, Instant expiresAt, String id) {
+    /**
+     * @param caPin base64url SHA-256 of the CA of the edge's connector listener, which the connector pins; null
+     *        when the listener has no private CA
+     */
+    public record Claims(String tunnel, List<String> hosts, Instant issuedAt, Instant expiresAt, String id, String caPin) {
     }
 
     static final String PREFIX = "est1.";
@@ -38,10 +42,20 @@ public final class TunnelTokens {
 
     private final List<byte[]> secrets;
     private final Clock clock;
+    private volatile String caPin;
 
     public TunnelTokens(List<String> secrets, Clock clock) {
         this.secrets = secrets.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
         this.clock = clock;
+    }
+
+    /** Tokens issued from now on carry this CA fingerprint ({@code caf}), for the connector to pin. */
+    public void pinCa(String fingerprint) {
+        this.caPin = fingerprint;
+    }
+
+    public String caPin() {
+        return caPin;
     }
 
     public boolean canSign() {
@@ -61,6 +75,9 @@ public final class TunnelTokens {
                 .put("iat", now.getEpochSecond())
                 .put("exp", now.plus(ttl).getEpochSecond())
                 .put("jti", HexFormat.of().formatHex(id));
+        if (caPin != null) {
+            claims.put("caf", caPin);
+        }
         String body = PREFIX + B64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
         return body + "." + B64.encodeToString(sign(secrets.get(0), body));
     }
@@ -100,7 +117,7 @@ public final class TunnelTokens {
             JsonObject json = new JsonObject(new String(claimBytes, StandardCharsets.UTF_8));
             claims = new Claims(json.getString("tid"), json.getJsonArray("hosts").stream().map(String::valueOf).toList(),
                     Instant.ofEpochSecond(json.getLong("iat")), Instant.ofEpochSecond(json.getLong("exp")),
-                    json.getString("jti"));
+                    json.getString("jti"), json.getString("caf"));
         } catch (RuntimeException e) {
             throw new TokenRejected("malformed", 401, "token claims are not readable");
         }

@@ -51,6 +51,17 @@ public interface TunnelConfig {
         Optional<String> tlsKeyFile();
 
         /**
+         * TLS on the connector listener with a CA this edge makes on first start (when no {@link #tlsCertFile()} is
+         * given): the tokens it issues carry the CA's fingerprint and connectors accept no other edge certificate.
+         */
+        @WithDefault("false")
+        boolean privateCa();
+
+        /** Folder of that CA's certificate and key (owner-only; keep it: a new CA invalidates the tokens issued). */
+        @WithDefault("data/tunnel-ca")
+        java.nio.file.Path privateCaDir();
+
+        /**
          * Secrets that sign and verify connector tokens, at least 32 characters each. The first signs new tokens; all
          * verify, so a secret is rotated by putting the new one first and removing the old one later.
          */

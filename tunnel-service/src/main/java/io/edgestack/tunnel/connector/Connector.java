@@ -17,6 +17,7 @@ import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.tls.PinnedCaTrustManager;
 import io.edgestack.tunnel.protocol.Heads;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -50,6 +51,9 @@ public final class Connector {
     private final Ingress ingress;
     private final TunnelMetrics metrics;
     private final String tunnel;
+    /** The tunnel CA fingerprint the token carries (then the link is TLS, pinned to it), or null. */
+    private final String pin;
+    private final boolean tls;
     private final WebSocketClient client;
     private final io.vertx.core.net.NetClient probes;
     private final List<Slot> slots = new ArrayList<>();
@@ -61,6 +65,8 @@ public final class Connector {
         this.ingress = ingress;
         this.metrics = metrics;
         this.tunnel = tunnelOf(settings.token());
+        this.pin = claim(settings.token(), "caf");
+        this.tls = settings.tls() || pin != null;
         WebSocketClientOptions options = new WebSocketClientOptions()
                 .setMaxFrameSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
                 .setMaxMessageSize(Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD)
@@ -69,8 +75,13 @@ public final class Connector {
                 // Masking guards HTTP intermediaries against scripts in browsers; a connector is no browser and its
                 // connection goes straight to the edge, so frames go unmasked (one pass over every byte less).
                 .setSendUnmaskedFrames(true)
-                .setSsl(settings.tls());
-        settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
+                .setSsl(tls);
+        if (pin != null) {
+            // The token pins the edge's own tunnel CA: only a chain ending in it is accepted, whatever the name.
+            options.setTrustOptions(io.vertx.core.net.TrustOptions.wrap(new PinnedCaTrustManager(pin))).setVerifyHost(false);
+        } else {
+            settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca)));
+        }
         this.client = vertx.createWebSocketClient(options);
         this.probes = vertx.createNetClient(new io.vertx.core.net.NetClientOptions().setConnectTimeout(1000));
         for (int i = 0; i < settings.connections(); i++) {
@@ -81,13 +92,18 @@ public final class Connector {
 
     /** The tunnel id written in the token (read, not verified: only the edge can verify it). */
     public static String tunnelOf(String token) {
+        String id = claim(token, "tid");
+        return id == null || id.isBlank() ? "unknown" : id;
+    }
+
+    /** A claim of the token as written (not verified: only the edge can verify it), or null. */
+    static String claim(String token, String name) {
         try {
             String[] parts = token.split("\\.");
             JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-            String id = claims.getString("tid");
-            return id == null || id.isBlank() ? "unknown" : id;
+            return claims.getValue(name) instanceof String value ? value : null;
         } catch (RuntimeException e) {
-            return "unknown";
+            return null;
         }
     }
 
@@ -191,7 +207,7 @@ public final class Connector {
                 return;
             }
             WebSocketConnectOptions options = new WebSocketConnectOptions()
-                    .setHost(edge.host()).setPort(edge.port()).setURI("/v1/connect").setSsl(settings.tls())
+                    .setHost(edge.host()).setPort(edge.port()).setURI("/v1/connect").setSsl(tls)
                     .addHeader("Authorization", "Bearer " + settings.token())
                     .addHeader(ConnectorListener.REPLICA_HEADER, settings.replica())
                     .addHeader(ConnectorListener.INDEX_HEADER, Integer.toString(index));
@@ -322,8 +338,14 @@ public final class Connector {
         if (error instanceof ConnectException) {
             return new Failure("unreachable", "unreachable (" + error.getMessage() + ")");
         }
-        if (error instanceof SSLException) {
-            return new Failure("tls", "TLS handshake failed (" + error.getMessage() + ")");
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.security.cert.CertificateException certificate) {
+                return new Failure("tls", "TLS handshake failed (" + certificate.getMessage() + ")");
+            }
+        }
+        if (error instanceof SSLException || error.getCause() instanceof SSLException) {
+            Throwable tls = error instanceof SSLException ? error : error.getCause();
+            return new Failure("tls", "TLS handshake failed (" + tls.getMessage() + ")");
         }
         return new Failure("error", error.getClass().getSimpleName() + ": " + error.getMessage());
     }

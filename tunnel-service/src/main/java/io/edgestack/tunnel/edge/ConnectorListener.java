@@ -22,6 +22,7 @@ import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.protocol.Frame;
+import io.edgestack.tunnel.tls.PrivateCa;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -80,6 +81,24 @@ public class ConnectorListener {
         return tokens;
     }
 
+    /** The connector listener's certificate from this edge's own CA, whose fingerprint the tokens carry. */
+    private void privateCa(TunnelConfig.Edge edge, HttpServerOptions options) {
+        try {
+            PrivateCa ca = PrivateCa.loadOrCreate(edge.privateCaDir());
+            String host = edge.connectorHost();
+            PrivateCa.Listener listener = ca.listener(host.equals("0.0.0.0") || host.equals("::")
+                    ? List.of("localhost") : List.of(host));
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertValue(io.vertx.core.buffer.Buffer.buffer(listener.chainPem()))
+                    .setKeyValue(io.vertx.core.buffer.Buffer.buffer(listener.keyPem())));
+            tokens.pinCa(ca.fingerprint());
+            LOG.infof("Connector listener TLS from the tunnel CA in %s (fingerprint %s, carried in the tokens)",
+                    edge.privateCaDir(), ca.fingerprint());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("edgestack.tunnel.edge.private-ca-dir: " + e.getMessage(), e);
+        }
+    }
+
     /** Keeps each tunnel's {@code token-file} holding a token this edge accepts (start-up, before connectors dial). */
     private void writeTokenFiles(TunnelConfig.Edge edge) {
         edge.tunnels().forEach((id, tunnel) -> tunnel.tokenFile().ifPresent(file -> {
@@ -90,7 +109,13 @@ public class ConnectorListener {
             }
             List<String> hosts = directory.tunnels().get(id).hosts().stream().map(HostPattern::pattern).toList();
             try {
-                if (TokenFile.ensure(tokens, directory::authorize, id, hosts, edge.tokenTtl(), file, Clock.systemUTC())) {
+                TokenFile.Acceptance acceptance = claims -> {
+                    directory.authorize(claims);
+                    if (!java.util.Objects.equals(claims.caPin(), tokens.caPin())) {
+                        throw new TokenRejected("ca-changed", 401, "token pins another CA than this edge's");
+                    }
+                };
+                if (TokenFile.ensure(tokens, acceptance, id, hosts, edge.tokenTtl(), file, Clock.systemUTC())) {
                     LOG.infof("Wrote a new connector token of tunnel %s to %s", id, file);
                 } else {
                     LOG.infof("The connector token of tunnel %s in %s is still valid", id, file);
@@ -112,7 +137,6 @@ public class ConnectorListener {
         if (directory.tunnels().isEmpty()) {
             LOG.warn("No tunnel is configured (edgestack.tunnel.edge.tunnels.<id>.hosts): every visitor gets 404");
         }
-        writeTokenFiles(edge);
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(edge.connectorHost())
                 .setPort(edge.connectorPort())
@@ -134,6 +158,10 @@ public class ConnectorListener {
         }
         edge.tlsCertFile().ifPresent(cert -> options.setSsl(true)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(edge.tlsKeyFile().get())));
+        if (edge.tlsCertFile().isEmpty() && edge.privateCa()) {
+            privateCa(edge, options);
+        }
+        writeTokenFiles(edge);
         long handshakeMillis = edge.handshakeTimeout().toMillis();
         HttpServer bound = vertx.createHttpServer(options)
                 .connectionHandler(connection -> {

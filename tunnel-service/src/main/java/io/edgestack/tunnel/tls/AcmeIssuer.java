@@ -61,7 +61,11 @@ public final class AcmeIssuer {
     private static final Logger LOG = Logger.getLogger(AcmeIssuer.class);
 
     static {
-        // acme4j makes its keys and CSRs with Bouncy Castle, by provider name.
+        ensureBouncyCastle();
+    }
+
+    /** acme4j makes its keys and CSRs with Bouncy Castle, by provider name. */
+    static synchronized void ensureBouncyCastle() {
         if (java.security.Security.getProvider("BC") == null) {
             java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
         }

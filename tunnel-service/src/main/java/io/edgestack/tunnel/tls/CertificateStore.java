@@ -7,8 +7,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -100,34 +98,6 @@ public final class CertificateStore {
     }
 
     private static void write(Path file, String content) throws IOException {
-        Path folder = file.getParent();
-        createPrivateFolders(folder);
-        Path temporary = Files.createTempFile(folder, ".write-", ".tmp");
-        try {
-            setPermissions(temporary, "rw-------");
-            Files.writeString(temporary, content, StandardCharsets.US_ASCII);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
-    }
-
-    private static void createPrivateFolders(Path folder) throws IOException {
-        if (Files.isDirectory(folder)) {
-            return;
-        }
-        if (folder.getParent() != null) {
-            createPrivateFolders(folder.getParent());
-        }
-        Files.createDirectories(folder);
-        setPermissions(folder, "rwx------");
-    }
-
-    private static void setPermissions(Path path, String permissions) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: its own permissions apply
-        }
+        PrivateFiles.write(file, content);
     }
 }

@@ -183,6 +183,43 @@ class TunnelProcessesIT {
         origin.stop(0);
     }
 
+    @Test
+    void anEdgeWithItsOwnCaIsPinnedByItsTokensAndANewCaIsRefused() throws Exception {
+        int originPort = freePort();
+        HttpServer origin = origin(originPort, path -> "pinned");
+        int publicPort = freePort();
+        int listenerPort = freePort();
+        int edgeManagement = freePort();
+        List<String> properties = new ArrayList<>(edgeProperties(publicPort, listenerPort, edgeManagement));
+        properties.add("-Dedgestack.tunnel.edge.private-ca=true");
+        properties.add("-Dedgestack.tunnel.edge.private-ca-dir=" + dir.resolve("ca-1"));
+        Process edge = start(properties, EDGE_ENV, dir.resolve("ca-edge-1.log"));
+        awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
+        String token = issueToken(edgeManagement);
+        String claims = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);
+        assertTrue(claims.contains("\"caf\":"), "the token carries the CA fingerprint: " + claims);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("ca-1/ca-key.pem"))));
+
+        // No TLS setting and no CA file on the connector: the token alone makes it dial TLS and pin the edge's CA.
+        int management = freePort();
+        Path log = dir.resolve("ca-connector.log");
+        connector(listenerPort, management, token, "http://127.0.0.1:" + originPort, log);
+        awaitStatus("http://127.0.0.1:" + management + "/q/health/ready", 200);
+        assertEquals("pinned", get(publicPort, "/").body());
+
+        // The same edge with another CA (its folder lost): the connector refuses it, naming the pin.
+        edge.destroy();
+        assertTrue(edge.waitFor(30, TimeUnit.SECONDS));
+        properties.set(properties.size() - 1, "-Dedgestack.tunnel.edge.private-ca-dir=" + dir.resolve("ca-2"));
+        start(properties, EDGE_ENV, dir.resolve("ca-edge-2.log"));
+        awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
+        awaitLog(log, "not signed by the tunnel CA this token pins");
+        assertEquals(503, status("http://127.0.0.1:" + management + "/q/health/ready"));
+        assertEquals(521, get(publicPort, "/").statusCode());
+        origin.stop(0);
+    }
+
     /** A self-signed certificate for {@code name} made with the JDK's keytool, written as PEM (certificate, key). */
     private Path[] selfSigned(String name) throws Exception {
         Path store = dir.resolve("edge.p12");
