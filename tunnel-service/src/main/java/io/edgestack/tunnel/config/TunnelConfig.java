@@ -158,6 +158,13 @@ public interface TunnelConfig {
         @WithDefault("6h")
         Duration retryMax();
 
+        /**
+         * Challenge types in order of preference: {@code http-01} (on the plain HTTP port, which must be reachable on
+         * port 80) and {@code tls-alpn-01} (on the HTTPS listener, port 443); after a failed order the next is tried.
+         */
+        @WithDefault("http-01,tls-alpn-01")
+        List<String> challenges();
+
         /** Time one order may take, from the challenge to the downloaded certificate. */
         @WithDefault("2m")
         Duration timeout();

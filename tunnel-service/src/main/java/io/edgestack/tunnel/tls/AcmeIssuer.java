@@ -11,8 +11,10 @@ import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +31,9 @@ import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.OrderBuilder;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
+import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.connector.HttpConnector;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.connector.Resource;
@@ -76,15 +80,30 @@ public final class AcmeIssuer {
     private final Optional<Path> trustFile;
     private final CertificateStore store;
     private final Duration timeout;
+    private final List<String> types;
+    private final SniKeyManager keys;
     private final Map<String, String> challenges = new ConcurrentHashMap<>();
+    /** Per host, how many orders failed in a row: the challenge type tried next rotates with it. */
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
     public AcmeIssuer(String directory, Optional<String> email, Optional<Path> trustFile, CertificateStore store,
-            Duration timeout) {
+            Duration timeout, List<String> types, SniKeyManager keys) {
         this.directory = URI.create(DIRECTORIES.getOrDefault(directory.trim(), directory.trim()));
         this.email = email;
         this.trustFile = trustFile;
         this.store = store;
         this.timeout = timeout;
+        this.types = types.stream().map(String::trim).toList();
+        for (String type : this.types) {
+            if (!type.equals(Http01Challenge.TYPE) && !type.equals(TlsAlpn01Challenge.TYPE)) {
+                throw new IllegalArgumentException("edgestack.tunnel.edge.tls.acme.challenges: '" + type
+                        + "' is not a challenge type the edge answers (http-01, tls-alpn-01)");
+            }
+        }
+        if (this.types.isEmpty()) {
+            throw new IllegalArgumentException("edgestack.tunnel.edge.tls.acme.challenges: name at least one challenge type");
+        }
+        this.keys = keys;
     }
 
     public URI directory() {
@@ -108,8 +127,9 @@ public final class AcmeIssuer {
                 builder.replaces(replacing.get().chain().get(0));
             }
             Order order = builder.create();
+            String type = types.get(failures.getOrDefault(host, 0) % types.size());
             for (Authorization authorization : order.getAuthorizations()) {
-                authorize(host, authorization);
+                authorize(host, authorization, type);
             }
             KeyPair domainKey = KeyPairUtils.createECKeyPair("secp256r1");
             order.waitUntilReady(timeout);
@@ -121,8 +141,11 @@ public final class AcmeIssuer {
             }
             StringWriter chain = new StringWriter();
             order.getCertificate().writeCertificate(chain);
-            return store.save(host, chain.toString(), domainKey);
+            StoredCertificate saved = store.save(host, chain.toString(), domainKey);
+            failures.remove(host);
+            return saved;
         } catch (IssueFailed e) {
+            failures.merge(host, 1, Integer::sum);
             throw e;
         } catch (org.shredzone.acme4j.exception.AcmeServerException e) {
             String type = e.getType() == null ? "server" : e.getType().toString();
@@ -156,26 +179,37 @@ public final class AcmeIssuer {
         }
     }
 
-    private void authorize(String host, Authorization authorization) throws AcmeException, InterruptedException,
-            IssueFailed {
+    private void authorize(String host, Authorization authorization, String type) throws AcmeException,
+            InterruptedException, IssueFailed {
         if (authorization.getStatus() == Status.VALID) {
             return;
         }
-        Http01Challenge challenge = authorization.findChallenge(Http01Challenge.class).orElseThrow(() -> new IssueFailed(
-                "challenge", "the ACME server offers no http-01 challenge for " + host, null));
-        challenges.put(challenge.getToken(), challenge.getAuthorization());
+        Challenge challenge = authorization.findChallenge(type).orElseThrow(() -> new IssueFailed(
+                "challenge", "the ACME server offers no " + type + " challenge for " + host, null));
+        Runnable cleanup;
+        if (challenge instanceof TlsAlpn01Challenge alpn) {
+            KeyPair key = KeyPairUtils.createKeyPair(2048); // acme4j signs validation certificates with RSA
+            X509Certificate validation = alpn.createCertificate(key, authorization.getIdentifier());
+            keys.putValidation(new StoredCertificate(host, List.of(validation), key.getPrivate()));
+            cleanup = () -> keys.removeValidation(host);
+        } else if (challenge instanceof Http01Challenge http) {
+            challenges.put(http.getToken(), http.getAuthorization());
+            cleanup = () -> challenges.remove(http.getToken());
+        } else {
+            throw new IssueFailed("challenge", "challenge type " + type + " is not answered here", null);
+        }
         try {
             challenge.trigger();
             Status status = challenge.waitForCompletion(timeout);
             if (status != Status.VALID) {
                 throw new IssueFailed(challenge.getError().map(p -> {
-                    String type = p.getType().toString();
-                    return type.substring(type.lastIndexOf(':') + 1);
-                }).orElse("challenge"), "the http-01 challenge for " + host + " failed: "
+                    String problem = p.getType().toString();
+                    return problem.substring(problem.lastIndexOf(':') + 1);
+                }).orElse("challenge"), "the " + type + " challenge for " + host + " failed: "
                         + challenge.getError().map(Object::toString).orElse(status.toString()), null);
             }
         } finally {
-            challenges.remove(challenge.getToken());
+            cleanup.run();
         }
     }
 

@@ -86,7 +86,7 @@ public class CertificateManager {
         hosts = hosts(tls);
         CertificateStore store = new CertificateStore(tls.acme().storageDir());
         issuer = new AcmeIssuer(tls.acme().directory(), tls.acme().email(), tls.acme().trustFile(), store,
-                tls.acme().timeout());
+                tls.acme().timeout(), tls.acme().challenges(), keys);
         for (String host : hosts) {
             store.load(host).ifPresent(certificate -> {
                 keys.put(certificate);
@@ -111,7 +111,8 @@ public class CertificateManager {
             ingress.get().handle(context);
         });
         HttpServerOptions options = new HttpServerOptions().setHost(tls.host()).setPort(tls.port()).setSsl(true)
-                .setUseAlpn(true).setKeyCertOptions(KeyCertOptions.wrap(keys)).setTcpNoDelay(true)
+                .setUseAlpn(true).setSslEngineOptions(new AcmeTlsEngineOptions())
+                .setKeyCertOptions(KeyCertOptions.wrap(keys)).setTcpNoDelay(true)
                 .setMaxHeaderSize(16 * 1024).setCompressionSupported(false);
         HttpServer bound = vertx.createHttpServer(options).requestHandler(router).listen()
                 .toCompletionStage().toCompletableFuture().join();

@@ -24,6 +24,9 @@ import javax.net.ssl.X509ExtendedKeyManager;
 public final class SniKeyManager extends X509ExtendedKeyManager {
 
     private final Map<String, StoredCertificate> certificates = new ConcurrentHashMap<>();
+    /** TLS-ALPN-01 validation certificates of pending challenges, shown only to {@code acme-tls/1} handshakes. */
+    private final Map<String, StoredCertificate> validations = new ConcurrentHashMap<>();
+    private static final String VALIDATION = "acme-tls/1:";
 
     public void put(StoredCertificate certificate) {
         certificates.put(certificate.host(), certificate);
@@ -31,6 +34,18 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
 
     public StoredCertificate get(String host) {
         return certificates.get(host);
+    }
+
+    void putValidation(StoredCertificate certificate) {
+        validations.put(certificate.host(), certificate);
+    }
+
+    void removeValidation(String host) {
+        validations.remove(host);
+    }
+
+    private StoredCertificate lookup(String alias) {
+        return alias.startsWith(VALIDATION) ? validations.get(alias.substring(VALIDATION.length())) : certificates.get(alias);
     }
 
     @Override
@@ -42,7 +57,10 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         for (SNIServerName name : session.getRequestedServerNames()) {
             if (name instanceof SNIHostName host) {
                 String alias = host.getAsciiName().toLowerCase(Locale.ROOT);
-                StoredCertificate certificate = certificates.get(alias);
+                if (AcmeTlsEngineOptions.ACME_TLS_1.equals(engine.getHandshakeApplicationProtocol())) {
+                    alias = VALIDATION + alias; // an ACME server validating; nothing else is shown on this protocol
+                }
+                StoredCertificate certificate = lookup(alias);
                 return certificate != null && fits(keyType, certificate.key()) ? alias : null;
             }
         }
@@ -51,20 +69,20 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
 
     /** JSSE names the key type it can use: {@code EC}, {@code RSA}, {@code RSASSA-PSS}, or TLS 1.2's {@code EC_EC}. */
     private static boolean fits(String keyType, PrivateKey key) {
-        String algorithm = key.getAlgorithm();
+        String algorithm = key.getAlgorithm().equals("ECDSA") ? "EC" : key.getAlgorithm();
         return keyType.equals(algorithm) || keyType.startsWith(algorithm + "_")
                 || ("RSA".equals(algorithm) && keyType.equals("RSASSA-PSS"));
     }
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-        StoredCertificate certificate = certificates.get(alias);
+        StoredCertificate certificate = lookup(alias);
         return certificate == null ? null : certificate.chain().toArray(X509Certificate[]::new);
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-        StoredCertificate certificate = certificates.get(alias);
+        StoredCertificate certificate = lookup(alias);
         return certificate == null ? null : certificate.key();
     }
 

@@ -74,6 +74,9 @@ class AcmeTest {
         assertTrue(https.head().startsWith("HTTP/1.1 521"), "through to the ingress (no connector here): " + https.head());
         assertTrue(https.head().contains("Strict-Transport-Security: max-age=31536000"), https.head());
 
+        assertEquals("h2", alpn(PebbleResource.HOST, "h2", "http/1.1"), "HTTP/2 by ALPN");
+        assertEquals("http/1.1", alpn(PebbleResource.HOST, "http/1.1"));
+
         assertThrows(SSLHandshakeException.class, () -> https("other.edgestack.test", "GET / HTTP/1.1\r\n\r\n"),
                 "a name with no certificate gets none");
 
@@ -160,6 +163,30 @@ class AcmeTest {
             String text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
             int end = text.indexOf("\r\n\r\n");
             return new Answer(leaf, end < 0 ? text : text.substring(0, end));
+        }
+    }
+
+    /** The protocol the listener picks by ALPN among {@code offered}. */
+    private static String alpn(String sni, String... offered) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] { new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] chain, String type) {
+            }
+
+            public void checkServerTrusted(X509Certificate[] chain, String type) {
+            }
+
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        } }, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", PebbleResource.tlsPort)) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            parameters.setApplicationProtocols(offered);
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return socket.getApplicationProtocol();
         }
     }
 

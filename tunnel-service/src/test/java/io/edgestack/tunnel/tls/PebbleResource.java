@@ -21,6 +21,13 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  */
 public class PebbleResource implements QuarkusTestResourceLifecycleManager {
 
+    private Map<String, String> more = Map.of();
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        more = initArgs;
+    }
+
     static final String HOST = "site.edgestack.test";
     static final String KEPT = "kept.edgestack.test";
 
@@ -57,7 +64,7 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
                     "-tlsalpn01", "", "-management", "127.0.0.1:" + freePort(), "-defaultIPv4", "127.0.0.1",
                     "-defaultIPv6", ""), "challtestsrv.log");
             startPebble(dnsPort);
-            return Map.ofEntries(
+            Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                     Map.entry("quarkus.http.test-port", String.valueOf(httpPort)),
                     Map.entry("quarkus.http.host", "127.0.0.1"),
                     Map.entry("edgestack.tunnel.edge.tunnels.acme.hosts", HOST + "," + KEPT),
@@ -70,7 +77,9 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
                     Map.entry("edgestack.tunnel.edge.tls.acme.storage-dir", dir.resolve("acme").toString()),
                     Map.entry("edgestack.tunnel.edge.tls.acme.email", "ops@edgestack.test"),
                     Map.entry("edgestack.tunnel.edge.tls.acme.timeout", "30s"),
-                    Map.entry("edgestack.tunnel.edge.tls.acme.retry-initial", "2s"));
+                    Map.entry("edgestack.tunnel.edge.tls.acme.retry-initial", "2s")));
+            config.putAll(more);
+            return config;
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException("could not start Pebble (apt-get install pebble): " + e, e);
         }
