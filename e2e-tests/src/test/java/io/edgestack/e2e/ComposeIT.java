@@ -122,6 +122,11 @@ class ComposeIT {
         assertEquals(200, get("http://127.0.0.1:" + settings.get("EDGESTACK_MONITOR_PORT") + "/").statusCode(),
                 "the status page");
 
+        // The connector link is TLS, pinned to the edge's own CA through the token the edge left in the shared volume.
+        String edgeLog = compose(List.of("logs", "--no-color", "edge")).output();
+        assertTrue(edgeLog.contains("Connector listener TLS from the tunnel CA"), edgeLog);
+        assertTrue(edgeLog.contains("Wrote a new connector token of tunnel local"), edgeLog);
+
         // Prometheus scrapes every edgestack service, and each sees all five on the event bus.
         String prometheus = "http://127.0.0.1:" + settings.get("EDGESTACK_PROMETHEUS_PORT");
         Map<String, String> targets = awaitTargetsUp(prometheus, Duration.ofMinutes(2));

@@ -21,7 +21,18 @@ class MonitoringRulesIT {
     @Test
     void theScrapeConfigurationAndItsRulesAreValid() throws Exception {
         String out = promtool(PROMETHEUS, "check", "config", "prometheus.yml");
-        assertTrue(out.contains("SUCCESS: 12 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 14 rules found"), out);
+    }
+
+    @Test
+    void theComposeScrapeConfigurationAndAlertmanagerConfigurationAreValid() throws Exception {
+        assertTrue(promtool(PROMETHEUS, "check", "config", "prometheus-compose.yml").contains("SUCCESS: 14 rules found"));
+        Process amtool = new ProcessBuilder("amtool", "check-config", "alertmanager.yml")
+                .directory(PROMETHEUS.resolveSibling("alertmanager").toFile()).redirectErrorStream(true).start();
+        assertTrue(amtool.waitFor(60, TimeUnit.SECONDS), "amtool finished");
+        String out = new String(amtool.getInputStream().readAllBytes());
+        assertEquals(0, amtool.exitValue(), out);
+        assertTrue(out.contains("SUCCESS"), out);
     }
 
     @Test

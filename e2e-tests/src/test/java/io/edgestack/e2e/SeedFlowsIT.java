@@ -448,6 +448,8 @@ class SeedFlowsIT {
                     + String.join("\n", failures));
             System.out.printf("dashboards: %d PromQL queries, all with data%n", queries);
 
+            long alerts = Files.readAllLines(monitoring.resolve("prometheus/rules/edgestack.yml")).stream()
+                    .filter(line -> line.trim().startsWith("- alert:")).count();
             awaitCondition("every rule evaluated", Duration.ofSeconds(20), () -> {
                 JsonNode rules = readJson(Http.send("GET", api + "rules", null).body());
                 int evaluated = 0;
@@ -457,7 +459,7 @@ class SeedFlowsIT {
                         evaluated += rule.path("lastEvaluation").asText().startsWith("0001") ? 0 : 1;
                     }
                 }
-                return evaluated == 12;
+                return evaluated == alerts;
             });
         } finally {
             prometheus.destroy();
