@@ -66,6 +66,10 @@ class AcmeTest {
         await("a certificate for " + PebbleResource.HOST, () -> given().auth().oauth2("test-admin-token")
                 .get(admin("/admin/certificates")).jsonPath().getString("certificates.find { it.host == '"
                         + PebbleResource.HOST + "' }.notAfter") != null);
+        // The stored certificate past two thirds of its life was renewed at start, from the ACME server.
+        await("the stale certificate renewed", () -> given().auth().oauth2("test-admin-token")
+                .get(admin("/admin/certificates")).jsonPath().getString("certificates.find { it.host == '"
+                        + PebbleResource.STALE + "' }.issuer").contains("Pebble"));
 
         Answer https = https(PebbleResource.HOST, "GET /page?x=1 HTTP/1.1\r\nHost: " + PebbleResource.HOST
                 + "\r\nConnection: close\r\n\r\n");
@@ -102,6 +106,7 @@ class AcmeTest {
 
         String metrics = given().get(management.toString() + "metrics").asString();
         assertEquals(1.0, metric(metrics, "edgestack_tunnel_acme_orders_total{result=\"issued\"}"), "one order: the kept one was reused");
+        assertEquals(1.0, metric(metrics, "edgestack_tunnel_acme_orders_total{result=\"renewed\"}"), "the stale one");
         assertEquals(https.leaf().getNotAfter().toInstant().getEpochSecond(),
                 (long) metric(metrics, "edgestack_tunnel_certificate_expiry_timestamp_seconds{host=\"" + PebbleResource.HOST + "\"}"));
     }
@@ -115,7 +120,7 @@ class AcmeTest {
                 .then().statusCode(200);
         X509Certificate renewed = https(PebbleResource.HOST, request).leaf();
         assertNotEquals(before.getSerialNumber(), renewed.getSerialNumber(), "the renewed certificate is served at once");
-        assertEquals(1.0, metric(given().get(management.toString() + "metrics").asString(),
+        assertEquals(2.0, metric(given().get(management.toString() + "metrics").asString(),
                 "edgestack_tunnel_acme_orders_total{result=\"renewed\"}"));
 
         PebbleResource.stopPebble();

@@ -30,6 +30,8 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
 
     static final String HOST = "site.edgestack.test";
     static final String KEPT = "kept.edgestack.test";
+    /** Stored with a certificate past two thirds of its life (80 of 90 days): renewed at start. */
+    static final String STALE = "stale.edgestack.test";
 
     static Path dir;
     static int acmePort;
@@ -54,6 +56,17 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
             run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", kept.resolve("key.pem").toString());
             run("openssl", "req", "-x509", "-key", kept.resolve("key.pem").toString(), "-days", "90", "-subj", "/CN=" + KEPT,
                     "-addext", "subjectAltName=DNS:" + KEPT, "-out", kept.resolve("chain.pem").toString());
+            Path stale = Files.createDirectories(dir.resolve("acme/certificates/" + STALE));
+            java.security.KeyPair staleKey = org.shredzone.acme4j.util.KeyPairUtils.createKeyPair(2048);
+            java.time.Instant now = java.time.Instant.now();
+            java.security.cert.X509Certificate old = org.shredzone.acme4j.util.CertificateUtils.createTestRootCertificate(
+                    "CN=" + STALE, now.minus(java.time.Duration.ofDays(80)), now.plus(java.time.Duration.ofDays(10)), staleKey);
+            try (var writer = Files.newBufferedWriter(stale.resolve("key.pem"))) {
+                org.shredzone.acme4j.util.KeyPairUtils.writeKeyPair(staleKey, writer);
+            }
+            Files.writeString(stale.resolve("chain.pem"), "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(old.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n");
             Files.writeString(dir.resolve("pebble.json"), """
                     {"pebble": {"listenAddress": "127.0.0.1:%d", "managementListenAddress": "127.0.0.1:%d",
                       "certificate": "%s", "privateKey": "%s", "httpPort": %d, "tlsPort": %d,
@@ -67,11 +80,11 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
             Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                     Map.entry("quarkus.http.test-port", String.valueOf(httpPort)),
                     Map.entry("quarkus.http.host", "127.0.0.1"),
-                    Map.entry("edgestack.tunnel.edge.tunnels.acme.hosts", HOST + "," + KEPT),
+                    Map.entry("edgestack.tunnel.edge.tunnels.acme.hosts", HOST + "," + KEPT + "," + STALE),
                     Map.entry("edgestack.tunnel.edge.tls.enabled", "true"),
                     Map.entry("edgestack.tunnel.edge.tls.host", "127.0.0.1"),
                     Map.entry("edgestack.tunnel.edge.tls.port", String.valueOf(tlsPort)),
-                    Map.entry("edgestack.tunnel.edge.tls.hosts", HOST + "," + KEPT),
+                    Map.entry("edgestack.tunnel.edge.tls.hosts", HOST + "," + KEPT + "," + STALE),
                     Map.entry("edgestack.tunnel.edge.tls.acme.directory", "https://127.0.0.1:" + acmePort + "/dir"),
                     Map.entry("edgestack.tunnel.edge.tls.acme.trust-file", dir.resolve("pebble-cert.pem").toString()),
                     Map.entry("edgestack.tunnel.edge.tls.acme.storage-dir", dir.resolve("acme").toString()),
@@ -80,7 +93,7 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
                     Map.entry("edgestack.tunnel.edge.tls.acme.retry-initial", "2s")));
             config.putAll(more);
             return config;
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("could not start Pebble (apt-get install pebble): " + e, e);
         }
     }
