@@ -142,18 +142,7 @@ class AcmeTest {
 
     /** One HTTPS exchange with {@code sni} as the server name, trusting whatever certificate the edge shows. */
     private static Answer https(String sni, String request) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] { new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] chain, String type) {
-            }
-
-            public void checkServerTrusted(X509Certificate[] chain, String type) {
-            }
-
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        } }, null);
+        SSLContext context = trustingAnything();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", PebbleResource.tlsPort)) {
             socket.setSoTimeout(10_000);
             SSLParameters parameters = socket.getSSLParameters();
@@ -171,8 +160,8 @@ class AcmeTest {
         }
     }
 
-    /** The protocol the listener picks by ALPN among {@code offered}. */
-    private static String alpn(String sni, String... offered) throws Exception {
+    /** A client that takes whatever certificate the edge shows: the tests look at that certificate themselves. */
+    static SSLContext trustingAnything() throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] { new X509TrustManager() {
             public void checkClientTrusted(X509Certificate[] chain, String type) {
@@ -185,6 +174,12 @@ class AcmeTest {
                 return new X509Certificate[0];
             }
         } }, null);
+        return context;
+    }
+
+    /** The protocol the listener picks by ALPN among {@code offered}. */
+    private static String alpn(String sni, String... offered) throws Exception {
+        SSLContext context = trustingAnything();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", PebbleResource.tlsPort)) {
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setServerNames(List.of(new SNIHostName(sni)));

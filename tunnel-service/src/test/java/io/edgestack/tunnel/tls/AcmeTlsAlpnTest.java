@@ -51,18 +51,7 @@ class AcmeTlsAlpnTest {
         assertTrue(!log.contains("Attempting to validate w/ HTTP"), "the plain HTTP port was not used:\n" + log);
 
         // Outside a pending challenge, an acme-tls/1 handshake is shown no certificate at all.
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-        context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
-            }
-
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
-            }
-
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        } }, null);
+        javax.net.ssl.SSLContext context = AcmeTest.trustingAnything();
         try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
                 .createSocket("127.0.0.1", PebbleResource.tlsPort)) {
             javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
