@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
+import org.jboss.logging.Logger;
+
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
@@ -31,6 +33,8 @@ final class OriginForwarder {
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "trailer", "upgrade");
 
+    private static final Logger LOG = Logger.getLogger(OriginForwarder.class);
+
     private final io.vertx.core.Vertx vertx;
     private final HttpClient client;
     private final Ingress ingress;
@@ -50,7 +54,19 @@ final class OriginForwarder {
             answerStatus(stream, rule.status());
             return;
         }
-        URI origin = rule.origin();
+        send(stream, head, fin, upgrade, host, rule.origin(), 0);
+    }
+
+    /**
+     * Methods that may be sent again when the connection fails before any answer (RFC 9110 §9.2.2): a pooled
+     * keep-alive connection the origin closed at the same moment is retried once on another, as Caddy and nginx do.
+     */
+    private static boolean retryable(String method, boolean fin, boolean upgrade, int attempt) {
+        return attempt == 0 && fin && !upgrade && (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
+    }
+
+    private void send(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade, String host, URI origin,
+            int attempt) {
         boolean tls = "https".equals(origin.getScheme());
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(head.headers()).remove("Host");
         RequestOptions options = new RequestOptions()
@@ -74,19 +90,37 @@ final class OriginForwarder {
                 }
             }
             stream.resetHandler(reset -> request.reset());
-            request.exceptionHandler(error -> fail(stream, error));
+            boolean[] settled = { false };
+            long[] timer = { -1 };
+            java.util.function.Consumer<Throwable> failed = error -> {
+                if (settled[0]) {
+                    return;
+                }
+                settled[0] = true;
+                vertx.cancelTimer(timer[0]);
+                if (!stream.isClosed() && !(error instanceof TimeoutException)
+                        && retryable(head.method(), fin, upgrade, attempt)) {
+                    send(stream, head, fin, upgrade, host, origin, attempt + 1);
+                } else {
+                    fail(stream, error);
+                }
+            };
+            request.exceptionHandler(failed::accept);
             // The timeout guards the wait for the answer's head; once the body streams, a pause (a slow visitor
             // holding the tunnel's window) is backpressure, not a silent origin.
-            long timer = vertx.setTimer(timeoutMillis, id -> {
+            timer[0] = vertx.setTimer(timeoutMillis, id -> {
                 if (!stream.isClosed()) {
                     stream.reset(ResetCodes.ORIGIN_TIMEOUT, "origin sent no answer within " + timeoutMillis + " ms");
                     request.reset();
                 }
             });
-            request.response().onComplete(answered -> vertx.cancelTimer(timer));
+            request.response().onComplete(answered -> vertx.cancelTimer(timer[0]));
+            if (attempt > 0) {
+                LOG.debugf("Sending %s %s to %s again after its connection closed unanswered", head.method(), head.target(), origin);
+            }
             if (upgrade) {
                 request.connect().onComplete(answer -> {
-                    vertx.cancelTimer(timer);
+                    vertx.cancelTimer(timer[0]);
                     if (answer.failed()) {
                         fail(stream, answer.cause());
                     } else if (answer.result().statusCode() == 101) {
@@ -108,8 +142,9 @@ final class OriginForwarder {
             }
             request.response().onComplete(answer -> {
                 if (answer.failed()) {
-                    fail(stream, answer.cause());
+                    failed.accept(answer.cause());
                 } else {
+                    settled[0] = true;
                     relay(stream, answer.result());
                 }
             });

@@ -169,6 +169,43 @@ class TunnelTest {
     }
 
     @Test
+    void aSafeRequestWhoseOriginConnectionClosesUnansweredIsSentOnceMoreAndAPostIsNot() throws Exception {
+        // An origin that closes a connection at its first request unanswered (a keep-alive connection closed by the
+        // origin at the moment it is reused), then answers every other request.
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean dropNext = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.vertx.core.net.NetServer closing = get(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
+            if (!bytes.toString().contains("\r\n\r\n")) {
+                return;
+            }
+            seen.incrementAndGet();
+            if (dropNext.getAndSet(false)) {
+                socket.close();
+            } else {
+                socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        })).listen(0, "127.0.0.1"));
+        try {
+            Ingress ingress = new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(),
+                    URI.create("http://127.0.0.1:" + closing.actualPort()), 0)));
+            Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+            await("registered", () -> connector.registered() == 1);
+
+            Answer answer = get(send(HttpMethod.GET, "/page", null));
+            assertEquals(200, answer.status());
+            assertEquals("ok", answer.body().toString());
+            assertEquals(2, seen.get(), "the GET was sent once more on a new connection");
+
+            dropNext.set(true);
+            seen.set(0);
+            assertEquals(502, get(send(HttpMethod.POST, "/form", Buffer.buffer("a=1"))).status(), "a POST is never sent twice");
+            assertEquals(1, seen.get());
+        } finally {
+            closing.close();
+        }
+    }
+
+    @Test
     void streamsLargeBodiesBothWays() throws Exception {
         connected(2);
         byte[] upload = new byte[3 * 1024 * 1024 + 17];
