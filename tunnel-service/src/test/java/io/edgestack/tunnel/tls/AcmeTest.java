@@ -78,6 +78,7 @@ class AcmeTest {
         assertTrue(https.head().startsWith("HTTP/1.1 521"), "through to the ingress (no connector here): " + https.head());
         assertTrue(https.head().contains("Strict-Transport-Security: max-age=31536000"), https.head());
 
+        verifiedAgainstPebblesRoot(PebbleResource.HOST);
         assertEquals("h2", alpn(PebbleResource.HOST, "h2", "http/1.1"), "HTTP/2 by ALPN");
         assertEquals("http/1.1", alpn(PebbleResource.HOST, "http/1.1"));
 
@@ -123,18 +124,49 @@ class AcmeTest {
         assertEquals(2.0, metric(given().get(management.toString() + "metrics").asString(),
                 "edgestack_tunnel_acme_orders_total{result=\"renewed\"}"));
 
+        // A challenge the CA refuses (its DNS now sends it to an address where nothing answers): the order fails with
+        // the CA's reason, and the certificate in service stays.
+        PebbleResource.pointDns(PebbleResource.HOST, "127.0.0.2");
+        io.restassured.response.Response refused = given().auth().oauth2("test-admin-token")
+                .post(admin("/admin/certificates/" + PebbleResource.HOST + "/renew"));
+        assertEquals(502, refused.statusCode(), refused.asString());
+        assertEquals("application/problem+json", refused.contentType());
+        assertTrue(refused.asString().contains("challenge for " + PebbleResource.HOST + " failed"), refused.asString());
+        assertEquals(renewed.getSerialNumber(), https(PebbleResource.HOST, request).leaf().getSerialNumber(),
+                "still serving the certificate it has");
+        String state = given().auth().oauth2("test-admin-token").get(admin("/admin/certificates")).asString();
+        assertTrue(state.contains("challenge for " + PebbleResource.HOST + " failed"), state);
+
+        // The ACME server gone altogether: the same.
         PebbleResource.stopPebble();
         io.restassured.response.Response failed = given().auth().oauth2("test-admin-token")
                 .post(admin("/admin/certificates/" + PebbleResource.HOST + "/renew"));
         assertEquals(502, failed.statusCode(), failed.asString());
-        assertEquals("application/problem+json", failed.contentType());
-        assertEquals(renewed.getSerialNumber(), https(PebbleResource.HOST, request).leaf().getSerialNumber(),
-                "still serving the certificate it has");
+        assertTrue(failed.asString().contains("cannot be reached"), failed.asString());
+        assertEquals(renewed.getSerialNumber(), https(PebbleResource.HOST, request).leaf().getSerialNumber());
+        verifiedAgainstPebblesRoot(PebbleResource.HOST);
         String metrics = given().get(management.toString() + "metrics").asString();
-        assertEquals(1.0, metric(metrics, "edgestack_tunnel_acme_orders_total{result=\"failed\"}"));
-        assertEquals(1.0, metric(metrics, "edgestack_tunnel_acme_errors_total{kind=\"connection\"}"));
-        String state = given().auth().oauth2("test-admin-token").get(admin("/admin/certificates")).asString();
-        assertTrue(state.contains("cannot be reached"), state);
+        assertEquals(2.0, metric(metrics, "edgestack_tunnel_acme_orders_total{result=\"failed\"}"));
+        assertTrue(metric(metrics, "edgestack_tunnel_acme_errors_total{kind=\"connection\"}") >= 1.0);
+    }
+
+    /** A handshake that checks the served chain against Pebble's root and the name against the certificate. */
+    static void verifiedAgainstPebblesRoot(String host) throws Exception {
+        java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
+        roots.load(null, null);
+        roots.setCertificateEntry("pebble", PebbleResource.pebbleRoot());
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(roots);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", PebbleResource.tlsPort);
+                SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, PebbleResource.tlsPort, true)) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(host)));
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            socket.setSSLParameters(parameters);
+            socket.startHandshake(); // throws unless the chain ends in Pebble's root and names the host
+        }
     }
 
     record Answer(X509Certificate leaf, String head) {

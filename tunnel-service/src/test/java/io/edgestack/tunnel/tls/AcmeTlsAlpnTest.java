@@ -46,6 +46,7 @@ class AcmeTlsAlpnTest {
                     + Files.readString(PebbleResource.dir.resolve("pebble.log")));
             Thread.sleep(250);
         }
+        AcmeTest.verifiedAgainstPebblesRoot(PebbleResource.HOST);
         String log = Files.readString(PebbleResource.dir.resolve("pebble.log"));
         assertTrue(log.contains("set VALID by completed challenge"), log);
         assertTrue(!log.contains("Attempting to validate w/ HTTP"), "the plain HTTP port was not used:\n" + log);

@@ -38,10 +38,13 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
     static int managementPort;
     static int httpPort;
     static int tlsPort;
+    static int dnsManagementPort;
+    private static java.security.cert.X509Certificate root;
     private static final List<Process> processes = new ArrayList<>();
 
     @Override
     public Map<String, String> start() {
+        root = null;
         try {
             dir = Files.createTempDirectory("edgestack-pebble");
             acmePort = freePort();
@@ -49,6 +52,7 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
             httpPort = freePort();
             tlsPort = freePort();
             int dnsPort = freePort();
+            dnsManagementPort = freePort();
             run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                     "-keyout", dir.resolve("pebble-key.pem").toString(), "-out", dir.resolve("pebble-cert.pem").toString());
@@ -74,7 +78,7 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
                     """.formatted(acmePort, managementPort, dir.resolve("pebble-cert.pem"), dir.resolve("pebble-key.pem"),
                     httpPort, tlsPort));
             start(List.of("pebble-challtestsrv", "-dns01", "127.0.0.1:" + dnsPort, "-http01", "", "-https01", "",
-                    "-tlsalpn01", "", "-management", "127.0.0.1:" + freePort(), "-defaultIPv4", "127.0.0.1",
+                    "-tlsalpn01", "", "-management", "127.0.0.1:" + dnsManagementPort, "-defaultIPv4", "127.0.0.1",
                     "-defaultIPv6", ""), "challtestsrv.log");
             startPebble(dnsPort);
             Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
@@ -108,6 +112,32 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
         builder.environment().put("PEBBLE_AUTHZREUSE", "0");
         processes.add(builder.start());
         awaitPort(acmePort);
+    }
+
+    /** Makes the mock DNS answer {@code host} with {@code address}: Pebble then validates challenges there. */
+    static void pointDns(String host, String address) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + dnsManagementPort + "/add-a"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"host\": \"" + host + ".\", \"addresses\": [\"" + address + "\"]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IOException("challtestsrv refused the A record: " + answer.statusCode() + " " + answer.body());
+        }
+    }
+
+    /** Pebble's root CA of this run (from its management interface), which the certificates it issues chain to. */
+    static synchronized java.security.cert.X509Certificate pebbleRoot() throws Exception {
+        if (root != null) {
+            return root; // it lives as long as that Pebble process: kept for after it was stopped
+        }
+        javax.net.ssl.SSLContext trusting = AcmeIssuer.trusting(dir.resolve("pebble-cert.pem"));
+        java.net.http.HttpResponse<byte[]> answer = java.net.http.HttpClient.newBuilder().sslContext(trusting).build().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + managementPort + "/roots/0"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        root = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(answer.body()));
+        return root;
     }
 
     /** Stops Pebble (the ACME server becomes unreachable), to show a failed renewal. */
