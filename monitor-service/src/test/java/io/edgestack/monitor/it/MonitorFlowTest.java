@@ -221,9 +221,12 @@ class MonitorFlowTest {
         assertTrue(during >= 2, "checked every second while watched: " + during + " runs in 4 s");
         await("the watch window ends", Duration.ofSeconds(10),
                 () -> check("shop").getDouble("currentIntervalSeconds") == 3600.0);
+        // A run already under way when the window closed may still land: at most two in 5 s (at the watch interval
+        // there would be five).
         int after = requests("GET /shop").size();
-        Thread.sleep(2500);
-        assertTrue(requests("GET /shop").size() - after <= 1, "back to its own interval after the window");
+        Thread.sleep(5000);
+        int later = requests("GET /shop").size() - after;
+        assertTrue(later <= 2, "back to its own interval after the window: " + later + " runs in 5 s");
     }
 
     @Test
