@@ -505,12 +505,14 @@ public class Deployer {
     }
 
     /**
-     * {@code maintenance.started} for the site's checks, id {@code deploy-<site>}: monitor-service stores the alerts of
-     * incidents in the window as suppressed. The window closes itself after 10 minutes should the end never come.
+     * {@code maintenance.started} for the site's checks, id {@code deploy-<site>}: monitor-service holds the site's
+     * incidents until the window closes ({@code holdIncidents}: an app restarted by the post-switch command fails for
+     * a moment, which is not the release failing) and judges them then. The window closes itself after 10 minutes
+     * should the end never come.
      */
     private void maintenance(String site, String reason) {
         publish("maintenance.started", new JsonObject().put("id", "deploy-" + site).put("site", site).put("minutes", 10)
-                .put("reason", reason));
+                .put("reason", reason).put("holdIncidents", true));
     }
 
     private void maintenanceOver(String site) {

@@ -406,6 +406,7 @@ class DeployFlowTest {
             JsonObject window = windows.get(windows.size() - 1);
             assertEquals("example", window.getString("site"));
             assertEquals(10, window.getInteger("minutes"));
+            assertEquals(true, window.getBoolean("holdIncidents"), "monitor-service judges incidents after the switch");
             assertEquals(1, window.getInteger("version"));
             assertTrue(window.getString("reason").contains(bad), window.encode());
             JsonObject event = completed.stream().filter(e -> bad.equals(e.getString("release"))).findFirst().orElseThrow();

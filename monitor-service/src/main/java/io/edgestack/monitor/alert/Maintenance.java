@@ -21,8 +21,11 @@ import io.vertx.core.json.JsonObject;
 @ApplicationScoped
 public class Maintenance {
 
-    /** An open window: {@code site} null means every check. */
-    public record Window(String id, String site, String reason, Instant start, Instant end) {
+    /**
+     * An open window: {@code site} null means every check. {@code holdIncidents}: its site's incidents are judged once
+     * it closes (a deploy's own switch: an app restarting inside it is not an incident of the release).
+     */
+    public record Window(String id, String site, String reason, Instant start, Instant end, boolean holdIncidents) {
     }
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Maintenance.class);
@@ -30,8 +33,12 @@ public class Maintenance {
     private final List<Window> windows = new CopyOnWriteArrayList<>();
 
     public Window open(String id, String site, String reason, Instant end) {
+        return open(id, site, reason, end, false);
+    }
+
+    public Window open(String id, String site, String reason, Instant end, boolean holdIncidents) {
         windows.removeIf(w -> w.id().equals(id));
-        Window window = new Window(id, site, reason, Instant.now(), end);
+        Window window = new Window(id, site, reason, Instant.now(), end, holdIncidents);
         windows.add(window);
         LOG.infof("Maintenance window %s opened for %s until %s: %s", id, site == null ? "every check" : site, end, reason);
         return window;
@@ -55,6 +62,11 @@ public class Maintenance {
         return open().stream().filter(w -> w.site() == null || w.site().equals(spec.site())).findFirst();
     }
 
+    /** Whether an open window of the check's site holds its incidents until it closes. */
+    public boolean holdsIncidents(CheckSpec spec) {
+        return spec.site() != null && open().stream().anyMatch(w -> w.holdIncidents() && spec.site().equals(w.site()));
+    }
+
     /** Consumers on the (clustered) event bus for any body type; what is not a JSON object is logged and dropped. */
     void consume(@Observes StartupEvent start, Vertx vertx) {
         vertx.eventBus().consumer("maintenance.started", message -> started(message.body()));
@@ -69,7 +81,8 @@ public class Maintenance {
             if (minutes < 1 || minutes > 7 * 24 * 60) {
                 throw new IllegalArgumentException("minutes must be between 1 and 10080, not " + minutes);
             }
-            open(id, event.getString("site"), event.getString("reason", "maintenance"), Instant.now().plusSeconds(minutes * 60));
+            open(id, event.getString("site"), event.getString("reason", "maintenance"), Instant.now().plusSeconds(minutes * 60),
+                    Boolean.TRUE.equals(event.getValue("holdIncidents")));
         } catch (RuntimeException e) {
             LOG.warnf("Ignoring a malformed maintenance.started event (%s): %s", e.getMessage(), String.valueOf(body));
         }

@@ -76,6 +76,14 @@ public final class IncidentTracker {
     }
 
     public Decision onResult(CheckSpec spec, CheckResult result) {
+        return onResult(spec, result, false);
+    }
+
+    /**
+     * @param hold the check's site is inside a deploy's own window: failures still count, but the incident is decided
+     *        only once the window has closed (at the next failing result after it; a recovery opens nothing)
+     */
+    public Decision onResult(CheckSpec spec, CheckResult result, boolean hold) {
         State state = states.computeIfAbsent(spec.name(), c -> new State());
         synchronized (state) {
             if (!result.failing()) {
@@ -104,7 +112,7 @@ public final class IncidentTracker {
             }
             boolean flapping = state.opens.size() >= FLAP_OPENS;
             int needed = spec.failuresBeforeDown() * (flapping ? 2 : 1);
-            if (state.failures < needed) {
+            if (state.failures < needed || hold) {
                 return new Nothing();
             }
             if (!state.confirming) {

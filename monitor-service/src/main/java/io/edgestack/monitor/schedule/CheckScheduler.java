@@ -58,9 +58,11 @@ public class CheckScheduler {
     private final Map<String, Instant> pings = new ConcurrentHashMap<>();
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private final Instant started = Instant.now();
+    private final io.edgestack.monitor.alert.Maintenance maintenance;
 
     public CheckScheduler(MonitorConfig config, Probes probes, MonitorStore store, Alerter alerter, DeployClient deploy,
-            MonitorMetrics metrics, Vertx vertx) {
+            MonitorMetrics metrics, Vertx vertx, io.edgestack.monitor.alert.Maintenance maintenance) {
+        this.maintenance = maintenance;
         this.config = config;
         this.probes = probes;
         this.store = store;
@@ -276,7 +278,7 @@ public class CheckScheduler {
     private void handle(CheckSpec spec, CheckResult result) {
         last.put(spec.name(), result);
         metrics.result(result);
-        IncidentTracker.Decision decision = tracker.onResult(spec, result);
+        IncidentTracker.Decision decision = tracker.onResult(spec, result, maintenance.holdsIncidents(spec));
         if (decision instanceof IncidentTracker.Recheck) {
             vertx.runOnContext(v -> run(spec));
         }

@@ -251,6 +251,46 @@ class MonitorFlowTest {
     }
 
     @Test
+    void aDeploysOwnWindowHoldsItsSitesIncidentsUntilItClosesAndARecoveryInsideItOpensNone() throws Exception {
+        await("web is up", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        int incidents = given().get("/api/incidents?check=web").jsonPath().getList("$").size();
+        io.vertx.core.json.JsonObject window = new io.vertx.core.json.JsonObject().put("version", 1).put("id", "deploy-example")
+                .put("site", "example").put("minutes", 5).put("reason", "Deploying r9 on example").put("holdIncidents", true);
+        io.vertx.core.json.JsonObject ended = new io.vertx.core.json.JsonObject().put("version", 1).put("id", "deploy-example");
+        try {
+            // The app restarts inside the switch (the post-switch command): failing for a while, then fine again.
+            bus.publish("maintenance.started", window);
+            await("the window is open", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath()
+                    .getList("maintenance.id").contains("deploy-example"));
+            targets().flag("site-down", true);
+            Thread.sleep(4000); // 4 runs at 1 s, 2 failures make an incident outside a held window
+            assertEquals(incidents, given().get("/api/incidents?check=web").jsonPath().getList("$").size(),
+                    "no incident inside the deploy's own window");
+            targets().flag("site-down", false);
+            Thread.sleep(1500);
+            bus.publish("maintenance.ended", ended);
+            Thread.sleep(3000);
+            assertEquals(incidents, given().get("/api/incidents?check=web").jsonPath().getList("$").size(),
+                    "recovered before the window closed: no incident at all");
+
+            // Still failing when the window closes: the incident opens right after it.
+            bus.publish("maintenance.started", window);
+            await("the window is open again", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath()
+                    .getList("maintenance.id").contains("deploy-example"));
+            targets().flag("site-down", true);
+            Thread.sleep(3000);
+            assertEquals(incidents, given().get("/api/incidents?check=web").jsonPath().getList("$").size());
+            bus.publish("maintenance.ended", ended);
+            await("the incident opens once the window has closed", Duration.ofSeconds(10),
+                    () -> given().get("/api/incidents?check=web").jsonPath().getList("$").size() == incidents + 1);
+        } finally {
+            targets().flag("site-down", false);
+            bus.publish("maintenance.ended", ended);
+        }
+        await("web is up again", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+    }
+
+    @Test
     void maintenanceEventsOpenAndCloseAWindowAndMalformedOnesAreDropped() throws Exception {
         bus.publish("maintenance.started", "not json at all");
         bus.publish("maintenance.started", new io.vertx.core.json.JsonObject().put("version", 1).put("minutes", "ten"));
