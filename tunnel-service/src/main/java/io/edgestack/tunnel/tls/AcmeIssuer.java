@@ -83,6 +83,7 @@ public final class AcmeIssuer {
     private final List<String> types;
     private final SniKeyManager keys;
     private final Map<String, String> challenges = new ConcurrentHashMap<>();
+    private volatile java.net.URL accountLocation;
     /** Per host, how many orders failed in a row: the challenge type tried next rotates with it. */
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
@@ -213,10 +214,17 @@ public final class AcmeIssuer {
         }
     }
 
-    private Login login(Session session) throws AcmeException, IOException {
+    /** The account: looked up (or made) once per process, then reused by its URL (orders of several hosts may run at once). */
+    private synchronized Login login(Session session) throws AcmeException, IOException {
+        java.net.URL known = accountLocation;
+        if (known != null) {
+            return session.login(known, store.accountKey());
+        }
         AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(store.accountKey());
         email.ifPresent(builder::addEmail);
-        return builder.createLogin(session); // finds the existing account of this key, or makes it
+        Login login = builder.createLogin(session); // finds the existing account of this key, or makes it
+        accountLocation = login.getAccountLocation();
+        return login;
     }
 
     private GenericAcmeProvider provider() throws IOException, GeneralSecurityException {

@@ -36,8 +36,8 @@ public final class CertificateStore {
         return root;
     }
 
-    /** The account key pair, made (EC P-256) and kept on first use. */
-    public KeyPair accountKey() throws IOException {
+    /** The account key pair, made (EC P-256) and kept on first use; one per store even when asked concurrently. */
+    public synchronized KeyPair accountKey() throws IOException {
         Path file = root.resolve("account.pem");
         if (Files.isRegularFile(file)) {
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
