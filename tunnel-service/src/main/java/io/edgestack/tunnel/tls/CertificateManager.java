@@ -133,26 +133,35 @@ public class CertificateManager {
         }
     }
 
-    /** The names certificates are obtained for: configured, or every exact tunnel host; each must be served here. */
     private List<String> hosts(TunnelConfig.Tls tls) {
+        Map<String, List<String>> patterns = new java.util.LinkedHashMap<>();
+        directory.tunnels().forEach((id, tunnel) -> patterns.put(id, tunnel.hosts().stream().map(HostPattern::pattern).toList()));
+        return managedHosts(tls.hosts(), patterns, directory::tunnelFor);
+    }
+
+    /**
+     * The names certificates are obtained for: the configured ones, each of them an exact name that a tunnel of this
+     * edge serves, or else every exact name among the tunnels' host patterns. Anything else is refused naming the key.
+     */
+    static List<String> managedHosts(Optional<List<String>> configured, Map<String, List<String>> tunnelPatterns,
+            java.util.function.Function<String, Optional<String>> tunnelFor) {
         Set<String> names = new LinkedHashSet<>();
-        if (tls.hosts().isPresent()) {
-            for (String host : tls.hosts().get()) {
+        if (configured.isPresent()) {
+            for (String host : configured.get()) {
                 String name = HostPattern.normalise(host);
                 HostPattern.parse("edgestack.tunnel.edge.tls.hosts", name);
                 if (name.contains("*")) {
                     throw new IllegalArgumentException("edgestack.tunnel.edge.tls.hosts: '" + host
                             + "' is a wildcard; HTTP-01 validates exact names only");
                 }
-                if (directory.tunnelFor(name).isEmpty()) {
+                if (tunnelFor.apply(name).isEmpty()) {
                     throw new IllegalArgumentException("edgestack.tunnel.edge.tls.hosts: '" + host
                             + "' is served by no tunnel of this edge (edgestack.tunnel.edge.tunnels.<id>.hosts)");
                 }
                 names.add(name);
             }
         } else {
-            directory.tunnels().values().forEach(tunnel -> tunnel.hosts().stream().map(HostPattern::pattern)
-                    .filter(p -> !p.contains("*")).forEach(names::add));
+            tunnelPatterns.values().forEach(patterns -> patterns.stream().filter(p -> !p.contains("*")).forEach(names::add));
         }
         if (names.isEmpty()) {
             throw new IllegalArgumentException("edgestack.tunnel.edge.tls.enabled: no host name to obtain a certificate "
