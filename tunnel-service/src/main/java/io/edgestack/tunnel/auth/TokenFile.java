@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+
+import io.edgestack.tunnel.tls.PrivateFiles;
 
 /**
  * A connector token kept in a file by the edge, for a connector that shares the edge's box or a volume with it
@@ -42,20 +42,7 @@ public final class TokenFile {
                 // not a token this edge accepts any more: replaced below
             }
         }
-        Path folder = file.toAbsolutePath().getParent();
-        Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, ".token-", ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: its own permissions apply
-            }
-            Files.writeString(temporary, tokens.issue(tunnel, hosts, ttl) + "\n", StandardCharsets.US_ASCII);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        PrivateFiles.write(file, tokens.issue(tunnel, hosts, ttl) + "\n");
         return true;
     }
 }

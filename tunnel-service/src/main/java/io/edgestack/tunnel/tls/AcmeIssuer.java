@@ -83,7 +83,8 @@ public final class AcmeIssuer {
     private final List<String> types;
     private final SniKeyManager keys;
     private final Map<String, String> challenges = new ConcurrentHashMap<>();
-    private volatile java.net.URL accountLocation;
+    private java.net.URL accountLocation;
+    private KeyPair accountKey;
     /** Per host, how many orders failed in a row: the challenge type tried next rotates with it. */
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
@@ -216,13 +217,14 @@ public final class AcmeIssuer {
 
     /** The account: looked up (or made) once per process, then reused by its URL (orders of several hosts may run at once). */
     private synchronized Login login(Session session) throws AcmeException, IOException {
-        java.net.URL known = accountLocation;
-        if (known != null) {
-            return session.login(known, store.accountKey());
+        if (accountLocation != null) {
+            return session.login(accountLocation, accountKey);
         }
-        AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(store.accountKey());
+        KeyPair key = store.accountKey();
+        AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(key);
         email.ifPresent(builder::addEmail);
         Login login = builder.createLogin(session); // finds the existing account of this key, or makes it
+        accountKey = key;
         accountLocation = login.getAccountLocation();
         return login;
     }

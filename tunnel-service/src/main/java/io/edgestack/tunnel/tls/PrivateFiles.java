@@ -7,13 +7,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Key material on disk: owner-only folders (700) and files (600), each written whole or not at all. */
-final class PrivateFiles {
+/**
+ * Key material on disk (ACME keys, the tunnel CA, token files): owner-only folders (700) and files (600), each written
+ * whole or not at all. On a file system without POSIX permissions its own access rules apply.
+ */
+public final class PrivateFiles {
 
     private PrivateFiles() {
     }
 
-    static void write(Path file, String content) throws IOException {
+    public static void write(Path file, String content) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
         createFolders(folder);
         Path temporary = Files.createTempFile(folder, ".write-", ".tmp");
