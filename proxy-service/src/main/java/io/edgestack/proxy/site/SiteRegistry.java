@@ -127,12 +127,18 @@ public class SiteRegistry {
      * Each event-loop thread gets its own client: its connections then live on the loop that serves the requests
      * using them (no hand-off between threads per request), and a pool picks among few connections.
      */
+    /** The largest body piece read from an upstream at once. */
+    static final int UPSTREAM_CHUNK_SIZE = 64 * 1024;
+
     public HttpClient client(Duration idleTimeout) {
         long idle = idleTimeout.toMillis();
         return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.createHttpClient(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setMaxPoolSize(256)
                 .setPipelining(false)
+                // Body pieces as large as a socket read gives them (Netty's default cuts them at 8 KiB): a 100 KiB
+                // answer is then written to the visitor in 2-3 writes instead of 13.
+                .setMaxChunkSize(UPSTREAM_CHUNK_SIZE)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
                 .setIdleTimeout((int) idle)
