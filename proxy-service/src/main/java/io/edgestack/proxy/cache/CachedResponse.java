@@ -61,8 +61,11 @@ record CachedResponse(String primaryKey, int status, MultiMap headers, Buffer bo
 
     /** Whether it can stand for a request with conditional headers: the answer is 304 then. */
     boolean matches(String ifNoneMatch, String ifModifiedSince) {
-        String etag = etag();
+        if (ifNoneMatch == null && ifModifiedSince == null) {
+            return false; // the common case, decided without looking into the stored headers
+        }
         if (ifNoneMatch != null) {
+            String etag = etag();
             if (etag == null) {
                 return false;
             }

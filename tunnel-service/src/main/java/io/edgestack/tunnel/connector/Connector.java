@@ -193,9 +193,16 @@ public final class Connector {
         long registeredAt;
         String lastLogged;
 
+        /**
+         * The slot's own event loop: its WebSocket, its origin connections and its timers all live there, so the
+         * connections of one connector are spread over the loops (one loop carried all of them, and every byte, before).
+         */
+        private final io.vertx.core.Context context;
+
         Slot(int index, EdgeAddress edge) {
             this.index = index;
             this.edge = edge;
+            this.context = io.edgestack.tunnel.mux.EventLoops.context(vertx, index);
             this.origin = vertx.createHttpClient(new HttpClientOptions()
                     .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
                     .setKeepAlive(true).setTcpNoDelay(true)
@@ -205,6 +212,10 @@ public final class Connector {
         }
 
         void connect() {
+            if (io.vertx.core.Vertx.currentContext() != context) {
+                context.runOnContext(v -> connect());
+                return;
+            }
             timer = -1;
             if (stopping) {
                 return;

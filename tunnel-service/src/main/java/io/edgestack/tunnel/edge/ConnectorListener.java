@@ -53,7 +53,7 @@ public class ConnectorListener {
     private final TunnelDirectory directory;
     private final TunnelMetrics metrics;
     private final TunnelTokens tokens;
-    private final AtomicReference<HttpServer> server = new AtomicReference<>();
+    private final AtomicReference<List<HttpServer>> servers = new AtomicReference<>(List.of());
     private final AtomicInteger sequence = new AtomicInteger();
     /** Connections still in their handshake, with the timer that closes them when it takes too long. */
     private final Map<HttpConnection, Long> handshakes = new ConcurrentHashMap<>();
@@ -162,8 +162,29 @@ public class ConnectorListener {
             privateCa(edge, options);
         }
         writeTokenFiles(edge);
-        long handshakeMillis = edge.handshakeTimeout().toMillis();
-        HttpServer bound = vertx.createHttpServer(options)
+        // One server per event loop on the same port (Vert.x hands accepted connections to them in turn): the
+        // connections of a connector are then spread over the loops, and a visitor's request usually finds one on
+        // its own loop (TunnelDirectory.pick), where its bytes need no hand-off between threads.
+        // Port 0 (any free port) becomes -1: Vert.x' shared random port, the same one for every server listening on -1.
+        if (options.getPort() == 0) {
+            options.setPort(-1);
+        }
+        List<HttpServer> all = new java.util.ArrayList<>();
+        for (int i = 0; i < io.edgestack.tunnel.mux.EventLoops.count(vertx); i++) {
+            all.add(listenOnLoop(options, i));
+        }
+        HttpServer bound = all.get(0);
+        servers.set(List.copyOf(all));
+        LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), bound.actualPort(),
+                options.isSsl() ? "TLS" : "plain WebSocket", directory.tunnels().keySet());
+    }
+
+    private HttpServer listenOnLoop(HttpServerOptions options, int loop) {
+        HttpServerOptions own = new HttpServerOptions(options);
+        long handshakeMillis = config.edge().handshakeTimeout().toMillis();
+        io.vertx.core.Context context = io.edgestack.tunnel.mux.EventLoops.context(vertx, loop);
+        io.vertx.core.Promise<HttpServer> listening = io.vertx.core.Promise.promise();
+        context.runOnContext(start -> vertx.createHttpServer(own)
                 .connectionHandler(connection -> {
                     // A connection that has not become a registered tunnel connection in time is closed (slow loris).
                     long timer = vertx.setTimer(handshakeMillis, id -> {
@@ -184,11 +205,8 @@ public class ConnectorListener {
                     });
                 })
                 .requestHandler(this::handle)
-                .listen()
-                .toCompletionStage().toCompletableFuture().join();
-        server.set(bound);
-        LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), bound.actualPort(),
-                options.isSsl() ? "TLS" : "plain WebSocket", directory.tunnels().keySet());
+                .listen().onComplete(listening));
+        return listening.future().toCompletionStage().toCompletableFuture().join();
     }
 
     /** Shutdown: tell every connector to open nothing more here, then close once streams are done. */
@@ -199,16 +217,15 @@ public class ConnectorListener {
                 session.mux().goAway("edge shutting down");
             }
         }
-        HttpServer bound = server.getAndSet(null);
-        if (bound != null) {
+        for (HttpServer bound : servers.getAndSet(List.of())) {
             bound.close();
         }
     }
 
     /** The port actually bound, or -1 when the listener is not running. */
     public int boundPort() {
-        HttpServer bound = server.get();
-        return bound == null ? -1 : bound.actualPort();
+        List<HttpServer> bound = servers.get();
+        return bound.isEmpty() ? -1 : bound.get(0).actualPort();
     }
 
     private void handle(HttpServerRequest request) {

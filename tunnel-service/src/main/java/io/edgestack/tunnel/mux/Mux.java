@@ -20,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -101,6 +102,7 @@ public final class Mux {
     private int controlFrames;
     private long heartbeatTimer = -1;
     private boolean heardFrom;
+    private Buffer fragments; // a fragmented binary message being gathered
 
     /** Must be created on the WebSocket's event loop, before any message is handled. */
     public Mux(Vertx vertx, WebSocketBase ws, Side side, Settings settings, Listener listener, MuxObserver observer,
@@ -114,8 +116,8 @@ public final class Mux {
         this.listener = listener;
         this.observer = observer;
         this.name = name;
-        ws.binaryMessageHandler(this::onMessage);
-        ws.textMessageHandler(text -> fail("text message on a tunnel connection (frames are binary)"));
+        // Frames, not binaryMessageHandler: Vert.x's message aggregator copies every message, even an unfragmented one.
+        ws.frameHandler(this::onWebSocketFrame);
         ws.exceptionHandler(error -> fail("connection error: " + error.getMessage()));
         ws.closeHandler(v -> shutdown(ws.closeReason() != null ? "closed by the peer: " + ws.closeReason()
                 : "closed by the peer (status " + ws.closeStatusCode() + ")"));
@@ -258,6 +260,37 @@ public final class Mux {
         }
         blocked.remove(stream);
         active.decrementAndGet();
+    }
+
+    /**
+     * One WebSocket frame: an unfragmented binary message (what peers send: one tunnel frame per message) is handled as
+     * it is; a fragmented one is gathered first, up to one tunnel frame's size; a text message is a protocol error.
+     */
+    private void onWebSocketFrame(WebSocketFrame frame) {
+        if (frame.isText()) {
+            fail("text message on a tunnel connection (frames are binary)");
+            return;
+        }
+        if (frame.isBinary() && frame.isFinal()) {
+            onMessage(frame.binaryData());
+            return;
+        }
+        if (frame.isBinary()) {
+            fragments = Buffer.buffer();
+        } else if (!frame.isContinuation() || fragments == null) {
+            return; // ping, pong and close are answered by Vert.x; the rest of a refused text message is dropped
+        }
+        if (fragments.length() + frame.binaryData().length() > Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD) {
+            fragments = null;
+            fail("fragmented message larger than " + (Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD) + " bytes");
+            return;
+        }
+        fragments.appendBuffer(frame.binaryData());
+        if (frame.isFinal()) {
+            Buffer message = fragments;
+            fragments = null;
+            onMessage(message);
+        }
     }
 
     private void onMessage(Buffer message) {

@@ -458,6 +458,10 @@ class TunnelTest {
     }
 
     private Closed sendAsConnector(List<Buffer> messages) throws Exception {
+        return sendAsConnector(ws -> messages.forEach(ws::writeBinaryMessage));
+    }
+
+    private Closed sendAsConnector(java.util.function.Consumer<WebSocket> writer) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
                 .setMaxFrameSize(1024 * 1024).setMaxMessageSize(1024 * 1024));
         WebSocket ws = get(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(listener.boundPort())
@@ -465,9 +469,7 @@ class TunnelTest {
         CompletableFuture<Closed> closed = new CompletableFuture<>();
         ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode(), ws.closeReason())));
         ws.binaryMessageHandler(b -> { });
-        for (Buffer message : messages) {
-            ws.writeBinaryMessage(message);
-        }
+        writer.accept(ws);
         Closed result = closed.get(10, TimeUnit.SECONDS);
         client.close();
         return result;
@@ -494,6 +496,26 @@ class TunnelTest {
             Closed closed = sendAsConnector(c.frames());
             assertTrue(closed.status() != 1000, c.name() + ": closed as an error, was " + closed);
             assertTrue(closed.reason() == null || closed.reason().contains(c.reason()), c.name() + ": " + closed);
+        }
+        // WebSocket-level mistakes: a text message; a fragmented message gathered past one tunnel frame's size. A
+        // fragmented message within it is one tunnel frame (here a DATA frame on a stream never opened).
+        Buffer unknownStream = Frame.of(FrameType.DATA, 0, 99, Buffer.buffer("fragmented")).encode();
+        List<java.util.Map.Entry<String, java.util.function.Consumer<WebSocket>>> wsCases = List.of(
+                java.util.Map.entry("text message on a tunnel connection", ws -> ws.writeTextMessage("hello")),
+                java.util.Map.entry("fragmented message larger than", ws -> {
+                    ws.writeFrame(io.vertx.core.http.WebSocketFrame.binaryFrame(Buffer.buffer(new byte[40_000]), false));
+                    ws.writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(Buffer.buffer(new byte[40_000]), true));
+                }),
+                java.util.Map.entry("never opened", ws -> {
+                    ws.writeFrame(io.vertx.core.http.WebSocketFrame.binaryFrame(unknownStream.slice(0, 4), false));
+                    ws.writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(unknownStream.slice(4, 9), false));
+                    ws.writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(
+                            unknownStream.slice(9, unknownStream.length()), true));
+                }));
+        for (var c : wsCases) {
+            Closed closed = sendAsConnector(c.getValue());
+            assertTrue(closed.status() != 1000 && closed.reason() != null && closed.reason().contains(c.getKey()),
+                    c.getKey() + ": " + closed);
         }
         assertEquals(1, healthy.registered(), "the well-behaved connection was not touched");
         given().get(publicPort + "hello").then().statusCode(200);
