@@ -136,6 +136,11 @@ public final class Mux {
     }
 
     /** True when the caller runs on this connection's event loop thread (no hop needed to use it). */
+    /** The event loop this connection lives on. */
+    public io.netty.channel.EventLoop eventLoop() {
+        return eventLoop;
+    }
+
     public boolean isLocal() {
         return eventLoop.inEventLoop();
     }

@@ -68,6 +68,9 @@ class TunnelTest {
     ConnectorListener listener;
 
     @Inject
+    io.edgestack.tunnel.edge.TunnelDirectory directory;
+
+    @Inject
     Vertx vertx;
 
     /** Connectors built here report to their own registry, as a separate connector process would. */
@@ -227,6 +230,12 @@ class TunnelTest {
             answers.add(send(HttpMethod.GET, "/trickle?chunks=5", null));
         }
         await("streams on every connection", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0));
+        // Each connection on its own event loop, at both ends: one loop carried all four (and every byte) before.
+        long loops = Math.min(4, io.edgestack.tunnel.mux.EventLoops.count(vertx));
+        assertEquals(loops, connector.connections().stream().map(Mux::eventLoop).distinct().count(),
+                "the connector's connections are spread over the event loops");
+        assertEquals(loops, directory.sessions("site").stream().map(session -> session.mux().eventLoop()).distinct().count(),
+                "the edge took the connections on different event loops");
         for (Future<Answer> answer : answers) {
             assertEquals(200, get(answer).status());
         }
