@@ -118,6 +118,9 @@ public class SiteRegistry {
         return active().pools().get(route);
     }
 
+    /** The largest body piece read from an upstream at once. */
+    static final int UPSTREAM_CHUNK_SIZE = 64 * 1024;
+
     /**
      * The HTTP client for upstreams whose pools share one idle timeout: keep-alive connection pools per upstream. The
      * idle timeout is the connection's (no byte read or written for that long closes it, mid-response included), so
@@ -127,9 +130,6 @@ public class SiteRegistry {
      * Each event-loop thread gets its own client: its connections then live on the loop that serves the requests
      * using them (no hand-off between threads per request), and a pool picks among few connections.
      */
-    /** The largest body piece read from an upstream at once. */
-    static final int UPSTREAM_CHUNK_SIZE = 64 * 1024;
-
     public HttpClient client(Duration idleTimeout) {
         long idle = idleTimeout.toMillis();
         return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.createHttpClient(new HttpClientOptions()

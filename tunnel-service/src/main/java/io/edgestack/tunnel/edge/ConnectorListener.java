@@ -173,18 +173,17 @@ public class ConnectorListener {
         for (int i = 0; i < io.edgestack.tunnel.mux.EventLoops.count(vertx); i++) {
             all.add(listenOnLoop(options, i));
         }
-        HttpServer bound = all.get(0);
         servers.set(List.copyOf(all));
-        LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), bound.actualPort(),
+        LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), boundPort(),
                 options.isSsl() ? "TLS" : "plain WebSocket", directory.tunnels().keySet());
     }
 
+    /** One server of the listener, accepting on event loop {@code loop} (Vert.x copies the options it is given). */
     private HttpServer listenOnLoop(HttpServerOptions options, int loop) {
-        HttpServerOptions own = new HttpServerOptions(options);
         long handshakeMillis = config.edge().handshakeTimeout().toMillis();
         io.vertx.core.Context context = io.edgestack.tunnel.mux.EventLoops.context(vertx, loop);
         io.vertx.core.Promise<HttpServer> listening = io.vertx.core.Promise.promise();
-        context.runOnContext(start -> vertx.createHttpServer(own)
+        context.runOnContext(start -> vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
                         // Reads of up to 256 KiB (Netty stops at 64 KiB): a 64 KiB frame then mostly arrives whole in
@@ -220,7 +219,7 @@ public class ConnectorListener {
      * into one buffer: a copy of nearly every byte, as 64 KiB frames rarely line up with reads); the decoder copies the
      * payload out once either way.
      */
-    private static void gatherWithoutCopying(io.vertx.core.http.HttpConnection connection) {
+    private static void gatherWithoutCopying(HttpConnection connection) {
         if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
             for (var entry : base.channel().pipeline()) {
                 if (entry.getValue() instanceof io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder
@@ -279,10 +278,10 @@ public class ConnectorListener {
             problem(request, rejected.status, "Connector refused", rejected.getMessage(), rejected.code);
             return;
         }
-        Long timer = handshakes.remove(request.connection());
+        HttpConnection connection = request.connection();
+        Long timer = handshakes.remove(connection);
         String replica = clean(request.getHeader(REPLICA_HEADER), remote);
         String index = clean(request.getHeader(INDEX_HEADER), "?");
-        io.vertx.core.http.HttpConnection connection = request.connection();
         request.toWebSocket().onSuccess(ws -> {
             if (timer != null) {
                 vertx.cancelTimer(timer);

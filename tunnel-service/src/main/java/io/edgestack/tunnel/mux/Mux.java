@@ -135,12 +135,12 @@ public final class Mux {
         return name;
     }
 
-    /** True when the caller runs on this connection's event loop thread (no hop needed to use it). */
     /** The event loop this connection lives on. */
     public io.netty.channel.EventLoop eventLoop() {
         return eventLoop;
     }
 
+    /** True when the caller runs on this connection's event loop thread (no hop needed to use it). */
     public boolean isLocal() {
         return eventLoop.inEventLoop();
     }
