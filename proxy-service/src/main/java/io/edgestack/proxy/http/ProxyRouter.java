@@ -87,6 +87,7 @@ public class ProxyRouter {
         Site site = registry.sites().forHost(host);
         response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
         response.headersEndHandler(v -> {
+            UpstreamExchange.restoreDate(response.headers());
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
             SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL());
         });

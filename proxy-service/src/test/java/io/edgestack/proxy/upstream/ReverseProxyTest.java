@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -64,6 +65,18 @@ class ReverseProxyTest {
         assertTrue(echo.getString("headers.forwarded").contains("for=127.0.0.1;proto=http"));
         assertTrue(echo.getString("headers.x-request-id").matches("[0-9a-f]{32}"));
         assertEquals(null, echo.getString("headers.x-secret"), "headers named in Connection are hop-by-hop");
+    }
+
+    @Test
+    void forwardsTheUpstreamsDateAsItCameAndAddsAnImfFixdateWhenThereIsNone() {
+        // vertx-http-proxy alone re-formats it as "Tue, 1 Dec 2026 ..." (RFC 1123 with a one-digit day)
+        var dated = given().get("/one/dated").then().statusCode(200).extract();
+        assertEquals(List.of("Tue, 01 Dec 2026 14:13:59 GMT"), dated.headers().getValues("Date"));
+        var undated = given().get("/one/plain").then().statusCode(200).extract();
+        assertEquals(1, undated.headers().getValues("Date").size());
+        assertTrue(undated.header("Date").matches("[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"),
+                undated.header("Date"));
+        assertEquals(null, undated.header("X-Edgestack-Forwarded-Date"));
     }
 
     @Test
