@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.OriginRequestProvider;
@@ -104,7 +105,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             proxy.addInterceptor(cacheStage);
         }
         proxy.addInterceptor(CARRY_DATE);
-        proxy.handle(request);
+        proxy.handle(request instanceof HttpServerRequestInternal internal
+                ? new DeferredResetRequest(internal, vertx.getOrCreateContext()) : request);
     }
 
     /** Called as the response headers are written: the forwarded {@code Date} goes back in place of the library's. */
@@ -170,6 +172,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setConnectTimeout(spec.connectTimeout().toMillis())
                 .setIdleTimeout(spec.firstByteTimeout().toMillis());
         return client.request(options).map(created -> {
+            // the failures reach the exchange through the response; without a handler Vert.x logs each one as an
+            // error, a reset among them whenever a visitor leaves mid-answer
+            created.exceptionHandler(error -> LOG.debugf("Upstream request to %s ended: %s", upstream, error));
             chosen = upstream;
             upstream.begin();
             onRelease.accept(upstream);

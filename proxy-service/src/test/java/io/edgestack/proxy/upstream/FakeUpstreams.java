@@ -103,6 +103,13 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                     .end(new JsonObject().put("upstream", name).put("uri", request.uri())
                                             .put("headers", headers).encode());
                         }
+                        case "/100k" -> { // the head first, then the body in pieces, as a file server sends them
+                            response.putHeader("Content-Length", String.valueOf(100 * 1024)).writeHead();
+                            for (int i = 0; i < 10; i++) {
+                                vertx.runOnContext(v -> response.write(Buffer.buffer(new byte[10 * 1024])));
+                            }
+                            vertx.runOnContext(v -> response.end());
+                        }
                         case "/dated" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT").end("dated");
                         case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
                         case "/missing" -> response.setStatusCode(404).end("app 404");

@@ -18,11 +18,17 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +83,56 @@ class ReverseProxyTest {
         assertTrue(undated.header("Date").matches("[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"),
                 undated.header("Date"));
         assertEquals(null, undated.header("X-Edgestack-Forwarded-Date"));
+    }
+
+    /**
+     * Visitors that vanish mid-answer: 64 keep-alive clients in one process, killed (the kernel resets all of their
+     * connections at once, as for a load generator stopped with ^C). The proxy logged an IllegalReferenceCountException
+     * and "failed to mark a promise as failure" for most of them (vertx-http-proxy reset the response from inside the
+     * write that failed), and a "Stream reset" error for the upstream request it gave up.
+     */
+    @Test
+    void visitorsKilledMidAnswerLeaveNothingInTheLog() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    logged.add(record.getLoggerName() + ": " + record.getMessage() + " " + record.getThrown());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<String> command = new ArrayList<>(List.of("curl", "-s", "-Z", "--parallel-max", "64", "-o", "/dev/null"));
+        for (int i = 0; i < 5000; i++) {
+            command.add("http://127.0.0.1:" + url.getPort() + "/one/100k");
+        }
+        Logger.getLogger("").addHandler(capture);
+        try {
+            for (int round = 0; round < 4; round++) {
+                Process visitors = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Thread.sleep(1500);
+                assertTrue(visitors.isAlive(), "still asking when killed");
+                visitors.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                Thread.sleep(300);
+            }
+            // the proxy is still fine, it answered all that time, and said nothing about the visitors that left
+            given().get("/one/plain").then().statusCode(200);
+            String metrics = given().accept("text/plain").get(management + "metrics").asString();
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_proxy_requests_total{") && l.contains("route=\"/one/\"")
+                    && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 256), metrics);
+            assertEquals(List.of(), logged);
+        } finally {
+            Logger.getLogger("").removeHandler(capture);
+        }
     }
 
     @Test

@@ -1,0 +1,54 @@
+package io.edgestack.proxy.upstream;
+
+import io.quarkus.vertx.http.runtime.filters.AbstractResponseWrapper;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.core.http.impl.HttpServerRequestWrapper;
+
+/**
+ * The visitor's request as vertx-http-proxy sees it, with one change: a reset of its response waits for the next turn
+ * of the event loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
+ * Netty's HTTP encoder; vertx-http-proxy resets the response from that failure's callback, and the reset writes into
+ * the same encoder again: the pieces of the first write were released twice (an {@code IllegalReferenceCountException}
+ * and a "failed to mark a promise as failure" warning in the log for nearly every visitor that left that way).
+ * Outside of the encoder's call the reset only closes what is left: the stream of an HTTP/2 answer, the connection of an
+ * HTTP/1.1 one.
+ */
+final class DeferredResetRequest extends HttpServerRequestWrapper {
+
+    private final HttpServerResponse response;
+
+    DeferredResetRequest(HttpServerRequestInternal request, Context context) {
+        super(request);
+        this.response = new AbstractResponseWrapper(request.response()) {
+            @Override
+            public boolean reset() {
+                return reset(0L);
+            }
+
+            @Override
+            public boolean reset(long code) {
+                if (ended() || closed()) {
+                    return false;
+                }
+                context.runOnContext(v -> {
+                    if (request.version() == HttpVersion.HTTP_2) {
+                        request.response().reset(code); // the stream only
+                    } else if (!request.response().closed()) {
+                        // an HTTP/1.1 answer cut short: the connection cannot carry another one. Closed without the
+                        // empty last chunk a reset writes first (onto a connection the visitor may have reset).
+                        request.connection().close();
+                    }
+                });
+                return true;
+            }
+        };
+    }
+
+    @Override
+    public HttpServerResponse response() {
+        return response;
+    }
+}
