@@ -368,6 +368,7 @@ public class ConnectorListener {
         }
         request.response()
                 .setStatusCode(status)
+                .putHeader("Date", EdgeErrorPages.now())
                 .putHeader("Content-Type", "application/problem+json")
                 .end(problem.encode());
     }

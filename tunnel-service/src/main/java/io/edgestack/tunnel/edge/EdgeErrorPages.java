@@ -22,6 +22,7 @@ public class EdgeErrorPages {
                 .setStatusCode(status)
                 .setStatusMessage(reason(status))
                 .putHeader(REQUEST_ID, requestId)
+                .putHeader("Date", now())
                 .putHeader("Cache-Control", "no-store");
         String accept = context.request().getHeader("Accept");
         if (accept != null && accept.contains("json") && !accept.contains("text/html")) {
@@ -35,6 +36,11 @@ public class EdgeErrorPages {
             return;
         }
         response.putHeader("Content-Type", "text/html; charset=utf-8").end(html(status, title, detail, requestId));
+    }
+
+    /** The current time as an IMF-fixdate (RFC 9110 §5.6.7): the edge is the origin of the answers it makes itself. */
+    static String now() {
+        return io.netty.handler.codec.DateFormatter.format(new java.util.Date());
     }
 
     private static String reason(int status) {

@@ -18,6 +18,10 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class EdgeModeTest {
 
+    /** {@code Tue, 01 Dec 2026 14:13:59 GMT}: two-digit day, GMT. */
+    static final String IMF_FIXDATE = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+            + "[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT";
+
     @TestHTTPResource("/")
     URL publicPort;
 
@@ -35,6 +39,7 @@ class EdgeModeTest {
                 .header("X-Request-Id", matchesPattern("[0-9a-f]{32}"))
                 .header("Cache-Control", "no-store")
                 .header("Proxy-Status", "edgestack-edge; error=destination_unavailable")
+                .header("Date", matchesPattern(IMF_FIXDATE))
                 .body(containsString("521"), containsString("No connector is connected"));
     }
 
@@ -62,7 +67,8 @@ class EdgeModeTest {
     @Test
     void connectorListenerAsksForAWebSocketOnItsConnectPath() {
         String listenerUrl = "http://127.0.0.1:" + listener.boundPort();
-        given().get(listenerUrl + "/v1/connect").then().statusCode(426).contentType("application/problem+json");
+        given().get(listenerUrl + "/v1/connect").then().statusCode(426).contentType("application/problem+json")
+                .header("Date", matchesPattern(IMF_FIXDATE));
         given().get(listenerUrl + "/").then().statusCode(404).body("detail", containsString("connector sessions only"));
     }
 
