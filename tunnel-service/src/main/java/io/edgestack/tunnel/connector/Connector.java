@@ -14,11 +14,13 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.tunnel.edge.ConnectorListener;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.EventLoops;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.protocol.Frame;
-import io.edgestack.tunnel.tls.PinnedCaTrustManager;
 import io.edgestack.tunnel.protocol.Heads;
+import io.edgestack.tunnel.tls.PinnedCaTrustManager;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -197,12 +199,12 @@ public final class Connector {
          * The slot's own event loop: its WebSocket, its origin connections and its timers all live there, so the
          * connections of one connector are spread over the loops (one loop carried all of them, and every byte, before).
          */
-        private final io.vertx.core.Context context;
+        private final Context context;
 
         Slot(int index, EdgeAddress edge) {
             this.index = index;
             this.edge = edge;
-            this.context = io.edgestack.tunnel.mux.EventLoops.context(vertx, index);
+            this.context = EventLoops.context(vertx, index);
             this.origin = vertx.createHttpClient(new HttpClientOptions()
                     .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
                     .setKeepAlive(true).setTcpNoDelay(true)
@@ -212,7 +214,7 @@ public final class Connector {
         }
 
         void connect() {
-            if (io.vertx.core.Vertx.currentContext() != context) {
+            if (Vertx.currentContext() != context) {
                 context.runOnContext(v -> connect());
                 return;
             }

@@ -3,6 +3,7 @@ package io.edgestack.tunnel.edge;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,11 +21,17 @@ import io.edgestack.tunnel.auth.TunnelTokens;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.EventLoops;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.tls.PrivateCa;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -33,6 +40,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * The edge's connector listener: the port connectors dial out to (7844 by default). A connector opens a WebSocket on
@@ -169,8 +177,8 @@ public class ConnectorListener {
         if (options.getPort() == 0) {
             options.setPort(-1);
         }
-        List<HttpServer> all = new java.util.ArrayList<>();
-        for (int i = 0; i < io.edgestack.tunnel.mux.EventLoops.count(vertx); i++) {
+        List<HttpServer> all = new ArrayList<>();
+        for (int i = 0; i < EventLoops.count(vertx); i++) {
             all.add(listenOnLoop(options, i));
         }
         servers.set(List.copyOf(all));
@@ -181,15 +189,15 @@ public class ConnectorListener {
     /** One server of the listener, accepting on event loop {@code loop} (Vert.x copies the options it is given). */
     private HttpServer listenOnLoop(HttpServerOptions options, int loop) {
         long handshakeMillis = config.edge().handshakeTimeout().toMillis();
-        io.vertx.core.Context context = io.edgestack.tunnel.mux.EventLoops.context(vertx, loop);
-        io.vertx.core.Promise<HttpServer> listening = io.vertx.core.Promise.promise();
+        Context context = EventLoops.context(vertx, loop);
+        Promise<HttpServer> listening = Promise.promise();
         context.runOnContext(start -> vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
-                    if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
+                    if (connection instanceof ConnectionBase base) {
                         // Reads of up to 256 KiB (Netty stops at 64 KiB): a 64 KiB frame then mostly arrives whole in
                         // one read, instead of being gathered from two or three into a copy.
                         base.channel().config().setRecvByteBufAllocator(
-                                new io.netty.channel.AdaptiveRecvByteBufAllocator(512, 16 * 1024, 256 * 1024));
+                                new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 256 * 1024));
                     }
                     // A connection that has not become a registered tunnel connection in time is closed (slow loris).
                     long timer = vertx.setTimer(handshakeMillis, id -> {
@@ -220,11 +228,11 @@ public class ConnectorListener {
      * payload out once either way.
      */
     private static void gatherWithoutCopying(HttpConnection connection) {
-        if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
+        if (connection instanceof ConnectionBase base) {
             for (var entry : base.channel().pipeline()) {
-                if (entry.getValue() instanceof io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder
-                        && entry.getValue() instanceof io.netty.handler.codec.ByteToMessageDecoder decoder) {
-                    decoder.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+                if (entry.getValue() instanceof WebSocketFrameDecoder
+                        && entry.getValue() instanceof ByteToMessageDecoder decoder) {
+                    decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
                 }
             }
         }

@@ -1,9 +1,11 @@
 package io.edgestack.tunnel.edge;
 
+import java.util.Date;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.netty.handler.codec.DateFormatter;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -40,7 +42,7 @@ public class EdgeErrorPages {
 
     /** The current time as an IMF-fixdate (RFC 9110 §5.6.7): the edge is the origin of the answers it makes itself. */
     static String now() {
-        return io.netty.handler.codec.DateFormatter.format(new java.util.Date());
+        return DateFormatter.format(new Date());
     }
 
     private static String reason(int status) {

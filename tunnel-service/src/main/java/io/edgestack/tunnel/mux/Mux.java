@@ -16,6 +16,7 @@ import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.protocol.FrameType;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -78,7 +79,7 @@ public final class Mux {
 
     private final WebSocketBase ws;
     private final Context context;
-    private final io.netty.channel.EventLoop eventLoop;
+    private final EventLoop eventLoop;
     private final Vertx vertx;
     private final Side side;
     private final Settings settings;
@@ -136,7 +137,7 @@ public final class Mux {
     }
 
     /** The event loop this connection lives on. */
-    public io.netty.channel.EventLoop eventLoop() {
+    public EventLoop eventLoop() {
         return eventLoop;
     }
 
