@@ -188,6 +188,8 @@ final class OriginForwarder {
                 .add("Content-Type", "text/plain; charset=utf-8")
                 .add("Content-Length", Integer.toString(body.length()))
                 .add("Cache-Control", "no-store");
+        // The request's body is not wanted: read and dropped, or the stream would wait for it to be read forever.
+        stream.handler(stream::consumed);
         stream.respond(new Heads.ResponseHead(status, headers), false);
         stream.write(body);
         stream.end();

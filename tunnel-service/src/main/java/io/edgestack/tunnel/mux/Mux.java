@@ -16,12 +16,19 @@ import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.protocol.FrameType;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.impl.WebSocketImplBase;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -40,6 +47,7 @@ public final class Mux {
     /** WebSocket close reasons are at most 123 bytes of UTF-8. */
     private static final int MAX_CLOSE_REASON = 120;
     private static final Logger LOG = Logger.getLogger(Mux.class);
+    private static final String FLUSH_BATCH = "edgestack-flush-batch";
 
     public enum Side {
         EDGE, CONNECTOR
@@ -104,6 +112,7 @@ public final class Mux {
     private long heartbeatTimer = -1;
     private boolean heardFrom;
     private Buffer fragments; // a fragmented binary message being gathered
+    private ByteBuf unclaimed; // memory of the direct message being handled, until a stream claims it
 
     /** Must be created on the WebSocket's event loop, before any message is handled. */
     public Mux(Vertx vertx, WebSocketBase ws, Side side, Settings settings, Listener listener, MuxObserver observer,
@@ -111,7 +120,7 @@ public final class Mux {
         this.vertx = vertx;
         this.ws = ws;
         this.context = vertx.getOrCreateContext();
-        this.eventLoop = ((io.vertx.core.impl.ContextInternal) context).nettyEventLoop();
+        this.eventLoop = ((ContextInternal) context).nettyEventLoop();
         this.side = side;
         this.settings = settings;
         this.listener = listener;
@@ -123,6 +132,22 @@ public final class Mux {
         ws.closeHandler(v -> shutdown(ws.closeReason() != null ? "closed by the peer: " + ws.closeReason()
                 : "closed by the peer (status " + ws.closeStatusCode() + ")"));
         ws.drainHandler(v -> unblock());
+        if (ws instanceof WebSocketImplBase<?> impl) {
+            ChannelHandlerContext vertxHandler = impl.channelHandlerContext();
+            ChannelPipeline pipeline = vertxHandler.pipeline();
+            // Whole binary messages straight from Netty, without Vert.x's heap copy (see DirectFrames).
+            pipeline.addBefore(vertxHandler.name(), DirectFrames.NAME, new DirectFrames(this));
+            // Frames written in one turn of the event loop leave in one write: a small answer's RESPONSE, DATA and end
+            // took three system calls on the connector, one each. Below TLS (it then encrypts them as one batch).
+            ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+            FlushConsolidationHandler batch = new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+            if (tls != null) {
+                pipeline.addAfter(tls.name(), FLUSH_BATCH, batch);
+            } else {
+                pipeline.addFirst(FLUSH_BATCH, batch);
+            }
+        }
         long interval = settings.heartbeatInterval().toMillis();
         heartbeatTimer = vertx.setPeriodic(interval, interval, id -> heartbeat());
         send(Frame.of(FrameType.PING, 0, 0, Buffer.buffer(8).appendLong(System.nanoTime()))); // "ready" and a first RTT
@@ -299,6 +324,36 @@ public final class Mux {
         }
     }
 
+    /**
+     * A whole binary message from {@link DirectFrames}, in reference-counted memory that this connection now owns. It is
+     * handled as the connection's context (what a stream opens, an origin request among them, stays on this loop).
+     */
+    void onDirectMessage(ByteBuf bytes) {
+        ((ContextInternal) context).dispatch(bytes, this::handleDirect);
+    }
+
+    private void handleDirect(ByteBuf bytes) {
+        unclaimed = bytes;
+        try {
+            onMessage(Buffer.buffer(bytes));
+        } finally {
+            if (unclaimed != null) {
+                unclaimed.release();
+                unclaimed = null;
+            }
+        }
+    }
+
+    /**
+     * For the stream a DATA frame is for: takes over the reference-counted memory holding the message being handled
+     * (the stream releases it once its bytes are passed on); null when the message is on the heap.
+     */
+    ByteBuf claimMemory() {
+        ByteBuf memory = unclaimed;
+        unclaimed = null;
+        return memory;
+    }
+
     private void onMessage(Buffer message) {
         if (closed) {
             return;
@@ -331,7 +386,8 @@ public final class Mux {
             }
             case PING -> {
                 control();
-                send(Frame.of(FrameType.PONG, 0, 0, frame.payload().copy()));
+                // a heap copy: the payload may be in the connection's read buffer, released after this frame
+                send(Frame.of(FrameType.PONG, 0, 0, Buffer.buffer(8).appendLong(frame.payload().getLong(0))));
             }
             case PONG -> {
                 control();

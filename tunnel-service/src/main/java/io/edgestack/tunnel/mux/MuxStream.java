@@ -7,6 +7,7 @@ import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.protocol.FrameType;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 
@@ -15,12 +16,20 @@ import io.vertx.core.buffer.Buffer;
  * connection's event loop in order); handlers are called on the connection's event loop.
  *
  * <p>Flow control: a side may send at most {@link Mux#INITIAL_WINDOW} bytes that the other side has not yet given back
- * with WINDOW frames, and gives bytes back only once it has passed them on ({@link #consumed(int)}). So a slow reader
+ * with WINDOW frames, and gives bytes back only once it has passed them on ({@link #consumed(Buffer)}). So a slow reader
  * holds at most one window of memory and stalls nothing but its own stream.
+ *
+ * <p>Received bytes may sit in the connection's reference-counted read buffers (no copy is made of them): a buffer given
+ * to the {@link #handler data handler} belongs to this stream until the handler hands it back with
+ * {@link #consumed(Buffer)}, which it must do once it has passed the bytes on (written them), and not use it after.
  */
 public final class MuxStream {
 
     public record Reset(int code, String reason) {
+    }
+
+    /** Received bytes and, when they are in a connection's read buffer, the reference-counted memory holding them. */
+    private record Chunk(Buffer data, ByteBuf memory) {
     }
 
     /** Given on the connection's event loop when the OPEN frame is sent, so ids go out in increasing order. */
@@ -41,7 +50,9 @@ public final class MuxStream {
     private long receiveCredit = Mux.INITIAL_WINDOW;
     private long consumedUnacknowledged;
     private boolean remoteEnded;
-    private final ArrayDeque<Buffer> inbound = new ArrayDeque<>();
+    private final ArrayDeque<Chunk> inbound = new ArrayDeque<>();
+    /** Given to the data handler, in memory to release when the handler is done with them ({@link #consumed(Buffer)}). */
+    private final ArrayDeque<Chunk> lent = new ArrayDeque<>();
     private boolean endDelivered;
     private Handler<Buffer> dataHandler;
     private Handler<Void> endHandler;
@@ -81,7 +92,10 @@ public final class MuxStream {
         return this;
     }
 
-    /** Body bytes from the peer; bytes that arrived before the handler was set are delivered at once, in order. */
+    /**
+     * Body bytes from the peer; bytes that arrived before the handler was set are delivered at once, in order. Each
+     * buffer must be handed back with {@link #consumed(Buffer)} once passed on.
+     */
     public MuxStream handler(Handler<Buffer> handler) {
         mux.onLoop(() -> {
             this.dataHandler = handler;
@@ -149,13 +163,17 @@ public final class MuxStream {
         });
     }
 
-    /** Gives {@code bytes} received bytes back to the peer's window once they are passed on. */
-    public void consumed(int bytes) {
+    /**
+     * The data handler is done with {@code chunk} (it has been written on): its bytes go back to the peer's window and
+     * its memory is released. Called from any thread, also after the stream has ended.
+     */
+    public void consumed(Buffer chunk) {
         mux.onLoop(() -> {
+            release(chunk);
             if (closed || remoteEnded) {
                 return;
             }
-            consumedUnacknowledged += bytes;
+            consumedUnacknowledged += chunk.length();
             if (consumedUnacknowledged >= Mux.WINDOW_UPDATE_THRESHOLD) {
                 receiveCredit += consumedUnacknowledged;
                 mux.send(Frame.of(FrameType.WINDOW, 0, id, Buffer.buffer(4).appendInt((int) consumedUnacknowledged)));
@@ -230,6 +248,7 @@ public final class MuxStream {
         }
     }
 
+    /** Bytes from a DATA frame (or the end of the peer's side); the stream claims the memory holding them. */
     void onData(Buffer data, boolean fin) {
         if (remoteEnded) {
             throw new ProtocolException("DATA on stream " + id + " after its end");
@@ -242,8 +261,8 @@ public final class MuxStream {
                     + receiveCredit);
         }
         receiveCredit -= data.length();
-        if (data.length() > 0) {
-            inbound.add(data);
+        if (data.length() > 0 && !closed) {
+            inbound.add(new Chunk(data, mux.claimMemory()));
         }
         remoteEnded |= fin;
         deliverInbound();
@@ -270,7 +289,11 @@ public final class MuxStream {
     private void deliverInbound() {
         if (dataHandler != null) {
             while (!inbound.isEmpty() && !closed) {
-                dataHandler.handle(inbound.poll());
+                Chunk chunk = inbound.poll();
+                if (chunk.memory() != null) {
+                    lent.add(chunk);
+                }
+                dataHandler.handle(chunk.data());
             }
         }
         if (remoteEnded && inbound.isEmpty() && !endDelivered && endHandler != null && !closed) {
@@ -286,10 +309,27 @@ public final class MuxStream {
         }
     }
 
+    /** Releases the memory of a lent chunk (nearly always the oldest: writes complete in order). */
+    private void release(Buffer data) {
+        for (var it = lent.iterator(); it.hasNext();) {
+            Chunk chunk = it.next();
+            if (chunk.data() == data) {
+                it.remove();
+                chunk.memory().release();
+                return;
+            }
+        }
+    }
+
     private void close() {
         closed = true;
         pending.clear();
-        inbound.clear();
+        for (Chunk chunk : inbound) {
+            if (chunk.memory() != null) {
+                chunk.memory().release();
+            }
+        }
+        inbound.clear(); // lent chunks are released as their writes complete (consumed)
         queued.set(0);
         mux.removed(this);
     }

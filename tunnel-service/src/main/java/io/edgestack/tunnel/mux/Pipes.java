@@ -1,5 +1,6 @@
 package io.edgestack.tunnel.mux;
 
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
@@ -30,11 +31,20 @@ public final class Pipes {
         source.resume();
     }
 
-    /** Bytes received on {@code stream} into {@code sink}; {@code onEnd} runs once the peer ended its side. */
+    /**
+     * Bytes received on {@code stream} into {@code sink}; {@code onEnd} runs once the peer ended its side. Each piece is
+     * handed back to the stream when its write completes, failed or not (the sink no longer holds it then).
+     */
     public static void fromTunnel(MuxStream stream, WriteStream<Buffer> sink, Runnable onEnd) {
         stream.handler(chunk -> {
-            int length = chunk.length();
-            sink.write(chunk).onComplete(written -> stream.consumed(length));
+            Future<Void> written;
+            try {
+                written = sink.write(chunk);
+            } catch (RuntimeException closedSink) {
+                stream.consumed(chunk);
+                throw closedSink;
+            }
+            written.onComplete(done -> stream.consumed(chunk));
         });
         stream.endHandler(v -> onEnd.run());
     }

@@ -447,6 +447,105 @@ class TunnelTest {
         }
     }
 
+    /**
+     * Body bytes cross the tunnel in the connections' reference-counted read buffers, not copies: each must be released
+     * once written on, whether its stream ended well, its visitor left mid-answer, its origin was down or silent with an
+     * upload queued, its answer came from a status rule that never reads the upload, or its connection was cut. Netty's
+     * leak detector, tracking every buffer here, names any that were not (the edge's are pooled direct memory; the
+     * connectors built in this JVM read into plain heap buffers, which it does not track). Every stream must end, too.
+     */
+    @Test
+    void bodyBuffersAreReleasedWhetherStreamsEndWellOrBreak() throws Exception {
+        List<String> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler watch = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (String.valueOf(record.getMessage()).contains("LEAK")) {
+                    leaks.add(record.getLoggerName() + ": " + record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        io.netty.util.ResourceLeakDetector.Level level = io.netty.util.ResourceLeakDetector.getLevel();
+        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.PARANOID);
+        root.addHandler(watch);
+        try {
+            int deadPort;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                deadPort = socket.getLocalPort();
+            }
+            // An origin that takes TCP connections and never answers a TLS handshake: a request to it waits for its
+            // connection while its upload piles up at the connector, until the visitor gives up.
+            io.vertx.core.net.NetServer silent = get(vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }))
+                    .listen(0, "127.0.0.1"));
+            Ingress ingress = new Ingress(List.of(
+                    new Ingress.Rule(Optional.empty(), Optional.of("/down"), URI.create("http://127.0.0.1:" + deadPort), 0),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/silent"), URI.create("https://127.0.0.1:" + silent.actualPort()), 0),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/gone"), null, 410),
+                    new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+            Connector connector = connector(2, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+            await("registered", () -> connector.registered() == 2);
+            byte[] upload = new byte[2 * 1024 * 1024 + 5];
+            new Random(11).nextBytes(upload);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(upload, get(send(HttpMethod.POST, "/echo", Buffer.buffer(upload))).body().getBytes());
+                assertEquals(4 * 1024 * 1024, get(send(HttpMethod.GET, "/big?size=" + (4 * 1024 * 1024), null)).body().length());
+                assertEquals(502, get(send(HttpMethod.POST, "/down/upload", Buffer.buffer(upload))).status());
+                // an ingress status rule answers without reading the upload: the rest is read and dropped
+                assertEquals(410, get(send(HttpMethod.POST, "/gone", Buffer.buffer(upload))).status());
+                try (Socket giving = new Socket("127.0.0.1", publicPort.getPort())) {
+                    giving.getOutputStream().write(("POST /silent/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                            + upload.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    giving.getOutputStream().write(upload, 0, 512 * 1024);
+                    Thread.sleep(200);
+                }
+            }
+            for (int i = 0; i < 4; i++) { // visitors that leave mid-answer
+                try (Socket leaving = new Socket("127.0.0.1", publicPort.getPort())) {
+                    leaving.getOutputStream().write(("GET /big?size=" + (16 * 1024 * 1024) + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    leaving.getInputStream().readNBytes(300 * 1024);
+                }
+            }
+            List<Future<Answer>> cutShort = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                cutShort.add(send(HttpMethod.GET, "/big?size=" + (8 * 1024 * 1024), null));
+            }
+            await("downloads on both connections", () -> connector.connections().stream().allMatch(m -> m.activeStreams() > 0));
+            connector.connections().get(0).close("cut by the test");
+            for (Future<Answer> answer : cutShort) {
+                try {
+                    get(answer);
+                } catch (Exception broken) {
+                    // the cut connection's streams fail; the others finish
+                }
+            }
+            await("no stream left", () -> connector.connections().stream().mapToInt(Mux::activeStreams).sum() == 0);
+            for (int i = 0; i < 5 && leaks.isEmpty(); i++) {
+                System.gc();
+                Thread.sleep(100);
+                // the detector reports what the collector found when the next buffers are tracked
+                for (int j = 0; j < 100; j++) {
+                    io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(64).release();
+                }
+                get(send(HttpMethod.GET, "/big?size=200000", null));
+            }
+            assertEquals(List.of(), leaks);
+            silent.close();
+        } finally {
+            root.removeHandler(watch);
+            io.netty.util.ResourceLeakDetector.setLevel(level);
+        }
+    }
+
     @Test
     void carriesWebSocketUpgradesToTheOrigin() throws Exception {
         connected(1);
