@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
+import io.edgestack.tunnel.mux.FlushBatch;
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
@@ -83,6 +84,7 @@ public class PublicIngress {
             return;
         }
         String requestId = EdgeErrorPages.requestId(context);
+        FlushBatch.install(request.connection()); // the answer's pieces come from tunnel reads: one write per batch
         boolean upgrade = isUpgrade(request);
         boolean hasBody = !upgrade && hasBody(request);
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();

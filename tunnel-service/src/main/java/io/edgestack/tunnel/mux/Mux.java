@@ -20,8 +20,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,7 +45,6 @@ public final class Mux {
     /** WebSocket close reasons are at most 123 bytes of UTF-8. */
     private static final int MAX_CLOSE_REASON = 120;
     private static final Logger LOG = Logger.getLogger(Mux.class);
-    private static final String FLUSH_BATCH = "edgestack-flush-batch";
 
     public enum Side {
         EDGE, CONNECTOR
@@ -137,16 +134,7 @@ public final class Mux {
             ChannelPipeline pipeline = vertxHandler.pipeline();
             // Whole binary messages straight from Netty, without Vert.x's heap copy (see DirectFrames).
             pipeline.addBefore(vertxHandler.name(), DirectFrames.NAME, new DirectFrames(this));
-            // Frames written in one turn of the event loop leave in one write: a small answer's RESPONSE, DATA and end
-            // took three system calls on the connector, one each. Below TLS (it then encrypts them as one batch).
-            ChannelHandlerContext tls = pipeline.context(SslHandler.class);
-            FlushConsolidationHandler batch = new FlushConsolidationHandler(
-                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
-            if (tls != null) {
-                pipeline.addAfter(tls.name(), FLUSH_BATCH, batch);
-            } else {
-                pipeline.addFirst(FLUSH_BATCH, batch);
-            }
+            FlushBatch.install(pipeline);
         }
         long interval = settings.heartbeatInterval().toMillis();
         heartbeatTimer = vertx.setPeriodic(interval, interval, id -> heartbeat());
