@@ -205,12 +205,13 @@ public final class Connector {
             this.index = index;
             this.edge = edge;
             this.context = EventLoops.context(vertx, index);
-            this.origin = vertx.createHttpClient(new HttpClientOptions()
+            this.origin = vertx.httpClientBuilder().with(new HttpClientOptions()
                     .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
                     .setKeepAlive(true).setTcpNoDelay(true)
                     // Body pieces as large as a socket read gives them, up to one DATA frame (Netty's default cuts
                     // them at 8 KiB): a 1 MiB answer crosses as 16 frames instead of 128.
-                    .setMaxChunkSize(Frame.MAX_PAYLOAD), new PoolOptions().setHttp1MaxSize(64));
+                    .setMaxChunkSize(Frame.MAX_PAYLOAD)).with(new PoolOptions().setHttp1MaxSize(64))
+                    .withConnectHandler(OriginBodies::install).build();
         }
 
         void connect() {

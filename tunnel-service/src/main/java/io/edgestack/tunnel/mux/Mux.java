@@ -20,9 +20,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.impl.WebSocketImplBase;
@@ -110,6 +112,8 @@ public final class Mux {
     private boolean heardFrom;
     private Buffer fragments; // a fragmented binary message being gathered
     private ByteBuf unclaimed; // memory of the direct message being handled, until a stream claims it
+    /** Where Vert.x writes this WebSocket's frames; frames in direct memory are written here as they are. */
+    private ChannelHandlerContext channel;
 
     /** Must be created on the WebSocket's event loop, before any message is handled. */
     public Mux(Vertx vertx, WebSocketBase ws, Side side, Settings settings, Listener listener, MuxObserver observer,
@@ -131,6 +135,7 @@ public final class Mux {
         ws.drainHandler(v -> unblock());
         if (ws instanceof WebSocketImplBase<?> impl) {
             ChannelHandlerContext vertxHandler = impl.channelHandlerContext();
+            channel = vertxHandler;
             ChannelPipeline pipeline = vertxHandler.pipeline();
             // Whole binary messages straight from Netty, without Vert.x's heap copy (see DirectFrames).
             pipeline.addBefore(vertxHandler.name(), DirectFrames.NAME, new DirectFrames(this));
@@ -242,12 +247,34 @@ public final class Mux {
     // ------------------------------------------------------------------ on the loop
 
     void send(Frame frame) {
+        send(frame, null);
+    }
+
+    /**
+     * Sends {@code frame}. {@code memory}, when not null, is a reference to the reference-counted direct memory holding
+     * its payload, which this takes over: the frame is then written to the channel as it is (Vert.x would copy it).
+     */
+    void send(Frame frame, ByteBuf memory) {
         if (closed) {
+            if (memory != null) {
+                memory.release();
+            }
+            return;
+        }
+        if (memory != null && channel != null) {
+            ByteBuf payload = ((BufferImpl) frame.payload()).byteBuf(); // a view of memory, released with the frame
+            ByteBuf bytes = frame.encodeAround(channel.alloc(), payload);
+            observer.bytesSent(bytes.readableBytes());
+            channel.writeAndFlush(new BinaryWebSocketFrame(bytes), channel.voidPromise());
             return;
         }
         Buffer bytes = frame.encode();
         observer.bytesSent(bytes.length());
-        ws.writeBinaryMessage(bytes);
+        if (memory == null) {
+            ws.writeBinaryMessage(bytes);
+        } else {
+            ws.writeBinaryMessage(bytes).onComplete(written -> memory.release());
+        }
     }
 
     /** True (and the stream is parked until the WebSocket drains) while the connection's write queue is full. */

@@ -37,7 +37,7 @@ public final class MuxStream {
     private final Mux mux;
 
     // sending side: touched on the connection's event loop, except `queued`
-    private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+    private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
     private final AtomicLong queued = new AtomicLong();
     private long sendWindow = Mux.INITIAL_WINDOW;
     private boolean finQueued;
@@ -116,7 +116,20 @@ public final class MuxStream {
 
     /** Queues body bytes; check {@link #writeQueueFull()} after and wait for the drain handler when it is. */
     public void write(Buffer data) {
+        write(data, null);
+    }
+
+    /**
+     * Queues body bytes held in reference-counted {@code memory}, which the stream takes over: it is released once the
+     * bytes are written to the tunnel connection (or dropped, when the stream ends first).
+     */
+    public void write(ByteBuf memory) {
+        write(Buffer.buffer(memory), memory);
+    }
+
+    private void write(Buffer data, ByteBuf memory) {
         if (data.length() == 0) {
+            release(memory);
             return;
         }
         if (queued.addAndGet(data.length()) >= Mux.STREAM_QUEUE_HIGH) {
@@ -125,9 +138,10 @@ public final class MuxStream {
         mux.onLoop(() -> {
             if (closed || finQueued) {
                 queued.addAndGet(-data.length());
+                release(memory);
                 return;
             }
-            pending.add(data);
+            pending.add(new Chunk(data, memory));
             pump();
         });
     }
@@ -169,7 +183,7 @@ public final class MuxStream {
      */
     public void consumed(Buffer chunk) {
         mux.onLoop(() -> {
-            release(chunk);
+            giveBack(chunk);
             if (closed || remoteEnded) {
                 return;
             }
@@ -206,19 +220,21 @@ public final class MuxStream {
             if (mux.writeBlocked(this)) {
                 return;
             }
-            Buffer head = pending.peek();
-            int n = (int) Math.min(Math.min(head.length(), sendWindow), Mux.MAX_DATA);
-            Buffer chunk;
-            if (n == head.length()) {
-                chunk = pending.poll();
-            } else {
-                chunk = head.slice(0, n);
-                pending.poll();
-                pending.addFirst(head.slice(n, head.length()));
+            Chunk head = pending.poll();
+            int length = head.data().length();
+            int n = (int) Math.min(Math.min(length, sendWindow), Mux.MAX_DATA);
+            Buffer piece = head.data();
+            ByteBuf pieceMemory = head.memory();
+            if (n < length) { // the rest stays queued, holding its own reference to the memory
+                piece = head.data().slice(0, n);
+                pending.addFirst(new Chunk(head.data().slice(n, length), head.memory()));
+                if (pieceMemory != null) {
+                    pieceMemory.retain();
+                }
             }
             sendWindow -= n;
             boolean fin = finQueued && pending.isEmpty();
-            mux.send(Frame.of(FrameType.DATA, fin ? Frame.FIN : 0, id, chunk));
+            mux.send(Frame.of(FrameType.DATA, fin ? Frame.FIN : 0, id, piece), pieceMemory);
             finSent |= fin;
             queued.addAndGet(-n);
         }
@@ -310,7 +326,7 @@ public final class MuxStream {
     }
 
     /** Releases the memory of a lent chunk (nearly always the oldest: writes complete in order). */
-    private void release(Buffer data) {
+    private void giveBack(Buffer data) {
         for (var it = lent.iterator(); it.hasNext();) {
             Chunk chunk = it.next();
             if (chunk.data() == data) {
@@ -321,13 +337,20 @@ public final class MuxStream {
         }
     }
 
+    private static void release(ByteBuf memory) {
+        if (memory != null) {
+            memory.release();
+        }
+    }
+
     private void close() {
         closed = true;
+        for (Chunk chunk : pending) {
+            release(chunk.memory());
+        }
         pending.clear();
         for (Chunk chunk : inbound) {
-            if (chunk.memory() != null) {
-                chunk.memory().release();
-            }
+            release(chunk.memory());
         }
         inbound.clear(); // lent chunks are released as their writes complete (consumed)
         queued.set(0);

@@ -1,5 +1,8 @@
 package io.edgestack.tunnel.protocol;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -34,9 +37,20 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
             out.appendByte((byte) type.code).appendByte((byte) flags).appendInt(streamId).appendBuffer(payload);
             return out;
         }
-        io.netty.buffer.ByteBuf header = io.netty.buffer.Unpooled.buffer(HEADER_LENGTH, HEADER_LENGTH)
+        ByteBuf header = Unpooled.buffer(HEADER_LENGTH, HEADER_LENGTH)
                 .writeByte(type.code).writeByte(flags).writeInt(streamId);
-        return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(header, payload.getByteBuf()));
+        return Buffer.buffer(Unpooled.wrappedBuffer(header, payload.getByteBuf()));
+    }
+
+    /**
+     * The frame's bytes around {@code payloadBytes} (this frame's payload, in direct memory): a direct header and the
+     * payload as one composite, which takes over the caller's reference to {@code payloadBytes}. Written as it is
+     * (a heap part would make Netty copy the whole frame into direct memory first).
+     */
+    public ByteBuf encodeAround(ByteBufAllocator alloc, ByteBuf payloadBytes) {
+        ByteBuf header = alloc.directBuffer(HEADER_LENGTH, HEADER_LENGTH)
+                .writeByte(type.code).writeByte(flags).writeInt(streamId);
+        return Unpooled.wrappedBuffer(header, payloadBytes);
     }
 
     /**

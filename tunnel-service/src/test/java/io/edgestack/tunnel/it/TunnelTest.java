@@ -451,8 +451,9 @@ class TunnelTest {
      * Body bytes cross the tunnel in the connections' reference-counted read buffers, not copies: each must be released
      * once written on, whether its stream ended well, its visitor left mid-answer, its origin was down or silent with an
      * upload queued, its answer came from a status rule that never reads the upload, or its connection was cut. Netty's
-     * leak detector, tracking every buffer here, names any that were not (the edge's are pooled direct memory; the
-     * connectors built in this JVM read into plain heap buffers, which it does not track). Every stream must end, too.
+     * leak detector, tracking every buffer here, names any that were not (pooled direct memory: the edge's reads of its
+     * tunnel connections, the connector's reads of its origin; the connectors built in this JVM read their tunnel
+     * connections into plain heap buffers, which it does not track). Every stream must end, too.
      */
     @Test
     void bodyBuffersAreReleasedWhetherStreamsEndWellOrBreak() throws Exception {
