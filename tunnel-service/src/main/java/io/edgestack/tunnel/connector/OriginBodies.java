@@ -38,17 +38,15 @@ final class OriginBodies extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The body of {@code response} goes into {@code stream} from here, if it can (see the class comment); false means
+     * The body of {@code response} goes into {@code stream} from here when it can (see the class comment); otherwise
      * it comes through Vert.x as usual.
      */
-    static boolean carry(HttpClientResponse response, MuxStream stream) {
+    static void carry(HttpClientResponse response, MuxStream stream) {
         if (response.request().connection() instanceof ConnectionBase base
                 && base.channel().pipeline().get(NAME) instanceof OriginBodies bodies && bodies.readingHead) {
             bodies.stream = stream;
             bodies.response = response;
-            return true;
         }
-        return false;
     }
 
     @Override

@@ -168,7 +168,7 @@ final class OriginForwarder {
         }
         stream.respond(new Heads.ResponseHead(response.statusCode(), returned), false);
         response.exceptionHandler(error -> fail(stream, error));
-        OriginBodies.carry(response, stream); // the pieces Vert.x then hands to the pipe are empty
+        OriginBodies.carry(response, stream); // if carried, the pieces Vert.x hands to the pipe below are empty
         Pipes.toTunnel(response, stream);
     }
 

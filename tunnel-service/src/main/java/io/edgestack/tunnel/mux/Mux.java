@@ -21,6 +21,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -113,7 +114,7 @@ public final class Mux {
     private Buffer fragments; // a fragmented binary message being gathered
     private ByteBuf unclaimed; // memory of the direct message being handled, until a stream claims it
     /** Where Vert.x writes this WebSocket's frames; frames in direct memory are written here as they are. */
-    private ChannelHandlerContext channel;
+    private final ChannelHandlerContext channel;
 
     /** Must be created on the WebSocket's event loop, before any message is handled. */
     public Mux(Vertx vertx, WebSocketBase ws, Side side, Settings settings, Listener listener, MuxObserver observer,
@@ -133,12 +134,11 @@ public final class Mux {
         ws.closeHandler(v -> shutdown(ws.closeReason() != null ? "closed by the peer: " + ws.closeReason()
                 : "closed by the peer (status " + ws.closeStatusCode() + ")"));
         ws.drainHandler(v -> unblock());
-        if (ws instanceof WebSocketImplBase<?> impl) {
-            ChannelHandlerContext vertxHandler = impl.channelHandlerContext();
-            channel = vertxHandler;
-            ChannelPipeline pipeline = vertxHandler.pipeline();
+        this.channel = ws instanceof WebSocketImplBase<?> impl ? impl.channelHandlerContext() : null;
+        if (channel != null) {
+            ChannelPipeline pipeline = channel.pipeline();
             // Whole binary messages straight from Netty, without Vert.x's heap copy (see DirectFrames).
-            pipeline.addBefore(vertxHandler.name(), DirectFrames.NAME, new DirectFrames(this));
+            pipeline.addBefore(channel.name(), DirectFrames.NAME, new DirectFrames(this));
             FlushBatch.install(pipeline);
         }
         long interval = settings.heartbeatInterval().toMillis();
@@ -256,9 +256,7 @@ public final class Mux {
      */
     void send(Frame frame, ByteBuf memory) {
         if (closed) {
-            if (memory != null) {
-                memory.release();
-            }
+            ReferenceCountUtil.release(memory);
             return;
         }
         if (memory != null && channel != null) {

@@ -8,6 +8,7 @@ import io.edgestack.tunnel.protocol.FrameType;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 
@@ -129,7 +130,7 @@ public final class MuxStream {
 
     private void write(Buffer data, ByteBuf memory) {
         if (data.length() == 0) {
-            release(memory);
+            ReferenceCountUtil.release(memory);
             return;
         }
         if (queued.addAndGet(data.length()) >= Mux.STREAM_QUEUE_HIGH) {
@@ -138,7 +139,7 @@ public final class MuxStream {
         mux.onLoop(() -> {
             if (closed || finQueued) {
                 queued.addAndGet(-data.length());
-                release(memory);
+                ReferenceCountUtil.release(memory);
                 return;
             }
             pending.add(new Chunk(data, memory));
@@ -337,22 +338,18 @@ public final class MuxStream {
         }
     }
 
-    private static void release(ByteBuf memory) {
-        if (memory != null) {
-            memory.release();
+    /** Empties {@code chunks}, releasing the memory of those that have some. */
+    private static void drop(ArrayDeque<Chunk> chunks) {
+        for (Chunk chunk : chunks) {
+            ReferenceCountUtil.release(chunk.memory());
         }
+        chunks.clear();
     }
 
     private void close() {
         closed = true;
-        for (Chunk chunk : pending) {
-            release(chunk.memory());
-        }
-        pending.clear();
-        for (Chunk chunk : inbound) {
-            release(chunk.memory());
-        }
-        inbound.clear(); // lent chunks are released as their writes complete (consumed)
+        drop(pending);
+        drop(inbound); // lent chunks are released as their writes complete (consumed)
         queued.set(0);
         mux.removed(this);
     }

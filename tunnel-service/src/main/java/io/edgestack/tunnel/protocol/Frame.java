@@ -37,9 +37,8 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
             out.appendByte((byte) type.code).appendByte((byte) flags).appendInt(streamId).appendBuffer(payload);
             return out;
         }
-        ByteBuf header = Unpooled.buffer(HEADER_LENGTH, HEADER_LENGTH)
-                .writeByte(type.code).writeByte(flags).writeInt(streamId);
-        return Buffer.buffer(Unpooled.wrappedBuffer(header, payload.getByteBuf()));
+        return Buffer.buffer(Unpooled.wrappedBuffer(header(Unpooled.buffer(HEADER_LENGTH, HEADER_LENGTH)),
+                payload.getByteBuf()));
     }
 
     /**
@@ -48,9 +47,11 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
      * (a heap part would make Netty copy the whole frame into direct memory first).
      */
     public ByteBuf encodeAround(ByteBufAllocator alloc, ByteBuf payloadBytes) {
-        ByteBuf header = alloc.directBuffer(HEADER_LENGTH, HEADER_LENGTH)
-                .writeByte(type.code).writeByte(flags).writeInt(streamId);
-        return Unpooled.wrappedBuffer(header, payloadBytes);
+        return Unpooled.wrappedBuffer(header(alloc.directBuffer(HEADER_LENGTH, HEADER_LENGTH)), payloadBytes);
+    }
+
+    private ByteBuf header(ByteBuf out) {
+        return out.writeByte(type.code).writeByte(flags).writeInt(streamId);
     }
 
     /**
