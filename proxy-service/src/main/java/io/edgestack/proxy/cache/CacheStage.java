@@ -4,6 +4,7 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.site.EdgeCache;
+import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -27,6 +28,7 @@ public final class CacheStage implements ProxyInterceptor {
 
     private static final Logger LOG = Logger.getLogger(CacheStage.class);
     private static final String NAME = "edgestack";
+    private static final io.netty.util.AsciiString HIT = io.netty.util.AsciiString.cached(HttpCache.Outcome.HIT.name());
 
     private final HttpCache cache;
     private final HttpServerRequest request;
@@ -90,24 +92,17 @@ public final class CacheStage implements ProxyInterceptor {
         HttpServerResponse response = request.response();
         int status = answerStatus(entry);
         MultiMap headers = response.headers();
-        if (entry.headers().contains("Date")) {
-            headers.remove("Date");
-        }
-        headers.addAll(entry.headers());
-        headers.set("Age", String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
-        headers.remove("Cache-Tag");
-        headers.remove("Surrogate-Key");
-        headers.set("Cache-Status", cacheStatus(now));
-        headers.set("X-Cache", outcome.name());
+        entry.hitHeaders().addTo(headers);
+        headers.add(HitHeaders.AGE, String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
+        headers.add(HitHeaders.CACHE_STATUS, cacheStatus(now));
+        headers.add(HitHeaders.X_CACHE, HIT);
         response.setStatusCode(status);
         if (status == 304) {
-            headers.remove("Content-Length");
             response.end();
         } else if (request.method() == HttpMethod.HEAD) {
-            headers.set("Content-Length", String.valueOf(entry.body().length()));
+            headers.add(HitHeaders.CONTENT_LENGTH, String.valueOf(entry.body().length()));
             response.end();
         } else {
-            headers.remove("Content-Length");
             response.end(entry.body());
         }
         return true;
@@ -215,7 +210,8 @@ public final class CacheStage implements ProxyInterceptor {
             if (expired != null) {
                 fwdStatus = status;
                 if (status == 304) {
-                    CachedResponse refreshed = CachePolicy.refreshed(expired, response.headers(), requestTime, now, settings);
+                    CachedResponse refreshed = CachePolicy.refreshed(expired, withDate(response.headers()), requestTime,
+                            now, settings);
                     cache.put(refreshed, request, fetchedAt);
                     cache.countRevalidation("not-modified");
                     response.release();
@@ -253,13 +249,28 @@ public final class CacheStage implements ProxyInterceptor {
         return context.sendResponse();
     }
 
+    /**
+     * A copy of an origin answer's headers with its Date, which the upstream stage has taken out of them by now (see
+     * UpstreamExchange.forwardedDate): a stored response keeps the Date it was generated at (RFC 9110 §6.6.1).
+     */
+    private MultiMap withDate(MultiMap headers) {
+        MultiMap copy = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+        if (!copy.contains(HitHeaders.DATE)) {
+            String date = UpstreamExchange.forwardedDate(request.response());
+            if (date != null) {
+                copy.set(HitHeaders.DATE, date);
+            }
+        }
+        return copy;
+    }
+
     /** Tees the body into the cache when the response may be stored and is not too large. */
     private void store(ProxyResponse response, long now) {
         if (request.method() != HttpMethod.GET) {
             return;
         }
         int status = response.getStatusCode();
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(response.headers());
+        MultiMap headers = withDate(response.headers());
         if (CachePolicy.entry(primary, status, headers, Buffer.buffer(), requestTime, now, settings) == null) {
             return;
         }

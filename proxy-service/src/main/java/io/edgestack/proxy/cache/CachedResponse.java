@@ -21,10 +21,18 @@ import io.vertx.core.buffer.Buffer;
  * @param staleIfErrorMs how long after expiry it may be served when the origin fails
  * @param mustRevalidate no stale answer once expired, unless the operator's stale-when-down window says so
  * @param noCache stored, but revalidated before every use
+ * @param hitHeaders the headers as a fresh hit sends them, prepared from {@code headers}
  */
 record CachedResponse(String primaryKey, int status, MultiMap headers, Buffer body, long requestTime, long responseTime,
         long dateValue, long ageValue, long lifetimeMs, long staleWhileRevalidateMs, long staleIfErrorMs,
-        boolean mustRevalidate, boolean noCache, List<String> varyNames, Set<String> tags) {
+        boolean mustRevalidate, boolean noCache, List<String> varyNames, Set<String> tags, HitHeaders hitHeaders) {
+
+    CachedResponse(String primaryKey, int status, MultiMap headers, Buffer body, long requestTime, long responseTime,
+            long dateValue, long ageValue, long lifetimeMs, long staleWhileRevalidateMs, long staleIfErrorMs,
+            boolean mustRevalidate, boolean noCache, List<String> varyNames, Set<String> tags) {
+        this(primaryKey, status, headers, body, requestTime, responseTime, dateValue, ageValue, lifetimeMs,
+                staleWhileRevalidateMs, staleIfErrorMs, mustRevalidate, noCache, varyNames, tags, HitHeaders.of(headers));
+    }
 
     /** current_age of RFC 9111 §4.2.3, in ms. */
     long currentAgeMs(long now) {

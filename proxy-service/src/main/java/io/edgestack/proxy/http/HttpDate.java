@@ -3,6 +3,7 @@ package io.edgestack.proxy.http;
 import java.util.Date;
 
 import io.netty.handler.codec.DateFormatter;
+import io.netty.util.AsciiString;
 
 /**
  * HTTP dates (RFC 9110 §5.6.7), on Netty's {@link DateFormatter}: IMF-fixdate when generating
@@ -11,22 +12,32 @@ import io.netty.handler.codec.DateFormatter;
  */
 public final class HttpDate {
 
-    private record Cached(long second, String text) {
+    private record Cached(long second, String text, AsciiString ascii) {
     }
 
-    private static volatile Cached now = new Cached(-1, "");
+    private static volatile Cached now = new Cached(-1, "", AsciiString.EMPTY_STRING);
 
     private HttpDate() {
     }
 
     public static String now() {
+        return current().text;
+    }
+
+    /** The same as {@link #now()}, as a header value that is written out as bytes. */
+    public static AsciiString nowAscii() {
+        return current().ascii;
+    }
+
+    private static Cached current() {
         long second = System.currentTimeMillis() / 1000;
         Cached cached = now;
         if (cached.second != second) {
-            cached = new Cached(second, format(second * 1000));
+            String text = format(second * 1000);
+            cached = new Cached(second, text, AsciiString.of(text));
             now = cached;
         }
-        return cached.text;
+        return cached;
     }
 
     public static String format(long epochMillis) {

@@ -23,6 +23,9 @@ public final class PathGuard {
         if (raw == null || raw.isEmpty() || raw.charAt(0) != '/') {
             throw new BadPath("the path must start with '/'");
         }
+        if (plain(raw)) {
+            return raw; // the common case: what the rules below would give back unchanged
+        }
         String decoded = decode(raw);
         String lower = decoded.toLowerCase(Locale.ROOT);
         if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")
@@ -45,6 +48,30 @@ public final class PathGuard {
             clean.append('/');
         }
         return clean.toString();
+    }
+
+    /** No escapes, backslashes or NULs, and no empty, '.' or '..' segments but a last empty one. */
+    private static boolean plain(String raw) {
+        int length = raw.length();
+        for (int i = 0; i < length; i++) {
+            char c = raw.charAt(i);
+            if (c == '%' || c == '\\' || c == '\0') {
+                return false;
+            }
+            if (c == '/' && i + 1 < length) {
+                char next = raw.charAt(i + 1);
+                if (next == '/' || next == '.' && dotSegment(raw, i + 1)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean dotSegment(String raw, int start) {
+        int end = raw.indexOf('/', start);
+        int length = (end < 0 ? raw.length() : end) - start;
+        return length == 1 || length == 2 && raw.charAt(start + 1) == '.';
     }
 
     private static String decode(String raw) throws BadPath {

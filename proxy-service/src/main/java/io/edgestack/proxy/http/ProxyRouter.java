@@ -18,6 +18,7 @@ import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
 import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.edgestack.proxy.upstream.UpstreamPool;
+import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -33,6 +34,8 @@ import io.vertx.ext.web.RoutingContext;
  */
 @ApplicationScoped
 public class ProxyRouter {
+
+    private static final AsciiString DATE = AsciiString.cached("Date");
 
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
@@ -85,11 +88,11 @@ public class ProxyRouter {
         String requestId = requestIds.of(request);
         String host = Authority.of(request);
         Site site = registry.sites().forHost(host);
-        response.putHeader(RequestIds.HEADER, requestId).putHeader("Date", HttpDate.now());
+        response.putHeader(RequestIds.HEADER_NAME, requestId).putHeader(DATE, HttpDate.nowAscii());
         response.headersEndHandler(v -> {
             UpstreamExchange.restoreDate(response.headers());
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
-            SecurityHeaders.apply(site.headers(), response.headers(), request.isSSL());
+            SecurityHeaders.apply(site.headers(), response.headers(), tls(request));
         });
         Route route;
         String[] upstreamUsed = {"none"};
@@ -155,7 +158,15 @@ public class ProxyRouter {
                 return first;
             }
         }
-        return request.isSSL() ? "https" : "http";
+        return tls(request) ? "https" : "http";
+    }
+
+    /**
+     * Whether the visitor's connection is TLS, asked of the connection: the request's own isSSL goes through Vert.x
+     * Web's forwarded-header parser (which this proxy does its own way, see TrustedProxies), at a cost per request.
+     */
+    private static boolean tls(HttpServerRequest request) {
+        return request.connection().isSsl();
     }
 
     private static String routeLabel(Site site, String rawPath) {

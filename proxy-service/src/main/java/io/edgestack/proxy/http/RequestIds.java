@@ -2,6 +2,7 @@ package io.edgestack.proxy.http;
 
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestIds {
 
     public static final String HEADER = "X-Request-Id";
+    static final AsciiString HEADER_NAME = AsciiString.cached(HEADER);
 
     private final TrustedProxies trusted;
 
@@ -19,7 +21,7 @@ public final class RequestIds {
     }
 
     public String of(HttpServerRequest request) {
-        String given = request.getHeader(HEADER);
+        String given = request.getHeader(HEADER_NAME);
         if (given != null && valid(given) && trusted.trusts(request.remoteAddress())) {
             return given;
         }

@@ -1,8 +1,7 @@
 package io.edgestack.proxy.http;
 
-import java.util.Map;
-
 import io.edgestack.proxy.site.HeaderPolicy;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 
 /**
@@ -13,25 +12,16 @@ public final class SecurityHeaders {
     private SecurityHeaders() {
     }
 
-    public static void apply(HeaderPolicy policy, MultiMap headers, boolean tls) {
-        headers.remove("Server");
-        headers.remove("X-Powered-By");
-        putIfAbsent(headers, "X-Content-Type-Options", "nosniff");
-        putIfAbsent(headers, "X-Frame-Options", policy.frameOptions());
-        putIfAbsent(headers, "Referrer-Policy", policy.referrerPolicy());
-        putIfAbsent(headers, "Permissions-Policy", policy.permissionsPolicy());
-        putIfAbsent(headers, "Content-Security-Policy", policy.contentSecurityPolicy());
-        if (tls) {
-            putIfAbsent(headers, "Strict-Transport-Security", policy.hsts());
-        }
-        for (Map.Entry<String, String> extra : policy.extra().entrySet()) {
-            putIfAbsent(headers, extra.getKey(), extra.getValue());
-        }
-    }
+    private static final AsciiString SERVER = AsciiString.cached("Server");
+    private static final AsciiString X_POWERED_BY = AsciiString.cached("X-Powered-By");
 
-    private static void putIfAbsent(MultiMap headers, String name, String value) {
-        if (value != null && !value.isEmpty() && !headers.contains(name)) {
-            headers.set(name, value);
+    public static void apply(HeaderPolicy policy, MultiMap headers, boolean tls) {
+        headers.remove(SERVER);
+        headers.remove(X_POWERED_BY);
+        for (AsciiString[] header : policy.headers(tls)) {
+            if (!headers.contains(header[0])) {
+                headers.add(header[0], header[1]);
+            }
         }
     }
 }

@@ -166,7 +166,7 @@ public final class SitesLoader {
                 optional(node, "referrer-policy", d.referrerPolicy(), key),
                 optional(node, "permissions-policy", d.permissionsPolicy(), key),
                 optional(node, "content-security-policy", d.contentSecurityPolicy(), key),
-                Map.copyOf(extra));
+                extra);
     }
 
     private static EdgeCache edgeCache(JsonNode node, String key) {

@@ -21,6 +21,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.httpproxy.Body;
@@ -110,6 +111,11 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     }
 
     /** Called as the response headers are written: the forwarded {@code Date} goes back in place of the library's. */
+    /** The Date of the upstream's answer (or the proxy's when it had none) while it is carried for restoreDate. */
+    public static String forwardedDate(HttpServerResponse response) {
+        return response.headers().get(DATE_CARRIER);
+    }
+
     public static void restoreDate(MultiMap headers) {
         String date = headers.get(DATE_CARRIER);
         if (date != null) {

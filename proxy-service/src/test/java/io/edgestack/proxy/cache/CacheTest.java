@@ -64,6 +64,29 @@ class CacheTest {
         assertEquals(1, ScriptedOrigin.hits("/fresh"));
     }
 
+    @Test
+    void aHitCarriesTheStoredHeadersOnceEachAndNoPurgeTags() {
+        String date = io.edgestack.proxy.http.HttpDate.format(System.currentTimeMillis() - 3_000);
+        ScriptedOrigin.script("/headers", r -> Reply.ok("with headers", "Cache-Control", "max-age=60", "ETag", "\"h1\"",
+                "Date", date, "Age", "2", "X-Origin", "one", "Cache-Tag", "t1", "Surrogate-Key", "k1", "Server", "origin/1.0"));
+        given().get("/headers").then().statusCode(200).header("X-Cache", "MISS");
+        Response hit = given().get("/headers");
+        hit.then().statusCode(200).body(equalTo("with headers")).header("X-Cache", "HIT");
+        for (String name : new String[] {"Date", "Age", "Content-Length", "Cache-Status", "X-Cache", "ETag", "X-Origin",
+                "Cache-Control", "X-Request-Id", "X-Frame-Options", "X-Content-Type-Options"}) {
+            assertEquals(1, hit.headers().getValues(name).size(), name + " once: " + hit.headers());
+        }
+        assertEquals(date, hit.header("Date"), "the stored Date, not the time of the hit");
+        // RFC 9111 §4.2.3: the larger of the apparent age (3 s by the Date) and the origin's Age (2 s) plus the delay
+        assertTrue(Integer.parseInt(hit.header("Age")) >= 3, "Age " + hit.header("Age"));
+        assertEquals("12", hit.header("Content-Length"));
+        for (String hidden : new String[] {"Cache-Tag", "Surrogate-Key", "Server"}) {
+            assertTrue(hit.headers().getValues(hidden).isEmpty(), hidden + " is not sent: " + hit.headers());
+        }
+        given().head("/headers").then().statusCode(200).header("Content-Length", "12").header("X-Origin", "one");
+        assertEquals(1, ScriptedOrigin.hits("/headers"));
+    }
+
     /** RFC 9111 §3 and §4.2: what a shared cache may store and reuse. Each row: origin headers, the second answer. */
     @Test
     void storesOnlyWhatASharedCacheMay() {

@@ -13,6 +13,7 @@ class HttpDateTest {
         assertEquals("Tue, 01 Dec 2026 14:13:59 GMT", HttpDate.format(DEC_1_2026));
         assertEquals("Sat, 12 Dec 2026 14:13:59 GMT", HttpDate.format(DEC_1_2026 + 11 * 86_400_000L));
         assertEquals(29, HttpDate.now().length());
+        assertEquals(HttpDate.now(), HttpDate.nowAscii().toString());
     }
 
     @Test
