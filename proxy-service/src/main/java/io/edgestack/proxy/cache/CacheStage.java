@@ -3,9 +3,11 @@ package io.edgestack.proxy.cache;
 import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.http.Authority;
+import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.site.EdgeCache;
 import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +30,7 @@ public final class CacheStage implements ProxyInterceptor {
 
     private static final Logger LOG = Logger.getLogger(CacheStage.class);
     private static final String NAME = "edgestack";
-    private static final io.netty.util.AsciiString HIT = io.netty.util.AsciiString.cached(HttpCache.Outcome.HIT.name());
+    private static final AsciiString HIT = AsciiString.cached(HttpCache.Outcome.HIT.name());
 
     private final HttpCache cache;
     private final HttpServerRequest request;
@@ -93,14 +95,14 @@ public final class CacheStage implements ProxyInterceptor {
         int status = answerStatus(entry);
         MultiMap headers = response.headers();
         entry.hitHeaders().addTo(headers);
-        headers.add(HitHeaders.AGE, String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
-        headers.add(HitHeaders.CACHE_STATUS, cacheStatus(now));
-        headers.add(HitHeaders.X_CACHE, HIT);
+        headers.add(HeaderNames.AGE, String.valueOf(Math.max(0, entry.currentAgeMs(now) / 1000)));
+        headers.add(HeaderNames.CACHE_STATUS, cacheStatus(now));
+        headers.add(HeaderNames.X_CACHE, HIT);
         response.setStatusCode(status);
         if (status == 304) {
             response.end();
         } else if (request.method() == HttpMethod.HEAD) {
-            headers.add(HitHeaders.CONTENT_LENGTH, String.valueOf(entry.body().length()));
+            headers.add(HeaderNames.CONTENT_LENGTH, String.valueOf(entry.body().length()));
             response.end();
         } else {
             response.end(entry.body());
@@ -255,10 +257,10 @@ public final class CacheStage implements ProxyInterceptor {
      */
     private MultiMap withDate(MultiMap headers) {
         MultiMap copy = MultiMap.caseInsensitiveMultiMap().addAll(headers);
-        if (!copy.contains(HitHeaders.DATE)) {
+        if (!copy.contains(HeaderNames.DATE)) {
             String date = UpstreamExchange.forwardedDate(request.response());
             if (date != null) {
-                copy.set(HitHeaders.DATE, date);
+                copy.set(HeaderNames.DATE, date);
             }
         }
         return copy;

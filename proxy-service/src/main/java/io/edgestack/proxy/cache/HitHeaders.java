@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.edgestack.proxy.http.HeaderNames;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 
@@ -15,12 +16,6 @@ import io.vertx.core.MultiMap;
  * character), without the ones every answer from the cache sets for itself.
  */
 final class HitHeaders {
-
-    static final AsciiString DATE = AsciiString.cached("Date");
-    static final AsciiString AGE = AsciiString.cached("Age");
-    static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
-    static final AsciiString CACHE_STATUS = AsciiString.cached("Cache-Status");
-    static final AsciiString X_CACHE = AsciiString.cached("X-Cache");
 
     /** Set per answer (Age, Content-Length, the cache's status), or never sent to visitors (the purge tags). */
     private static final Set<String> PER_ANSWER = Set.of("age", "content-length", "cache-status", "x-cache", "cache-tag",
@@ -55,7 +50,7 @@ final class HitHeaders {
     /** Adds them to an answer's headers; a stored Date replaces the one the answer had. */
     void addTo(MultiMap headers) {
         if (date) {
-            headers.remove(DATE);
+            headers.remove(HeaderNames.DATE);
         }
         for (int i = 0; i < names.length; i++) {
             headers.add(names[i], values[i]);

@@ -19,31 +19,24 @@ public final class CompressionPolicy {
     /** Codings the server compresses with, in Netty's order of preference. */
     static final List<String> CODINGS = List.of("br", "zstd", "gzip");
 
-    private static final AsciiString ACCEPT_ENCODING = AsciiString.cached("Accept-Encoding");
-    private static final AsciiString CACHE_CONTROL = AsciiString.cached("Cache-Control");
-    private static final AsciiString CONTENT_ENCODING = AsciiString.cached("Content-Encoding");
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
-    private static final AsciiString CONTENT_TYPE = AsciiString.cached("Content-Type");
-    private static final AsciiString ETAG = AsciiString.cached("ETag");
-    private static final AsciiString VARY = AsciiString.cached("Vary");
     private static final AsciiString IDENTITY = AsciiString.cached("identity");
 
     private CompressionPolicy() {
     }
 
     public static void apply(HttpServerRequest request, MultiMap headers, int status, int minSize) {
-        String encoding = headers.get(CONTENT_ENCODING);
+        String encoding = headers.get(HeaderNames.CONTENT_ENCODING);
         if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
             return;
         }
         // Quarkus marks every response "identity" (no compression) unless a route opts in; this policy decides instead.
-        headers.remove(CONTENT_ENCODING);
+        headers.remove(HeaderNames.CONTENT_ENCODING);
         if (status == 304) {
             return; // the handler that answered 304 knows the representation; see willCompress
         }
-        String coding = AcceptEncoding.choose(request.getHeader(ACCEPT_ENCODING), CODINGS);
+        String coding = AcceptEncoding.choose(request.getHeader(HeaderNames.ACCEPT_ENCODING), CODINGS);
         if (!compressible(headers, status, minSize)) {
-            headers.set(CONTENT_ENCODING, IDENTITY);
+            headers.set(HeaderNames.CONTENT_ENCODING, IDENTITY);
             return;
         }
         addVary(headers);
@@ -58,7 +51,7 @@ public final class CompressionPolicy {
      */
     public static boolean willCompress(HttpServerRequest request, String contentType, long length, String cacheControl,
             int minSize) {
-        if (AcceptEncoding.choose(request.getHeader(ACCEPT_ENCODING), CODINGS) == null) {
+        if (AcceptEncoding.choose(request.getHeader(HeaderNames.ACCEPT_ENCODING), CODINGS) == null) {
             return false;
         }
         return contentType != null && !MimeTypes.compressed(contentType) && length >= minSize
@@ -73,15 +66,15 @@ public final class CompressionPolicy {
         if (status < 200 || status == 204 || status == 206 || status >= 300 && status < 400) {
             return false;
         }
-        String type = headers.get(CONTENT_TYPE);
+        String type = headers.get(HeaderNames.CONTENT_TYPE);
         if (type == null || MimeTypes.compressed(type) || type.startsWith("text/event-stream")) {
             return false;
         }
-        String cacheControl = headers.get(CACHE_CONTROL);
+        String cacheControl = headers.get(HeaderNames.CACHE_CONTROL);
         if (cacheControl != null && cacheControl.contains("no-transform")) {
             return false;
         }
-        String length = headers.get(CONTENT_LENGTH);
+        String length = headers.get(HeaderNames.CONTENT_LENGTH);
         if (length != null) {
             try {
                 return Long.parseLong(length.trim()) >= minSize;
@@ -93,18 +86,18 @@ public final class CompressionPolicy {
     }
 
     private static void weakenEtag(MultiMap headers) {
-        String etag = headers.get(ETAG);
+        String etag = headers.get(HeaderNames.ETAG);
         if (etag != null) {
-            headers.set(ETAG, weak(etag));
+            headers.set(HeaderNames.ETAG, weak(etag));
         }
     }
 
     private static void addVary(MultiMap headers) {
-        String vary = headers.get(VARY);
+        String vary = headers.get(HeaderNames.VARY);
         if (vary == null || vary.isBlank()) {
-            headers.set(VARY, ACCEPT_ENCODING);
+            headers.set(HeaderNames.VARY, HeaderNames.ACCEPT_ENCODING);
         } else if (!vary.toLowerCase().contains("accept-encoding") && !vary.trim().equals("*")) {
-            headers.set(VARY, vary + ", Accept-Encoding");
+            headers.set(HeaderNames.VARY, vary + ", Accept-Encoding");
         }
     }
 }

@@ -18,7 +18,6 @@ import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
 import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.edgestack.proxy.upstream.UpstreamPool;
-import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -34,8 +33,6 @@ import io.vertx.ext.web.RoutingContext;
  */
 @ApplicationScoped
 public class ProxyRouter {
-
-    private static final AsciiString DATE = AsciiString.cached("Date");
 
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
@@ -88,7 +85,7 @@ public class ProxyRouter {
         String requestId = requestIds.of(request);
         String host = Authority.of(request);
         Site site = registry.sites().forHost(host);
-        response.putHeader(RequestIds.HEADER_NAME, requestId).putHeader(DATE, HttpDate.nowAscii());
+        response.putHeader(HeaderNames.REQUEST_ID, requestId).putHeader(HeaderNames.DATE, HttpDate.nowAscii());
         response.headersEndHandler(v -> {
             UpstreamExchange.restoreDate(response.headers());
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);

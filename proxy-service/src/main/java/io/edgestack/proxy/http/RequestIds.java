@@ -2,7 +2,6 @@ package io.edgestack.proxy.http;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -12,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestIds {
 
     public static final String HEADER = "X-Request-Id";
-    static final AsciiString HEADER_NAME = AsciiString.cached(HEADER);
 
     private final TrustedProxies trusted;
 
@@ -21,7 +19,7 @@ public final class RequestIds {
     }
 
     public String of(HttpServerRequest request) {
-        String given = request.getHeader(HEADER_NAME);
+        String given = request.getHeader(HeaderNames.REQUEST_ID);
         if (given != null && valid(given) && trusted.trusts(request.remoteAddress())) {
             return given;
         }

@@ -12,12 +12,9 @@ public final class SecurityHeaders {
     private SecurityHeaders() {
     }
 
-    private static final AsciiString SERVER = AsciiString.cached("Server");
-    private static final AsciiString X_POWERED_BY = AsciiString.cached("X-Powered-By");
-
     public static void apply(HeaderPolicy policy, MultiMap headers, boolean tls) {
-        headers.remove(SERVER);
-        headers.remove(X_POWERED_BY);
+        headers.remove(HeaderNames.SERVER);
+        headers.remove(HeaderNames.X_POWERED_BY);
         for (AsciiString[] header : policy.headers(tls)) {
             if (!headers.contains(header[0])) {
                 headers.add(header[0], header[1]);
