@@ -11,7 +11,7 @@ import java.util.function.Predicate;
 
 import java.io.IOException;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -34,7 +34,7 @@ import io.vertx.core.http.HttpServerRequest;
  * with indexes by primary key (URL and prefix purges) and by tag, the misses in flight (request collapsing), and the
  * cache metrics. Purges act on the indexes synchronously, so a purge has taken effect when it returns.
  */
-@ApplicationScoped
+@Singleton
 public class HttpCache {
 
     private static final Logger LOG = Logger.getLogger(HttpCache.class);

@@ -3,7 +3,7 @@ package io.edgestack.proxy.files;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -28,7 +28,7 @@ import io.vertx.core.http.HttpServerResponse;
  * otherwise the file-system work (pointer, stat, sidecars) runs on a worker thread, and the answer (headers, 304,
  * ranges, the bytes from memory or a zero-copy send) is written from the event loop.
  */
-@ApplicationScoped
+@Singleton
 public class StaticFiles {
 
     private static final Logger LOG = Logger.getLogger(StaticFiles.class);

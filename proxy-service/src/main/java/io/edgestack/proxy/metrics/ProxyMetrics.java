@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.edgestack.proxy.upstream.Upstream;
 import io.edgestack.proxy.upstream.UpstreamPool;
@@ -21,7 +21,7 @@ import io.vertx.core.http.HttpConnection;
  * The proxy's request metrics. Every label has few values: site and route come from the sites file, upstream from
  * its targets, status is a class (2xx...), release is the site's live release.
  */
-@ApplicationScoped
+@Singleton
 public class ProxyMetrics {
 
     /** The labels of one counted request. */

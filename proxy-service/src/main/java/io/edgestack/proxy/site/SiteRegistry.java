@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -25,7 +25,7 @@ import io.vertx.core.http.HttpClientOptions;
  * The sites in force and the upstream pools of their routes. Loaded at start: an invalid sites file stops the
  * service with the key and the problem.
  */
-@ApplicationScoped
+@Singleton
 public class SiteRegistry {
 
     private static final Logger LOG = Logger.getLogger(SiteRegistry.class);
