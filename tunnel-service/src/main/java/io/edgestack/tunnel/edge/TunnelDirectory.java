@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.edgestack.tunnel.auth.TokenRejected;
 import io.edgestack.tunnel.auth.TunnelTokens;
@@ -26,7 +26,7 @@ import io.vertx.core.json.JsonObject;
  * The edge's tunnels: which host names each serves (from configuration) and which connector connections are
  * registered for it right now. Requests are spread over a tunnel's live connections, fewest streams in flight first.
  */
-@ApplicationScoped
+@Singleton
 public class TunnelDirectory {
 
     public record Tunnel(String id, List<HostPattern> hosts, Optional<Instant> notBefore) {
