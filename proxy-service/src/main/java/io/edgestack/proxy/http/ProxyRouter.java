@@ -86,10 +86,11 @@ public class ProxyRouter {
         String host = Authority.of(request);
         Site site = registry.sites().forHost(host);
         response.putHeader(HeaderNames.REQUEST_ID, requestId).putHeader(HeaderNames.DATE, HttpDate.nowAscii());
+        boolean tls = tls(request);
         response.headersEndHandler(v -> {
             UpstreamExchange.restoreDate(response.headers());
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
-            SecurityHeaders.apply(site.headers(), response.headers(), tls(request));
+            SecurityHeaders.apply(site.headers(), response.headers(), tls);
         });
         Route route;
         String[] upstreamUsed = {"none"};
@@ -122,7 +123,7 @@ public class ProxyRouter {
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
             CacheStage stage = site.edgeCache().enabled() && !upgrade
-                    ? new CacheStage(cache, request, site.edgeCache(), scheme(request), null) : null;
+                    ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), null) : null;
             if (stage != null && stage.answerFreshHit()) {
                 upstreamUsed[0] = "cache";
                 return;
@@ -147,7 +148,7 @@ public class ProxyRouter {
     }
 
     /** The scheme the visitor used: X-Forwarded-Proto from a trusted proxy (the tunnel, a load balancer), else ours. */
-    private String scheme(HttpServerRequest request) {
+    private String scheme(HttpServerRequest request, boolean tls) {
         String forwarded = request.getHeader("X-Forwarded-Proto");
         if (forwarded != null && trusted.trusts(request.remoteAddress())) {
             String first = forwarded.split(",")[0].trim().toLowerCase(java.util.Locale.ROOT);
@@ -155,12 +156,13 @@ public class ProxyRouter {
                 return first;
             }
         }
-        return tls(request) ? "https" : "http";
+        return tls ? "https" : "http";
     }
 
     /**
      * Whether the visitor's connection is TLS, asked of the connection: the request's own isSSL goes through Vert.x
-     * Web's forwarded-header parser (which this proxy does its own way, see TrustedProxies), at a cost per request.
+     * Web's forwarded-header parser (which this proxy does its own way, see TrustedProxies), at a cost per request;
+     * asked once per request (the connection looks for its TLS handler in the pipeline).
      */
     private static boolean tls(HttpServerRequest request) {
         return request.connection().isSsl();
