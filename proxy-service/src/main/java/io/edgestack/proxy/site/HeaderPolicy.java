@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import io.netty.util.AsciiString;
 
@@ -91,5 +92,25 @@ public final class HeaderPolicy {
 
     public Map<String, String> extra() {
         return extra;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof HeaderPolicy that && Objects.equals(hsts, that.hsts)
+                && Objects.equals(frameOptions, that.frameOptions) && Objects.equals(referrerPolicy, that.referrerPolicy)
+                && Objects.equals(permissionsPolicy, that.permissionsPolicy)
+                && Objects.equals(contentSecurityPolicy, that.contentSecurityPolicy) && extra.equals(that.extra);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(hsts, frameOptions, referrerPolicy, permissionsPolicy, contentSecurityPolicy, extra);
+    }
+
+    @Override
+    public String toString() {
+        return "HeaderPolicy[hsts=" + hsts + ", frameOptions=" + frameOptions + ", referrerPolicy=" + referrerPolicy
+                + ", permissionsPolicy=" + permissionsPolicy + ", contentSecurityPolicy=" + contentSecurityPolicy
+                + ", extra=" + extra + "]";
     }
 }

@@ -4,9 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 class SitesLoaderTest {
+
+    private static List<String> lines(io.netty.util.AsciiString[][] headers) {
+        return java.util.Arrays.stream(headers).map(h -> h[0] + ": " + h[1]).toList();
+    }
 
     private static String problem(String yaml) {
         return assertThrows(SiteConfigException.class, () -> SitesLoader.parse(yaml, "example")).getMessage();
@@ -42,6 +48,17 @@ class SitesLoaderTest {
         assertEquals("default-src 'self'", blog.headers().contentSecurityPolicy());
         assertNull(blog.headers().frameOptions(), "null turns a header off");
         assertEquals("noindex", blog.headers().extra().get("X-Robots-Tag"));
+        // the headers a response gets, in order: off ones left out, HSTS only over TLS, extras last
+        assertEquals(List.of("X-Content-Type-Options: nosniff", "Referrer-Policy: strict-origin-when-cross-origin",
+                "Permissions-Policy: camera=(), microphone=(), geolocation=(), interest-cohort=()",
+                "Content-Security-Policy: default-src 'self'", "X-Robots-Tag: noindex"), lines(blog.headers().headers(false)));
+        assertEquals("Strict-Transport-Security: max-age=31536000; includeSubDomains",
+                lines(blog.headers().headers(true)).get(4));
+        assertEquals(blog.headers(), SitesLoader.parse("""
+                sites:
+                  - name: blog
+                    headers: {content-security-policy: "default-src 'self'", frame-options: null, extra: {X-Robots-Tag: noindex}}
+                """, "blog").forHost("any").headers(), "the same configuration, the same policy");
         assertEquals("public, max-age=31536000, immutable", blog.cacheControlFor("/assets/app.3f9a2c1b.js"));
         assertEquals("public, max-age=0, must-revalidate", blog.cacheControlFor("/blog/post/"));
     }
