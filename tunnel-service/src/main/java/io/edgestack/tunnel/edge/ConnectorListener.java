@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import io.edgestack.tunnel.auth.TokenFile;
@@ -28,6 +30,7 @@ import io.edgestack.tunnel.tls.PrivateCa;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
@@ -145,6 +148,7 @@ public class ConnectorListener {
         if (directory.tunnels().isEmpty()) {
             LOG.warn("No tunnel is configured (edgestack.tunnel.edge.tunnels.<id>.hosts): every visitor gets 404");
         }
+        refuseSharedPort(edge.connectorPort());
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(edge.connectorHost())
                 .setPort(edge.connectorPort())
@@ -184,6 +188,25 @@ public class ConnectorListener {
         servers.set(List.copyOf(all));
         LOG.infof("Connector listener on %s:%d (%s), tunnels %s", edge.connectorHost(), boundPort(),
                 options.isSsl() ? "TLS" : "plain WebSocket", directory.tunnels().keySet());
+    }
+
+    /**
+     * The connector port may not be the public or the management port: Vert.x would not refuse it but share the port
+     * between the two servers of one process, handing each connection to either of them in turn (a visitor would get
+     * the listener's 404 every other time, a connector the public site).
+     */
+    private static void refuseSharedPort(int connectorPort) {
+        if (connectorPort == 0 || LaunchMode.current() != LaunchMode.NORMAL) {
+            return; // any free port; tests choose theirs at random
+        }
+        Config settings = ConfigProvider.getConfig();
+        boolean management = settings.getOptionalValue("quarkus.management.enabled", Boolean.class).orElse(false);
+        for (String key : management ? List.of("quarkus.http.port", "quarkus.management.port") : List.of("quarkus.http.port")) {
+            if (settings.getOptionalValue(key, Integer.class).orElse(0) == connectorPort) {
+                throw new IllegalArgumentException("edgestack.tunnel.edge.connector-port: " + connectorPort
+                        + " is also " + key + "; the connector listener needs a port of its own");
+            }
+        }
     }
 
     /** One server of the listener, accepting on event loop {@code loop} (Vert.x copies the options it is given). */

@@ -36,6 +36,7 @@ class TunnelProcessesIT {
     private static final String SECRET = "it-secret-0123456789-0123456789-0123456789";
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Process> processes = new ArrayList<>();
+    private final java.util.Set<Integer> handedOut = new java.util.HashSet<>();
     @TempDir
     Path dir;
 
@@ -55,7 +56,8 @@ class TunnelProcessesIT {
         Process edge = edge(publicPort, listenerPort, edgeManagement, "edge-1.log");
         awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
         String token = issueToken(edgeManagement);
-        assertEquals(521, get(publicPort, "/page").statusCode(), "no connector yet: 521");
+        HttpResponse<String> early = get(publicPort, "/page");
+        assertEquals(521, early.statusCode(), "no connector yet: 521, got " + early.headers().map() + " " + early.body());
 
         int connectorManagement = freePort();
         Path connectorLog = dir.resolve("connector.log");
@@ -265,6 +267,16 @@ class TunnelProcessesIT {
                 "-Dquarkus.shutdown.timeout=1s");
     }
 
+    @Test
+    void anEdgeWhoseConnectorPortIsItsPublicPortRefusesToStart() throws Exception {
+        int port = freePort();
+        Process edge = edge(port, port, freePort(), "shared-port.log");
+        assertTrue(edge.waitFor(60, TimeUnit.SECONDS), "the edge stops");
+        assertTrue(edge.exitValue() != 0, "with a failure status");
+        String log = Files.readString(dir.resolve("shared-port.log"));
+        assertTrue(log.contains("edgestack.tunnel.edge.connector-port: " + port + " is also quarkus.http.port"), log);
+    }
+
     private Process edge(int publicPort, int listenerPort, int management, String log) throws IOException {
         return edge(publicPort, listenerPort, management, log, List.of());
     }
@@ -359,9 +371,18 @@ class TunnelProcessesIT {
         throw new AssertionError(log.getFileName() + " never said: " + text);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /**
+     * A port free now and not handed out before in this test: each socket is closed before the next is asked for, so
+     * the system may give the same port twice, and two listeners of one edge on one port would share it (Vert.x
+     * shares a port among the servers of one instance) instead of failing.
+     */
+    private int freePort() throws IOException {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (handedOut.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
     }
 }
