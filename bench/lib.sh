@@ -85,6 +85,8 @@ run() { # label, url, extra wrk args...
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
     echo "$label $rps $p50 $p99"
 }
+# The median of numbers given one per line or separated by spaces (the mean of the two middle ones for an even count).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 # JIT warm-up: the JVM compiles its hot paths during the first tens of seconds under load (a 1 KiB proxy run measured
 # 2,600 req/s in its first 8 s and ~12,000 after 40 s); a benchmark of steady state loads every server, not only the
 # JVM, for WARM seconds (default 20) per URL before anything is timed. WARM=0 times a cold start.
