@@ -139,6 +139,8 @@ public final class Mux {
             ChannelPipeline pipeline = channel.pipeline();
             // Whole binary messages straight from Netty, without Vert.x's heap copy (see DirectFrames).
             pipeline.addBefore(channel.name(), DirectFrames.NAME, new DirectFrames(this));
+            // Their payloads as slices of the socket reads, without Netty's decoder's copy (see UnmaskedFrames).
+            UnmaskedFrames.install(pipeline, Frame.HEADER_LENGTH + Frame.MAX_PAYLOAD);
             FlushBatch.install(pipeline);
         }
         long interval = settings.heartbeatInterval().toMillis();
@@ -162,6 +164,11 @@ public final class Mux {
     /** True when the caller runs on this connection's event loop thread (no hop needed to use it). */
     public boolean isLocal() {
         return eventLoop.inEventLoop();
+    }
+
+    /** True when this connection's frames are decoded without copying their payloads ({@link UnmaskedFrames}). */
+    public boolean decodesFramesInPlace() {
+        return channel != null && channel.pipeline().get(UnmaskedFrames.NAME) != null;
     }
 
     public int activeStreams() {

@@ -236,6 +236,10 @@ class TunnelTest {
                 "the connector's connections are spread over the event loops");
         assertEquals(loops, directory.sessions("site").stream().map(session -> session.mux().eventLoop()).distinct().count(),
                 "the edge took the connections on different event loops");
+        // Frames decoded without copying their payloads, at both ends (UnmaskedFramesTest shows the decoding itself).
+        assertTrue(connector.connections().stream().allMatch(Mux::decodesFramesInPlace), "the connector's decoder");
+        assertTrue(directory.sessions("site").stream().allMatch(session -> session.mux().decodesFramesInPlace()),
+                "the edge's decoder");
         for (Future<Answer> answer : answers) {
             assertEquals(200, get(answer).status());
         }
