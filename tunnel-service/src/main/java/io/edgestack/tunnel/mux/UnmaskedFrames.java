@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 /**
  * Decodes the tunnel's own WebSocket frames (final, binary, unmasked, no extension bits, as both sides send them) without
  * copying their payload: a frame's payload is a slice of the socket reads it arrived in (several, joined as a
- * composite, when it spans reads). Netty's decoder copies every payload into a new buffer, which on a large answer was
+ * composite, when it spans reads); payloads under {@link #COPY_BELOW} bytes are copied. Netty's decoder copies every payload into a new buffer, which on a large answer was
  * a tenth of the edge's CPU, as much as the kernel's own copy out of the socket.
  *
  * <p>It sits just in front of Netty's decoder. The first frame that is anything else (masked, text, control, a
@@ -30,6 +30,12 @@ final class UnmaskedFrames extends ChannelInboundHandlerAdapter {
     static final String NAME = "edgestack-tunnel-frame-decoder";
     private static final int FIN_BINARY = 0x82;
     private static final Field CUMULATION = cumulationField();
+    /**
+     * Payloads shorter than this are copied: a slice keeps its whole read (up to 64 KiB) in memory for as long as the
+     * payload waits to be written on, and a window's worth of small frames for a slow visitor would hold a read each.
+     * Past it a slice holds at most four times its size; the large DATA frames of a download are all sliced.
+     */
+    static final int COPY_BELOW = 16 * 1024;
 
     private final int maxPayload;
     private final ArrayDeque<ByteBuf> reads = new ArrayDeque<>();
@@ -168,13 +174,28 @@ final class UnmaskedFrames extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The next {@code length} bytes as one buffer that holds its own references to the reads they are in. */
+    /**
+     * The next {@code length} bytes as one buffer: a copy when they are few, otherwise slices that hold their own
+     * references to the reads they are in.
+     */
     private ByteBuf take(ChannelHandlerContext ctx, int length) {
         if (length == 0) {
             return Unpooled.EMPTY_BUFFER;
         }
         queued -= length;
-        ByteBuf read = reads.peek();
+        ByteBuf read;
+        if (length < COPY_BELOW) {
+            ByteBuf copy = ctx.alloc().directBuffer(length, length);
+            while (length > 0) {
+                read = reads.peek();
+                int n = Math.min(length, read.readableBytes());
+                copy.writeBytes(read, n);
+                length -= n;
+                releaseIfRead(read);
+            }
+            return copy;
+        }
+        read = reads.peek();
         if (read.readableBytes() >= length) {
             ByteBuf slice = read.readRetainedSlice(length);
             releaseIfRead(read);

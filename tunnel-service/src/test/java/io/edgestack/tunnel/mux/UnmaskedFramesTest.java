@@ -16,6 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
@@ -36,13 +37,34 @@ class UnmaskedFramesTest {
     @Test
     void aFrameWithinOneReadIsASliceOfIt() {
         EmbeddedChannel channel = channel(true);
-        ByteBuf read = direct(frame(0x82, false, bytes(1000, 7)));
+        ByteBuf read = direct(frame(0x82, false, bytes(20_000, 7)));
         channel.writeInbound(read);
         WebSocketFrame frame = channel.readInbound();
         read.setByte(read.capacity() - 1, 42); // the payload's last byte, changed in the read after decoding
-        assertEquals((byte) 42, frame.content().getByte(999), "the payload is the read's memory, not a copy of it");
+        assertEquals((byte) 42, frame.content().getByte(19_999), "the payload is the read's memory, not a copy of it");
         frame.release();
         assertEquals(0, read.refCnt());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSmallPayloadIsCopiedSoThatItDoesNotHoldItsRead() {
+        EmbeddedChannel channel = channel(true);
+        byte[] wire = new ByteArrayOutputStream() {
+            {
+                writeBytes(frame(0x82, false, bytes(UnmaskedFrames.COPY_BELOW - 1, 5)));
+                writeBytes(frame(0x82, false, bytes(10, 6)));
+            }
+        }.toByteArray();
+        ByteBuf read = direct(wire);
+        channel.writeInbound(read);
+        WebSocketFrame first = channel.readInbound();
+        WebSocketFrame second = channel.readInbound();
+        assertEquals(0, read.refCnt(), "the read is given back while both payloads are still held");
+        assertEquals(UnmaskedFrames.COPY_BELOW - 1, first.content().readableBytes());
+        assertEquals(HexFormat.of().formatHex(bytes(10, 6)), HexFormat.of().formatHex(ByteBufUtil.getBytes(second.content())));
+        first.release();
+        second.release();
         channel.finishAndReleaseAll();
     }
 
