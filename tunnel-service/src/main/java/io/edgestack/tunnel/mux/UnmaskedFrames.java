@@ -16,8 +16,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 /**
  * Decodes the tunnel's own WebSocket frames (final, binary, unmasked, no extension bits, as both sides send them) without
  * copying their payload: a frame's payload is a slice of the socket reads it arrived in (several, joined as a
- * composite, when it spans reads); payloads under {@link #COPY_BELOW} bytes are copied. Netty's decoder copies every payload into a new buffer, which on a large answer was
- * a tenth of the edge's CPU, as much as the kernel's own copy out of the socket.
+ * composite, when it spans reads); payloads under {@link #COPY_BELOW} bytes are copied. Netty's decoder copies every
+ * payload into a new buffer: ~7 % of the edge's CPU on a 1 MiB answer, about as much as the kernel's own copy out of
+ * the socket.
+ *
+ * <p>Installed from the connection's event loop (where the {@link Mux} is made), which is also the only thread that
+ * touches the decoders' state.
  *
  * <p>It sits just in front of Netty's decoder. The first frame that is anything else (masked, text, control, a
  * fragment, extension bits, a length that is not minimally encoded or past the limit) and every byte after it go to
