@@ -58,6 +58,9 @@ final class UnmaskedFrames extends ChannelInboundHandlerAdapter {
         if (pipeline.get(NAME) != null) {
             return true;
         }
+        if (!pipeline.channel().eventLoop().inEventLoop()) {
+            return false; // the decoder's state can only be read on its own thread
+        }
         for (var entry : pipeline) {
             if (entry.getValue() instanceof WebSocketFrameDecoder && entry.getValue() instanceof ByteToMessageDecoder d) {
                 if (!holdsNoBytes(d)) {
