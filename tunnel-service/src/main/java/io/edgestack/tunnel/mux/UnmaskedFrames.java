@@ -89,8 +89,10 @@ final class UnmaskedFrames extends ChannelInboundHandlerAdapter {
             Field field = ByteToMessageDecoder.class.getDeclaredField("cumulation");
             field.setAccessible(true);
             return field;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // a Netty without the field: frames go through Netty's decoder, with its copy
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // a Netty without the field, or a native image without its reflection metadata (GraalVM throws a
+            // LinkageError then): frames go through Netty's decoder, with its copy
+            return null;
         }
     }
 
