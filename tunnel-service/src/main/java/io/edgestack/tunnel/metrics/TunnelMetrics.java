@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 import io.edgestack.tunnel.mux.MuxObserver;
@@ -21,7 +22,8 @@ public final class TunnelMetrics {
     private final MeterRegistry registry;
     private final Map<String, MuxObserver> observers = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> activeStreams = new ConcurrentHashMap<>();
-    private final Map<Integer, Counter> responses = new ConcurrentHashMap<>();
+    /** By status code (100-599), made on first use; an array, not a map: a boxed status is a new object past 127. */
+    private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(600);
 
     public TunnelMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -67,9 +69,16 @@ public final class TunnelMetrics {
 
     /** Counted on every visitor request: the counter of each status is looked up once, then kept. */
     public void edgeResponse(int status) {
-        responses.computeIfAbsent(status, code -> Counter.builder("edgestack.tunnel.edge.responses")
-                .tag("code", Integer.toString(code)).description("Answers of the edge to visitors, by status")
-                .register(registry)).increment();
+        int code = status >= 100 && status < 600 ? status : 0;
+        Counter counter = responses.get(code);
+        if (counter == null) {
+            counter = Counter.builder("edgestack.tunnel.edge.responses")
+                    .tag("code", code == 0 ? "other" : Integer.toString(code))
+                    .description("Answers of the edge to visitors, by status")
+                    .register(registry); // two threads racing here get the same counter from the registry
+            responses.set(code, counter);
+        }
+        counter.increment();
     }
 
     public void streamReset(String reason) {
