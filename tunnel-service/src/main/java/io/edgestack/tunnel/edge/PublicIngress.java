@@ -21,6 +21,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -145,8 +146,21 @@ public class PublicIngress {
             metrics.edgeResponse(answer.status());
             if (upgrade && answer.status() == 101) {
                 answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
+                // Vert.x makes the visitor's socket once the 101 is written and may hand it over a turn of the event
+                // loop later; a socket drops what it reads before it has a handler, so nothing is read until the pipe
+                // is in place (a visitor may speak as soon as it has the 101).
+                io.netty.channel.Channel visitor =
+                        request.connection() instanceof ConnectionBase base ? base.channel() : null;
+                if (visitor != null) {
+                    visitor.config().setAutoRead(false);
+                }
                 request.toNetSocket()
-                        .onSuccess(socket -> Pipes.socket(socket, stream))
+                        .onSuccess(socket -> {
+                            Pipes.socket(socket, stream);
+                            if (visitor != null) {
+                                visitor.config().setAutoRead(true);
+                            }
+                        })
                         .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()));
                 return;
             }
