@@ -161,7 +161,12 @@ public class PublicIngress {
                                 visitor.config().setAutoRead(true);
                             }
                         })
-                        .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()));
+                        .onFailure(e -> {
+                            if (visitor != null) {
+                                visitor.config().setAutoRead(true); // as before: Vert.x answers or closes it
+                            }
+                            stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage());
+                        });
                 return;
             }
             response.setStatusCode(answer.status());

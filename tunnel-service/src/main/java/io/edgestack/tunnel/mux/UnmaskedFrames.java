@@ -192,33 +192,27 @@ final class UnmaskedFrames extends ChannelInboundHandlerAdapter {
             return Unpooled.EMPTY_BUFFER;
         }
         queued -= length;
-        ByteBuf read;
-        if (length < COPY_BELOW) {
-            ByteBuf copy = ctx.alloc().directBuffer(length, length);
-            while (length > 0) {
-                read = reads.peek();
-                int n = Math.min(length, read.readableBytes());
-                copy.writeBytes(read, n);
-                length -= n;
-                releaseIfRead(read);
-            }
-            return copy;
-        }
-        read = reads.peek();
-        if (read.readableBytes() >= length) {
+        ByteBuf read = reads.peek();
+        boolean copy = length < COPY_BELOW;
+        if (!copy && read.readableBytes() >= length) {
             ByteBuf slice = read.readRetainedSlice(length);
             releaseIfRead(read);
             return slice;
         }
-        CompositeByteBuf joined = ctx.alloc().compositeDirectBuffer(Integer.MAX_VALUE);
+        ByteBuf out = copy ? ctx.alloc().directBuffer(length, length)
+                : ctx.alloc().compositeDirectBuffer(Integer.MAX_VALUE);
         while (length > 0) {
             read = reads.peek();
             int n = Math.min(length, read.readableBytes());
-            joined.addComponent(true, read.readRetainedSlice(n));
+            if (copy) {
+                out.writeBytes(read, n);
+            } else {
+                ((CompositeByteBuf) out).addComponent(true, read.readRetainedSlice(n));
+            }
             length -= n;
             releaseIfRead(read);
         }
-        return joined;
+        return out;
     }
 
     private void releaseIfRead(ByteBuf read) {
