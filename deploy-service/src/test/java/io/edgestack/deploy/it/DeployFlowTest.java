@@ -122,6 +122,12 @@ class DeployFlowTest {
     }
 
     @Test
+    void socketsGoThroughNettysEpollTransport() {
+        assertTrue(vertx.isNativeTransportEnabled(), "quarkus.vertx.prefer-native-transport with netty-transport-native-epoll: "
+                + vertx.unavailableNativeTransportCause());
+    }
+
+    @Test
     void deploysTheBranchHeadAtStartWhenNoReleaseIsLive() throws Exception {
         JsonPath first = await(1);
         assertEquals("startup", first.getString("trigger"));

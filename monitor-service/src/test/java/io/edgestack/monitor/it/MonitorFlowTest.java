@@ -60,6 +60,12 @@ class MonitorFlowTest {
     }
 
     @Test
+    void socketsGoThroughNettysEpollTransport() {
+        assertTrue(vertx.isNativeTransportEnabled(), "quarkus.vertx.prefer-native-transport with netty-transport-native-epoll: "
+                + vertx.unavailableNativeTransportCause());
+    }
+
+    @Test
     void siteDownOpensAnIncidentAfterTheFailuresAndARecheckRollsBackAndAlertsEvenThroughAReceiverThatWasDown()
             throws Exception {
         await("web is up", Duration.ofSeconds(10), () -> "up".equals(check("web").getString("state")));
@@ -200,6 +206,9 @@ class MonitorFlowTest {
 
     @Inject
     io.vertx.core.eventbus.EventBus bus;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
 
     @Test
     void aDeployOfASiteMakesItsChecksRunFasterForTheWatchWindow() throws Exception {

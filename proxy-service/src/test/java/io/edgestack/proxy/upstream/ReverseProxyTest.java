@@ -55,8 +55,17 @@ class ReverseProxyTest {
     @TestHTTPResource("/")
     URL url;
 
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
     @TestHTTPResource(value = "", management = true)
     URL management;
+
+    @Test
+    void socketsGoThroughNettysEpollTransport() {
+        assertTrue(vertx.isNativeTransportEnabled(), "quarkus.vertx.prefer-native-transport with netty-transport-native-epoll: "
+                + vertx.unavailableNativeTransportCause());
+    }
 
     @Test
     void proxiesToThePoolAndSetsForwardingHeaders() {

@@ -178,6 +178,12 @@ class TunnelTest {
     // ------------------------------------------------------------------ through the tunnel
 
     @Test
+    void socketsGoThroughNettysEpollTransport() {
+        assertTrue(vertx.isNativeTransportEnabled(), "quarkus.vertx.prefer-native-transport with netty-transport-native-epoll: "
+                + vertx.unavailableNativeTransportCause());
+    }
+
+    @Test
     void carriesRequestsToTheOriginWithForwardingHeadersAndARequestId() {
         connected(1);
         given().header("X-Request-Id", "trace-42").get(publicPort + "hello")
