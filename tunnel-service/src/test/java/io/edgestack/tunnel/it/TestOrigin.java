@@ -16,11 +16,15 @@ public final class TestOrigin implements AutoCloseable {
     public TestOrigin(Vertx vertx) throws Exception {
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                 .webSocketHandler(ws -> {
-                    if (!ws.path().equals("/ws")) {
+                    if (!ws.path().equals("/ws") && !ws.path().equals("/ws-greets")) {
                         ws.reject(404);
                         return;
                     }
                     ws.textMessageHandler(text -> ws.writeTextMessage("echo: " + text));
+                    if (ws.path().equals("/ws-greets")) {
+                        // speaks first: its greeting leaves with the 101, often in the same TCP segment
+                        ws.writeTextMessage("hello from the origin");
+                    }
                 })
                 .requestHandler(request -> {
                     HttpServerResponse response = request.response();

@@ -585,6 +585,24 @@ class TunnelTest {
         client.close();
     }
 
+    @Test
+    void anOriginThatSpeaksFirstAfterTheUpgradeLosesNothing() throws Exception {
+        connected(1);
+        WebSocketClient client = vertx.createWebSocketClient();
+        for (int i = 0; i < 20; i++) {
+            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+            // the handler set as the socket is handed over, on its event loop (set later, from this thread, the
+            // client's own WebSocket may have dropped the greeting already)
+            WebSocket ws = get(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(publicPort.getPort())
+                    .setURI("/ws-greets").addHeader("Host", "localhost")).onSuccess(socket -> socket.textMessageHandler(messages::add)));
+            assertEquals("hello from the origin", messages.poll(10, TimeUnit.SECONDS), "greeting of connection " + i);
+            ws.writeTextMessage("and then " + i);
+            assertEquals("echo: and then " + i, messages.poll(10, TimeUnit.SECONDS));
+            get(ws.close());
+        }
+        client.close();
+    }
+
     // ------------------------------------------------------------------ bad input from a connector
 
     private record Closed(short status, String reason) {
