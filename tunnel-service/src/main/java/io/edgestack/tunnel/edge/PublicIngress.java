@@ -149,23 +149,18 @@ public class PublicIngress {
                 // Vert.x makes the visitor's socket once the 101 is written and may hand it over a turn of the event
                 // loop later; a socket drops what it reads before it has a handler, so nothing is read until the pipe
                 // is in place (a visitor may speak as soon as it has the 101).
-                io.netty.channel.Channel visitor =
-                        request.connection() instanceof ConnectionBase base ? base.channel() : null;
+                io.netty.channel.ChannelConfig visitor =
+                        request.connection() instanceof ConnectionBase base ? base.channel().config() : null;
                 if (visitor != null) {
-                    visitor.config().setAutoRead(false);
+                    visitor.setAutoRead(false);
                 }
                 request.toNetSocket()
-                        .onSuccess(socket -> {
-                            Pipes.socket(socket, stream);
+                        .onSuccess(socket -> Pipes.socket(socket, stream))
+                        .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()))
+                        .onComplete(done -> { // piped, or failed: as before, Vert.x answers or closes it
                             if (visitor != null) {
-                                visitor.config().setAutoRead(true);
+                                visitor.setAutoRead(true);
                             }
-                        })
-                        .onFailure(e -> {
-                            if (visitor != null) {
-                                visitor.config().setAutoRead(true); // as before: Vert.x answers or closes it
-                            }
-                            stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage());
                         });
                 return;
             }
