@@ -34,9 +34,13 @@ record CachedResponse(String primaryKey, int status, MultiMap headers, Buffer bo
                 staleWhileRevalidateMs, staleIfErrorMs, mustRevalidate, noCache, varyNames, tags, HitHeaders.of(headers));
     }
 
-    /** current_age of RFC 9111 §4.2.3, in ms. */
+    /**
+     * current_age of RFC 9111 §4.2.3, in ms. A Date has one-second resolution, so the time since it is the age plus up
+     * to 999 ms of truncation: the apparent age is the least the answer can be old, else an answer made at 12:00:00.990
+     * and stored at once would start 990 ms old (with max-age=1, stale after 10 ms).
+     */
     long currentAgeMs(long now) {
-        long apparentAge = Math.max(0, responseTime - dateValue);
+        long apparentAge = Math.max(0, responseTime - dateValue - 999);
         long correctedAge = ageValue * 1000 + (responseTime - requestTime);
         return Math.max(apparentAge, correctedAge) + (now - responseTime);
     }
