@@ -100,9 +100,8 @@ final class CachePolicy {
                 stored.add(header.getKey(), header.getValue());
             }
         }
-        if (headers.contains("Date")) {
-            stored.set("Date", headers.get("Date"));
-        }
+        // RFC 9110 §6.6.1: an answer stored without a Date gets the time it was received
+        stored.set("Date", headers.contains("Date") ? headers.get("Date") : HttpDate.format(responseTime));
         return new CachedResponse(primaryKey, status, stored, body, requestTime, responseTime, dateValue, age, lifetime,
                 swr, sie, cc.has("must-revalidate") || cc.has("proxy-revalidate") || cc.has("s-maxage"), noCache, vary,
                 tags(headers));

@@ -35,12 +35,12 @@ record CachedResponse(String primaryKey, int status, MultiMap headers, Buffer bo
     }
 
     /**
-     * current_age of RFC 9111 §4.2.3, in ms. A Date has one-second resolution, so the time since it is the age plus up
-     * to 999 ms of truncation: the apparent age is the least the answer can be old, else an answer made at 12:00:00.990
-     * and stored at once would start 990 ms old (with max-age=1, stale after 10 ms).
+     * current_age of RFC 9111 §4.2.3, in ms. A Date has one-second resolution, so the apparent age is counted in whole
+     * seconds (the response time's second less the Date's): else an answer made at 12:00:00.990 and stored at once
+     * would start 990 ms old, and with max-age=1 be stale 10 ms later.
      */
     long currentAgeMs(long now) {
-        long apparentAge = Math.max(0, responseTime - dateValue - 999);
+        long apparentAge = Math.max(0, responseTime - responseTime % 1000 - dateValue);
         long correctedAge = ageValue * 1000 + (responseTime - requestTime);
         return Math.max(apparentAge, correctedAge) + (now - responseTime);
     }

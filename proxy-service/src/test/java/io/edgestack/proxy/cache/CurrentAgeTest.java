@@ -35,10 +35,21 @@ class CurrentAgeTest {
 
     @Test
     void anOldDateStillAgesTheAnswer() {
-        // a Date three seconds before it arrived (an upstream cache held it): at least 2.001 s old
-        CachedResponse entry = stored(SECOND, SECOND + 3000, SECOND + 3000, "max-age=10");
-        assertEquals(2001, entry.currentAgeMs(SECOND + 3000));
-        assertEquals(3001, entry.currentAgeMs(SECOND + 4000), "and it ages while it is stored");
-        assertTrue(entry.ttlMs(SECOND + 11_000) < 0, "stale once its ten seconds are over");
+        // a Date three seconds before it arrived (an upstream cache held it), asked at +3.0 s, arrived at +3.4 s
+        CachedResponse entry = stored(SECOND, SECOND + 3000, SECOND + 3400, "max-age=10");
+        assertEquals(3000, entry.currentAgeMs(SECOND + 3400), "three whole seconds by its Date, more than the 400 ms asked");
+        assertEquals(4000, entry.currentAgeMs(SECOND + 4400), "and it ages while it is stored");
+        assertTrue(entry.ttlMs(SECOND + 10_300) > 0);
+        assertTrue(entry.ttlMs(SECOND + 10_500) < 0, "stale once its ten seconds are over");
+    }
+
+    @Test
+    void anAnswerWithoutDateIsStoredWithTheTimeItArrived() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Cache-Control", "max-age=1");
+        CachedResponse entry = CachePolicy.entry("http://a.test/", 200, headers, Buffer.buffer("x"), SECOND + 980,
+                SECOND + 990, ON);
+        assertEquals(HttpDate.format(SECOND + 990), entry.headers().get("Date"), "RFC 9110 §6.6.1");
+        assertEquals(10, entry.currentAgeMs(SECOND + 990));
+        assertTrue(entry.fresh(SECOND + 1900));
     }
 }
