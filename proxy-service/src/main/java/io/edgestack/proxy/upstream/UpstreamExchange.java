@@ -229,7 +229,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 proxyRequest.setURI(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
             }
         }
-        if (bodyLimit > 0 && request.getHeader("Content-Length") == null && proxyRequest.getBody() != null) {
+        if (bodyLimit > 0 && request.getHeader("Content-Length") == null && proxyRequest.getBody() != null
+                && (request.version() == HttpVersion.HTTP_2 || request.getHeader("Transfer-Encoding") != null)) {
+            // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
         }
         return context.sendRequest().onFailure(error -> failure = error);
