@@ -277,8 +277,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         long length = body == null ? -1 : body.length();
         HttpServerResponse out = context.request().proxiedRequest().response(); // its reset waits (DeferredResetRequest)
         if (body == null || length < 0 && request.version() == HttpVersion.HTTP_1_0) {
-            if (!out.headers().contains(DATE_CARRIER)) {
-                out.headers().set(DATE_CARRIER, out.headers().get(HttpHeaders.DATE)); // the library writes its own
+            String date = out.headers().get(HttpHeaders.DATE);
+            if (date != null && !out.headers().contains(DATE_CARRIER)) {
+                out.headers().set(DATE_CARRIER, date); // else the library's own would stay
             }
             return context.sendResponse();
         }
