@@ -20,13 +20,10 @@ final class CacheKeys {
     }
 
     static String primary(String scheme, String host, String path, String query, List<String> ignoredQuery) {
-        StringBuilder key = new StringBuilder(64).append(scheme).append("://").append(host.toLowerCase(Locale.ROOT))
-                .append(path);
-        String normalised = query(query, ignoredQuery);
-        if (!normalised.isEmpty()) {
-            key.append('?').append(normalised);
-        }
-        return key.toString();
+        // one exact-size concatenation (a hit builds one key); toLowerCase returns the host itself when it has no capital
+        String lower = host.toLowerCase(Locale.ROOT);
+        String normalised = query == null || query.isEmpty() ? "" : query(query, ignoredQuery);
+        return normalised.isEmpty() ? scheme + "://" + lower + path : scheme + "://" + lower + path + "?" + normalised;
     }
 
     /** The query without ignored parameters, the others sorted (so that {@code ?b=2&a=1} and {@code ?a=1&b=2} match). */

@@ -51,13 +51,13 @@ public final class CacheStage implements ProxyInterceptor {
     private long requestTime;
     private long fetchedAt;
 
-    public CacheStage(HttpCache cache, HttpServerRequest request, EdgeCache settings, String scheme,
+    /** @param host the request's host as {@link Authority#of} gives it (null when it names none) */
+    public CacheStage(HttpCache cache, HttpServerRequest request, EdgeCache settings, String scheme, String host,
             BackgroundRefresh refresh) {
         this.cache = cache;
         this.request = request;
         this.settings = settings;
         this.refresh = refresh;
-        String host = Authority.of(request);
         this.primary = CacheKeys.primary(scheme, host == null ? "" : host, request.path(), request.query(),
                 settings.ignoreQuery());
     }

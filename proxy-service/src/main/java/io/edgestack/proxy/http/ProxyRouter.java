@@ -123,7 +123,7 @@ public class ProxyRouter {
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
             CacheStage stage = site.edgeCache().enabled() && !upgrade
-                    ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), null) : null;
+                    ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), host, null) : null;
             if (stage != null && stage.answerFreshHit()) {
                 upstreamUsed[0] = "cache";
                 return;
