@@ -22,7 +22,7 @@ final class CacheKeys {
     static String primary(String scheme, String host, String path, String query, List<String> ignoredQuery) {
         // one exact-size concatenation (a hit builds one key); toLowerCase returns the host itself when it has no capital
         String lower = host.toLowerCase(Locale.ROOT);
-        String normalised = query == null || query.isEmpty() ? "" : query(query, ignoredQuery);
+        String normalised = query(query, ignoredQuery);
         return normalised.isEmpty() ? scheme + "://" + lower + path : scheme + "://" + lower + path + "?" + normalised;
     }
 

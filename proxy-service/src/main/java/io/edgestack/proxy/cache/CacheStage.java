@@ -5,7 +5,6 @@ import org.jboss.logging.Logger;
 import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.site.EdgeCache;
-import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
@@ -212,7 +211,7 @@ public final class CacheStage implements ProxyInterceptor {
             if (expired != null) {
                 fwdStatus = status;
                 if (status == 304) {
-                    CachedResponse refreshed = CachePolicy.refreshed(expired, withDate(response.headers()), requestTime,
+                    CachedResponse refreshed = CachePolicy.refreshed(expired, copyOf(response.headers()), requestTime,
                             now, settings);
                     cache.put(refreshed, request, fetchedAt);
                     cache.countRevalidation("not-modified");
@@ -252,18 +251,11 @@ public final class CacheStage implements ProxyInterceptor {
     }
 
     /**
-     * A copy of an origin answer's headers with its Date, which the upstream stage has taken out of them by now (see
-     * UpstreamExchange.forwardedDate): a stored response keeps the Date it was generated at (RFC 9110 §6.6.1).
+     * A copy of an origin answer's headers as they came, Date included (a stored response keeps the Date it was
+     * generated at, RFC 9110 §6.6.1): the stages after this one change the answer's own.
      */
-    private MultiMap withDate(MultiMap headers) {
-        MultiMap copy = MultiMap.caseInsensitiveMultiMap().addAll(headers);
-        if (!copy.contains(HeaderNames.DATE)) {
-            String date = UpstreamExchange.forwardedDate(request.response());
-            if (date != null) {
-                copy.set(HeaderNames.DATE, date);
-            }
-        }
-        return copy;
+    private static MultiMap copyOf(MultiMap headers) {
+        return MultiMap.caseInsensitiveMultiMap().addAll(headers);
     }
 
     /** Tees the body into the cache when the response may be stored and is not too large. */
@@ -272,7 +264,7 @@ public final class CacheStage implements ProxyInterceptor {
             return;
         }
         int status = response.getStatusCode();
-        MultiMap headers = withDate(response.headers());
+        MultiMap headers = copyOf(response.headers());
         if (CachePolicy.entry(primary, status, headers, Buffer.buffer(), requestTime, now, settings) == null) {
             return;
         }

@@ -96,17 +96,8 @@ public final class CompressionPolicy {
         String vary = headers.get(HeaderNames.VARY);
         if (vary == null || vary.isBlank()) {
             headers.set(HeaderNames.VARY, HeaderNames.ACCEPT_ENCODING);
-        } else if (!containsIgnoringCase(vary, "accept-encoding") && !vary.trim().equals("*")) {
+        } else if (!AsciiString.containsIgnoreCase(vary, HeaderNames.ACCEPT_ENCODING) && !vary.trim().equals("*")) {
             headers.set(HeaderNames.VARY, vary + ", Accept-Encoding");
         }
-    }
-
-    private static boolean containsIgnoringCase(String text, String part) {
-        for (int i = 0; i + part.length() <= text.length(); i++) {
-            if (text.regionMatches(true, i, part, 0, part.length())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -9,7 +9,6 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
-import io.edgestack.proxy.http.HttpDate;
 import io.edgestack.proxy.http.RequestIds;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
@@ -47,29 +46,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
 
     private static final Logger LOG = Logger.getLogger(UpstreamExchange.class);
     private static final ProxyOptions OPTIONS = new ProxyOptions().setSupportWebSocket(true);
-    /** Carries the forwarded {@code Date} past vertx-http-proxy to the moment the headers are written. */
-    private static final String DATE_CARRIER = "x-edgestack-forwarded-date";
     /**
-     * The last interceptor: the upstream's {@code Date} is taken out of the answer's headers as it came and put back by
-     * {@link #restoreDate} as the headers leave (vertx-http-proxy's own send parsed it and wrote it again, as RFC 1123
-     * with one-digit days rather than the IMF-fixdate RFC 9110 asks for, at a cost on every answer). Without one, the
-     * answer gets the time it was received (and the cache, which reads the carried Date, stores its own time).
+     * Carries the answer's {@code Date} past vertx-http-proxy's own send, which the exchange leaves two kinds of answer to
+     * (see {@link #send}): the library writes the Date again, parsed and formatted as RFC 1123 with one-digit days
+     * rather than the IMF-fixdate RFC 9110 asks for, and {@link #restoreDate} puts this one back as the headers leave.
      */
-    private static final ProxyInterceptor CARRY_DATE = new ProxyInterceptor() {
-        @Override
-        public Future<Void> handleProxyResponse(ProxyContext context) {
-            MultiMap headers = context.response().headers();
-            String date = headers.get(HttpHeaders.DATE);
-            headers.remove(HttpHeaders.DATE).remove(DATE_CARRIER);
-            MultiMap out = context.request().proxiedRequest().response().headers();
-            if (date != null) {
-                out.set(DATE_CARRIER, date);
-            } else {
-                out.set(HeaderNames.DATE, HttpDate.nowAscii()); // RFC 9110 §6.6.1: the time the answer was received
-            }
-            return context.sendResponse();
-        }
-    };
+    private static final String DATE_CARRIER = "x-edgestack-forwarded-date";
 
     private final Vertx vertx;
     private final HttpClient client;
@@ -117,14 +99,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         if (cacheStage != null) {
             proxy.addInterceptor(cacheStage);
         }
-        proxy.addInterceptor(CARRY_DATE);
         proxy.handle(request instanceof HttpServerRequestInternal internal
                 ? new DeferredResetRequest(internal, vertx.getOrCreateContext()) : request);
-    }
-
-    /** The Date of the upstream's answer while it is carried for restoreDate; null when it had none. */
-    public static String forwardedDate(HttpServerResponse response) {
-        return response.headers().get(DATE_CARRIER);
     }
 
     /** Called as the response headers are written: the upstream's {@code Date} goes back in. */
@@ -266,19 +242,22 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     /**
      * Sends the answer to the visitor as vertx-http-proxy's own {@code ProxyResponse.send} does (status, headers but
      * {@code Transfer-Encoding}, the body's length or chunks, the body piped, both sides reset if the pipe fails) but
-     * for two headers: {@code Date}, which the library formats anew with a {@code DateTimeFormatter} on every answer
-     * (1.6 % of a 1 KiB proxied answer's CPU) and {@link #restoreDate} replaces anyway, and {@code Warning} (obsolete,
-     * RFC 9111), passed on as it came where the library dropped those whose date differs from the answer's. An answer
-     * without a body (set so by a stage) and a body of unknown length to an HTTP/1.0 client, which the library
-     * buffers, are left to it.
+     * for two headers, both passed on as they came: {@code Date}, which the library parses and formats anew with a
+     * {@code DateTimeFormatter} on every answer (1.6 % of a 1 KiB proxied answer's CPU; without one the answer keeps the
+     * time it was received, set by the router), and {@code Warning} (obsolete, RFC 9111), of which the library dropped
+     * those whose date differs from the answer's. An answer without a body (set so by a stage) and a body of unknown
+     * length to an HTTP/1.0 client, which the library buffers, are left to it, with the Date carried past it.
      */
     private Future<Void> send(ProxyContext context, ProxyResponse response) {
         Body body = response.getBody();
         long length = body == null ? -1 : body.length();
         HttpServerResponse out = context.request().proxiedRequest().response(); // its reset waits (DeferredResetRequest)
         if (body == null || length < 0 && request.version() == HttpVersion.HTTP_1_0) {
-            String date = out.headers().get(HttpHeaders.DATE);
-            if (date != null && !out.headers().contains(DATE_CARRIER)) {
+            String date = response.headers().get(HttpHeaders.DATE);
+            if (date == null) {
+                date = out.headers().get(HttpHeaders.DATE); // the time the answer was received (RFC 9110 §6.6.1)
+            }
+            if (date != null) {
                 out.headers().set(DATE_CARRIER, date); // else the library's own would stay
             }
             return context.sendResponse();
@@ -290,8 +269,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         MultiMap headers = out.headers();
         for (Map.Entry<String, String> header : response.headers()) {
             String name = header.getKey();
-            if (!HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.DATE.contentEqualsIgnoreCase(name)) {
+            if (HttpHeaderNames.DATE.contentEqualsIgnoreCase(name)) {
+                headers.set(HttpHeaders.DATE, header.getValue()); // in place of the time it was received
+            } else if (!HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
                 headers.add(name, header.getValue());
             }
         }

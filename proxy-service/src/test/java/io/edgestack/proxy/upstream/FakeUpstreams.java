@@ -111,6 +111,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                             vertx.runOnContext(v -> response.end());
                         }
                         case "/dated" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT").end("dated");
+                        case "/dated-chunked" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT")
+                                .setChunked(true).end("dated");
                         case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
                         case "/missing" -> response.setStatusCode(404).end("app 404");
                         case "/fail" -> response.setStatusCode(500).end("app 500");

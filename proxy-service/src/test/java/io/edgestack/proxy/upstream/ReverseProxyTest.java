@@ -94,6 +94,17 @@ class ReverseProxyTest {
         assertEquals(null, undated.header("X-Edgestack-Forwarded-Date"));
     }
 
+    @Test
+    void keepsTheUpstreamsDateWhereTheLibrarySendsTheAnswer() {
+        // A chunked answer to an HTTP/1.0 visitor is buffered and sent by vertx-http-proxy, which writes its own Date.
+        RawHttp.Answer answer = RawHttp.send(url.getPort(), "GET /one/dated-chunked HTTP/1.0\r\nHost: localhost\r\n\r\n");
+        assertEquals(200, answer.status(), answer.head());
+        assertEquals("dated", answer.body());
+        assertEquals("Tue, 01 Dec 2026 14:13:59 GMT", answer.header("Date"), answer.head());
+        assertEquals(1, answer.head().toLowerCase(java.util.Locale.ROOT).split("\r\ndate:", -1).length - 1, answer.head());
+        assertEquals(null, answer.header("X-Edgestack-Forwarded-Date"));
+    }
+
     /**
      * Visitors that vanish mid-answer: 64 keep-alive clients in one process, killed (the kernel resets all of their
      * connections at once, as for a load generator stopped with ^C). The proxy logged an IllegalReferenceCountException
