@@ -111,6 +111,8 @@ public final class Mux {
     private int controlFrames;
     private long heartbeatTimer = -1;
     private boolean heardFrom;
+    /** DATA bytes sent on this connection that the peer has not given back with WINDOW, over all streams, ended or not. */
+    private long notGivenBack;
     private Buffer fragments; // a fragmented binary message being gathered
     private ByteBuf unclaimed; // memory of the direct message being handled, until a stream claims it
     /** Where Vert.x writes this WebSocket's frames; frames in direct memory are written here as they are. */
@@ -282,6 +284,11 @@ public final class Mux {
         }
     }
 
+    /** A stream sent {@code bytes} of DATA (on the loop). */
+    void dataSent(int bytes) {
+        notGivenBack += bytes;
+    }
+
     /** True (and the stream is parked until the WebSocket drains) while the connection's write queue is full. */
     boolean writeBlocked(MuxStream stream) {
         if (ws.writeQueueFull()) {
@@ -442,17 +449,29 @@ public final class Mux {
                 }
             }
             case RESET -> {
-                control();
+                // Ending an open stream is paid for by its OPEN: an origin that is down gets every request reset, at
+                // whatever rate visitors send them. A RESET crossing the stream's end is a control frame.
                 MuxStream stream = stream(frame);
                 if (stream != null) {
                     stream.onReset(new MuxStream.Reset(frame.code(), frame.reason()));
+                } else {
+                    control();
                 }
             }
             case WINDOW -> {
-                control();
+                // Giving back bytes this side sent, in the documented increments, is paid for by that DATA: a busy
+                // connection carrying large answers sends thousands a second, many for streams that ended here as
+                // their last bytes left (the WINDOW crossed them). Anything else counts as control.
                 MuxStream stream = stream(frame);
+                int increment = frame.payload().getInt(0);
+                boolean paid = increment <= notGivenBack && (increment >= WINDOW_UPDATE_THRESHOLD
+                        || stream != null && stream.notGivenBack() == increment);
+                notGivenBack -= Math.min(increment, notGivenBack);
+                if (!paid) {
+                    control();
+                }
                 if (stream != null) {
-                    stream.onWindow(frame.payload().getInt(0));
+                    stream.onWindow(increment);
                 }
             }
         }

@@ -234,6 +234,7 @@ public final class MuxStream {
                 }
             }
             sendWindow -= n;
+            mux.dataSent(n);
             boolean fin = finQueued && pending.isEmpty();
             mux.send(Frame.of(FrameType.DATA, fin ? Frame.FIN : 0, id, piece), pieceMemory);
             finSent |= fin;
@@ -283,6 +284,11 @@ public final class MuxStream {
         }
         remoteEnded |= fin;
         deliverInbound();
+    }
+
+    /** DATA bytes this side sent on the stream that the peer has not given back yet (negative if it granted more). */
+    long notGivenBack() {
+        return Mux.INITIAL_WINDOW - sendWindow;
     }
 
     void onWindow(int increment) {
