@@ -130,6 +130,20 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                 response.end(String.valueOf(bytes.get()));
                             });
                         }
+                        case "/pattern" -> { // size bytes of pattern(), in uneven pieces, chunked when asked
+                            int size = Integer.parseInt(request.getParam("size"));
+                            byte[] body = pattern(size);
+                            if (request.getParam("chunked") != null) {
+                                response.setChunked(true);
+                            } else {
+                                response.putHeader("Content-Length", String.valueOf(size));
+                            }
+                            for (int at = 0; at < size; at += 7_001) {
+                                int from = at;
+                                vertx.runOnContext(v -> response.write(Buffer.buffer(body).slice(from, Math.min(size, from + 7_001))));
+                            }
+                            vertx.runOnContext(v -> response.end());
+                        }
                         case "/big" -> {
                             response.setChunked(true);
                             for (int i = 0; i < 64; i++) {
@@ -141,6 +155,15 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                     }
                 });
         return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
+    }
+
+    /** Bytes that differ from piece to piece and from place to place, so that a lost, repeated or moved piece shows. */
+    static byte[] pattern(int size) {
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) (i * 31 + i / 251);
+        }
+        return bytes;
     }
 
     @Override

@@ -66,6 +66,12 @@ final class OriginBodies extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        if (!content.decoderResult().isSuccess()) {
+            stream = null; // a malformed piece goes to Vert.x as it came, which fails the answer
+            response = null;
+            ctx.fireChannelRead(msg);
+            return;
+        }
         ByteBuf bytes = content.content();
         if (bytes.isReadable()) {
             to.write(bytes.retain());

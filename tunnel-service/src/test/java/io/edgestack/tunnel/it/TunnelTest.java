@@ -233,6 +233,35 @@ class TunnelTest {
     }
 
     @Test
+    void anOriginAnswerThatTurnsMalformedIsNotPassedOnAsComplete() throws Exception {
+        // A chunked answer whose second chunk size is not hexadecimal: the visitor must not get a whole-looking
+        // answer of the first chunk (the connector carries body pieces itself; a malformed one must fail the answer).
+        io.vertx.core.net.NetServer broken = get(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
+            if (bytes.toString().contains("\r\n\r\n")) {
+                socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+                vertx.setTimer(50, t -> socket.write("zz\r\nnot a chunk\r\n0\r\n\r\n"));
+            }
+        })).listen(0, "127.0.0.1"));
+        try {
+            Ingress ingress = new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(),
+                    URI.create("http://127.0.0.1:" + broken.actualPort()), 0)));
+            Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+            await("registered", () -> connector.registered() == 1);
+            for (int i = 0; i < 3; i++) {
+                Answer answer;
+                try {
+                    answer = get(send(HttpMethod.GET, "/page", null));
+                } catch (Exception cut) {
+                    continue; // the visitor's connection was reset mid-answer: what it must see
+                }
+                assertTrue(answer.status() >= 500, "a broken answer passed on as " + answer.status() + " '" + answer.body() + "'");
+            }
+        } finally {
+            broken.close();
+        }
+    }
+
+    @Test
     void streamsLargeBodiesBothWays() throws Exception {
         connected(2);
         byte[] upload = new byte[3 * 1024 * 1024 + 17];
