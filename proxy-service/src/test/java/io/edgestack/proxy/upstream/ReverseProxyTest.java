@@ -113,29 +113,11 @@ class ReverseProxyTest {
      */
     @Test
     void visitorsKilledMidAnswerLeaveNothingInTheLog() throws Exception {
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    logged.add(record.getLoggerName() + ": " + record.getMessage() + " " + record.getThrown());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
         List<String> command = new ArrayList<>(List.of("curl", "-s", "-Z", "--parallel-max", "64", "-o", "/dev/null"));
         for (int i = 0; i < 5000; i++) {
             command.add("http://127.0.0.1:" + url.getPort() + "/one/100k");
         }
-        Logger.getLogger("").addHandler(capture);
-        try {
+        try (LogWatch watch = new LogWatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue())) {
             for (int round = 0; round < 4; round++) {
                 Process visitors = new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -149,9 +131,7 @@ class ReverseProxyTest {
             String metrics = given().accept("text/plain").get(management + "metrics").asString();
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgestack_proxy_requests_total{") && l.contains("route=\"/one/\"")
                     && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 256), metrics);
-            assertEquals(List.of(), logged);
-        } finally {
-            Logger.getLogger("").removeHandler(capture);
+            assertEquals(List.of(), watch.seen);
         }
     }
 
@@ -293,27 +273,9 @@ class ReverseProxyTest {
      */
     @Test
     void carriesAnswersByteForByteWithoutLeakingBuffers() throws Exception {
-        List<String> leaks = new CopyOnWriteArrayList<>();
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getMessage() != null && record.getMessage().contains("LEAK")) {
-                    leaks.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
         io.netty.util.ResourceLeakDetector.Level level = io.netty.util.ResourceLeakDetector.getLevel();
         io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.PARANOID);
-        Logger.getLogger("").addHandler(watch);
-        try {
+        try (LogWatch watch = new LogWatch(r -> r.getMessage() != null && r.getMessage().contains("LEAK"))) {
             int size = 1_000_003;
             byte[] expected = FakeUpstreams.pattern(size);
             for (int i = 0; i < 6; i++) {
@@ -347,7 +309,7 @@ class ReverseProxyTest {
                 }
             }
             assertTrue(java.util.Arrays.equals(expected, given().get("/one/pattern?size=" + size).asByteArray()));
-            for (int i = 0; i < 5 && leaks.isEmpty(); i++) {
+            for (int i = 0; i < 5 && watch.seen.isEmpty(); i++) {
                 System.gc();
                 Thread.sleep(100);
                 // the detector reports what the collector found when the next buffers are tracked
@@ -356,10 +318,36 @@ class ReverseProxyTest {
                 }
                 given().get("/one/pattern?size=300000").then().statusCode(200);
             }
-            assertEquals(List.of(), leaks);
+            assertEquals(List.of(), watch.seen);
         } finally {
-            Logger.getLogger("").removeHandler(watch);
             io.netty.util.ResourceLeakDetector.setLevel(level);
+        }
+    }
+
+    /** Collects the log records that match, from every logger, while open. */
+    private static final class LogWatch extends Handler implements AutoCloseable {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        private final java.util.function.Predicate<LogRecord> matches;
+
+        LogWatch(java.util.function.Predicate<LogRecord> matches) {
+            this.matches = matches;
+            Logger.getLogger("").addHandler(this);
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (matches.test(record)) {
+                seen.add(record.getLoggerName() + ": " + record.getMessage() + " " + record.getThrown());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            Logger.getLogger("").removeHandler(this);
         }
     }
 

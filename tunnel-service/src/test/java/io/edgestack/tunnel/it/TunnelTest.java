@@ -201,23 +201,16 @@ class TunnelTest {
         // origin at the moment it is reused), then answers every other request.
         java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean dropNext = new java.util.concurrent.atomic.AtomicBoolean(true);
-        io.vertx.core.net.NetServer closing = get(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
-            if (!bytes.toString().contains("\r\n\r\n")) {
-                return;
-            }
+        io.vertx.core.net.NetServer closing = rawOrigin(socket -> {
             seen.incrementAndGet();
             if (dropNext.getAndSet(false)) {
                 socket.close();
             } else {
                 socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
             }
-        })).listen(0, "127.0.0.1"));
+        });
         try {
-            Ingress ingress = new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(),
-                    URI.create("http://127.0.0.1:" + closing.actualPort()), 0)));
-            Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
-            await("registered", () -> connector.registered() == 1);
-
+            connectedTo(closing);
             Answer answer = get(send(HttpMethod.GET, "/page", null));
             assertEquals(200, answer.status());
             assertEquals("ok", answer.body().toString());
@@ -236,17 +229,12 @@ class TunnelTest {
     void anOriginAnswerThatTurnsMalformedIsNotPassedOnAsComplete() throws Exception {
         // A chunked answer whose second chunk size is not hexadecimal: the visitor must not get a whole-looking
         // answer of the first chunk (the connector carries body pieces itself; a malformed one must fail the answer).
-        io.vertx.core.net.NetServer broken = get(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
-            if (bytes.toString().contains("\r\n\r\n")) {
-                socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
-                vertx.setTimer(50, t -> socket.write("zz\r\nnot a chunk\r\n0\r\n\r\n"));
-            }
-        })).listen(0, "127.0.0.1"));
+        io.vertx.core.net.NetServer broken = rawOrigin(socket -> {
+            socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            vertx.setTimer(50, t -> socket.write("zz\r\nnot a chunk\r\n0\r\n\r\n"));
+        });
         try {
-            Ingress ingress = new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(),
-                    URI.create("http://127.0.0.1:" + broken.actualPort()), 0)));
-            Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
-            await("registered", () -> connector.registered() == 1);
+            connectedTo(broken);
             for (int i = 0; i < 3; i++) {
                 Answer answer;
                 try {
@@ -259,6 +247,24 @@ class TunnelTest {
         } finally {
             broken.close();
         }
+    }
+
+    /** An origin of raw sockets: {@code onRequest} runs for each piece read that completes a request head. */
+    private io.vertx.core.net.NetServer rawOrigin(java.util.function.Consumer<io.vertx.core.net.NetSocket> onRequest)
+            throws Exception {
+        return get(vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
+            if (bytes.toString().contains("\r\n\r\n")) {
+                onRequest.accept(socket);
+            }
+        })).listen(0, "127.0.0.1"));
+    }
+
+    /** A connector of one connection whose only rule sends everything to {@code origin}, once registered. */
+    private void connectedTo(io.vertx.core.net.NetServer origin) throws Exception {
+        Ingress ingress = new Ingress(List.of(new Ingress.Rule(Optional.empty(), Optional.empty(),
+                URI.create("http://127.0.0.1:" + origin.actualPort()), 0)));
+        Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+        await("registered", () -> connector.registered() == 1);
     }
 
     @Test
