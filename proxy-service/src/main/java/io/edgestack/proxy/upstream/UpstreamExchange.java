@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
+import io.edgestack.proxy.http.HopByHop;
 import io.edgestack.proxy.http.RequestIds;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
@@ -188,12 +189,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     @Override
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         var proxyRequest = context.request();
-        String connection = request.getHeader("Connection");
-        if (connection != null) {
-            for (String token : connection.split(",")) {
-                proxyRequest.headers().remove(token.trim());
-            }
-        }
+        HopByHop.strip(proxyRequest.headers(), request.getHeader(HttpHeaders.CONNECTION));
         ForwardedHeaders.apply(request, proxyRequest.headers(), trusted);
         proxyRequest.headers().set(RequestIds.HEADER, request.response().headers().get(RequestIds.HEADER));
         if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
@@ -230,6 +226,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         }
         response.headers().remove(RequestIds.HEADER);
         int status = response.getStatusCode();
+        if (status != 101) {
+            HopByHop.strip(response.headers());
+        }
         if (pool.spec().interceptErrors() && wantsHtml() && (status == 404 || (status >= 500 && status <= 504))) {
             response.release();
             errorPage(status, status == 404 ? "Not Found" : "Server Error",

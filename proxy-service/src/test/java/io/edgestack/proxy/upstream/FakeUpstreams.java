@@ -113,6 +113,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         case "/dated" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT").end("dated");
                         case "/dated-chunked" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT")
                                 .setChunked(true).end("dated");
+                        case "/hop" -> response.putHeader("Connection", "keep-alive, X-Hop").putHeader("X-Hop", "1")
+                                .putHeader("Keep-Alive", "timeout=5, max=100").putHeader("Proxy-Connection", "keep-alive")
+                                .putHeader("Upgrade", "h2c").putHeader("X-End", "kept").end("hop");
                         case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
                         case "/missing" -> response.setStatusCode(404).end("app 404");
                         case "/fail" -> response.setStatusCode(500).end("app 500");

@@ -83,6 +83,22 @@ class ReverseProxyTest {
     }
 
     @Test
+    void removesTheUpstreamsHopByHopHeadersFromTheAnswer() {
+        // RFC 9110 §7.6.1: Connection, the headers it names, Keep-Alive, Proxy-Connection and Upgrade are the upstream
+        // connection's, not the visitor's (an answer with a body and one without: the exchange and the library send them)
+        for (String request : List.of("GET /one/hop HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                "HEAD /one/hop HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
+            RawHttp.Answer answer = RawHttp.send(url.getPort(), request);
+            assertEquals(200, answer.status(), answer.head());
+            assertEquals("kept", answer.header("X-End"), answer.head());
+            for (String hop : List.of("X-Hop", "Keep-Alive", "Proxy-Connection", "Upgrade")) {
+                assertEquals(null, answer.header(hop), hop + " passed on: " + answer.head());
+            }
+            assertEquals("close", answer.header("Connection"), "the visitor's own connection's: " + answer.head());
+        }
+    }
+
+    @Test
     void forwardsTheUpstreamsDateAsItCameAndAddsAnImfFixdateWhenThereIsNone() {
         // vertx-http-proxy alone re-formats it as "Tue, 1 Dec 2026 ..." (RFC 1123 with a one-digit day)
         var dated = given().get("/one/dated").then().statusCode(200).extract();
