@@ -18,6 +18,7 @@ import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
 import io.edgestack.proxy.upstream.UpstreamExchange;
 import io.edgestack.proxy.upstream.UpstreamPool;
+import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -33,6 +34,8 @@ import io.vertx.ext.web.RoutingContext;
  */
 @ApplicationScoped
 public class ProxyRouter {
+
+    private static final AsciiString HOST = AsciiString.cached("Host");
 
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
@@ -106,6 +109,11 @@ public class ProxyRouter {
         if (!validHost(host, request.version())) {
             response.putHeader("Connection", "close");
             ErrorPages.send(request, 400, "Bad Request", "The Host header is missing or malformed.", null);
+            return;
+        }
+        if (host != null && request.headers().getAll(HOST).size() > 1) { // RFC 9112 §3.2
+            response.putHeader("Connection", "close");
+            ErrorPages.send(request, 400, "Bad Request", "The request has more than one Host header.", null);
             return;
         }
         String path;

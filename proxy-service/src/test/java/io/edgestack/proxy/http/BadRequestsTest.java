@@ -47,4 +47,14 @@ class BadRequestsTest {
         RawHttp.Answer answer = send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
         assertEquals(400, answer.status(), answer.head());
     }
+
+    @Test
+    void refusesSeveralHostHeaders() {
+        // RFC 9112 §3.2: one site could be chosen by the first and the upstream or a cache could act on the second
+        RawHttp.Answer answer = send("GET / HTTP/1.1\r\nHost: localhost\r\nHost: other.example\r\nConnection: close\r\n\r\n");
+        assertEquals(400, answer.status(), answer.head());
+        assertTrue(answer.body().contains("Host"), answer.body());
+        RawHttp.Answer same = send("GET / HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertEquals(400, same.status(), same.head());
+    }
 }

@@ -70,6 +70,11 @@ public class PublicIngress {
 
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
+        if (request.headers().getAll("Host").size() > 1) { // RFC 9112 §3.2: which one would the origin act on?
+            context.response().putHeader("Connection", "close");
+            fail(context, 400, null, "Bad request", "The request has more than one Host header.");
+            return;
+        }
         String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
         String name = HostPattern.normalise(host);
         Optional<String> tunnel = directory.tunnelFor(name);

@@ -394,6 +394,18 @@ class TunnelTest {
         given().get(publicPort + "hello").then().statusCode(200);
     }
 
+    @Test
+    void refusesARequestWithSeveralHostHeaders() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\nHost: other.example\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.contains("more than one Host header"), answer);
+        }
+    }
+
     // ------------------------------------------------------------------ high availability and flow control
 
     @Test
