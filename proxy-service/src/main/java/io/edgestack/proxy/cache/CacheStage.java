@@ -2,9 +2,12 @@ package io.edgestack.proxy.cache;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.proxy.files.ByteRange;
+import io.edgestack.proxy.files.Conditional;
 import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.site.EdgeCache;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
@@ -103,10 +106,35 @@ public final class CacheStage implements ProxyInterceptor {
         } else if (request.method() == HttpMethod.HEAD) {
             headers.add(HeaderNames.CONTENT_LENGTH, String.valueOf(entry.body().length()));
             response.end();
+        } else if (status == 200 && request.getHeader(HttpHeaderNames.RANGE) != null) {
+            answerRange(response, entry);
         } else {
             response.end(entry.body());
         }
         return true;
+    }
+
+    /**
+     * A Range request answered from a stored 200, as a file server would: one range → 206 with its part, a range past
+     * the end → 416, several ranges, another unit or an If-Range that no longer matches → the whole body (RFC 9110
+     * §14.2 lets a server ignore Range).
+     */
+    private void answerRange(HttpServerResponse response, CachedResponse entry) {
+        Buffer body = entry.body();
+        int size = body.length();
+        ByteRange.Request asked = Conditional.rangeApplies(request, entry.etag(), entry.lastModified())
+                ? ByteRange.parse(request.getHeader(HttpHeaderNames.RANGE), size)
+                : new ByteRange.Whole();
+        if (asked instanceof ByteRange.Part part) {
+            ByteRange range = part.range();
+            response.setStatusCode(206).putHeader(HttpHeaderNames.CONTENT_RANGE,
+                    "bytes " + range.start() + "-" + range.end() + "/" + size);
+            response.end(body.slice((int) range.start(), (int) range.end() + 1));
+        } else if (asked instanceof ByteRange.Unsatisfiable) {
+            response.setStatusCode(416).putHeader(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size).end();
+        } else {
+            response.end(body);
+        }
     }
 
     /** 304 when the client's validators match a stored 200, else the stored status. */

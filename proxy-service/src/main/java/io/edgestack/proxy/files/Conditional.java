@@ -6,7 +6,7 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Conditional request evaluation for GET/HEAD (RFC 9110 §13): If-None-Match before If-Modified-Since, and If-Range.
  */
-final class Conditional {
+public final class Conditional {
 
     private Conditional() {
     }
@@ -20,8 +20,11 @@ final class Conditional {
         return since >= 0 && modifiedMillis / 1000 <= since / 1000;
     }
 
-    /** Whether a Range header should be honoured: no If-Range, or an If-Range that still matches. */
-    static boolean rangeApplies(HttpServerRequest request, String etag, String lastModified) {
+    /**
+     * Whether a Range header should be honoured: no If-Range, or an If-Range that still matches (an entity tag compared
+     * strongly, so a weak one never matches; a date equal to Last-Modified).
+     */
+    public static boolean rangeApplies(HttpServerRequest request, String etag, String lastModified) {
         String ifRange = request.getHeader("If-Range");
         if (ifRange == null) {
             return true;

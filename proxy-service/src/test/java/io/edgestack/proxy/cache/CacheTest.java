@@ -3,6 +3,7 @@ package io.edgestack.proxy.cache;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,36 @@ class CacheTest {
         given().header("If-None-Match", "\"v1\"").get("/fresh").then().statusCode(304).header("X-Cache", "HIT");
         given().head("/fresh").then().statusCode(200).header("Content-Length", "10");
         assertEquals(1, ScriptedOrigin.hits("/fresh"));
+    }
+
+    @Test
+    void answersRangeRequestsFromAStoredAnswer() {
+        String lastModified = "Tue, 01 Dec 2026 10:00:00 GMT";
+        ScriptedOrigin.script("/ranged", r -> Reply.ok("0123456789abcdef", "Cache-Control", "max-age=60", "ETag", "\"r1\"",
+                "Last-Modified", lastModified));
+        given().get("/ranged").then().statusCode(200).header("X-Cache", "MISS");
+        given().header("Range", "bytes=2-5").get("/ranged").then().statusCode(206).body(equalTo("2345"))
+                .header("Content-Range", "bytes 2-5/16").header("Content-Length", "4").header("X-Cache", "HIT")
+                .header("ETag", "\"r1\"");
+        given().header("Range", "bytes=-3").get("/ranged").then().statusCode(206).body(equalTo("def"))
+                .header("Content-Range", "bytes 13-15/16");
+        given().header("Range", "bytes=10-").get("/ranged").then().statusCode(206).body(equalTo("abcdef"));
+        given().header("Range", "bytes=16-").get("/ranged").then().statusCode(416).header("Content-Range", "bytes */16");
+        // If-Range that still matches (the entity tag, or the date) → the part; one that does not → the whole answer
+        given().header("Range", "bytes=0-0").header("If-Range", "\"r1\"").get("/ranged").then().statusCode(206).body(equalTo("0"));
+        given().header("Range", "bytes=0-0").header("If-Range", lastModified).get("/ranged").then().statusCode(206);
+        given().header("Range", "bytes=0-0").header("If-Range", "\"old\"").get("/ranged").then().statusCode(200)
+                .body(equalTo("0123456789abcdef"));
+        given().header("Range", "bytes=0-1,4-5").get("/ranged").then().statusCode(200).body(equalTo("0123456789abcdef"));
+        given().header("Range", "bytes=0-1").header("Accept-Encoding", "gzip").get("/ranged").then().statusCode(206)
+                .header("Content-Encoding", nullValue()).body(equalTo("01"));
+        assertEquals(1, ScriptedOrigin.hits("/ranged"), "every range came from the stored answer");
+        // and a range asked on a miss is the origin's to answer: its 206 is passed on, never stored as the whole
+        ScriptedOrigin.script("/ranged-miss", r -> r.getHeader("Range") != null
+                ? Reply.ok("23", "X-Status", "206", "Content-Range", "bytes 2-3/16", "Cache-Control", "max-age=60")
+                : Reply.ok("0123456789abcdef", "Cache-Control", "max-age=60"));
+        given().header("Range", "bytes=2-3").get("/ranged-miss").then().statusCode(206).body(equalTo("23"));
+        given().get("/ranged-miss").then().statusCode(200).body(equalTo("0123456789abcdef"));
     }
 
     @Test
