@@ -2,8 +2,7 @@ package io.edgestack.proxy.http;
 
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -25,14 +24,12 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * The public request path: request id, site by host, path checks, route by longest prefix, then the route's
  * handler. Security headers and the access log hook onto every response, errors included.
  */
-@ApplicationScoped
+@Singleton
 public class ProxyRouter {
 
     private static final AsciiString HOST = AsciiString.cached("Host");
@@ -63,28 +60,10 @@ public class ProxyRouter {
         this.compressionMinSize = config.compressionMinSize();
     }
 
-    void routes(@Observes Router router) {
-        router.route().order(Integer.MAX_VALUE - 1).handler(this::handle);
-        // Vert.x Web fails HTTP/1.1 requests without Host before any handler runs: answer them here, without the
-        // error log and stack trace of the default failure handler.
-        router.route().order(Integer.MIN_VALUE).failureHandler(this::badRequest);
-    }
-
-    private void badRequest(RoutingContext context) {
-        HttpServerResponse response = context.response();
-        if (context.statusCode() != 400 || response.ended()) {
-            context.next();
-            return;
-        }
-        response.putHeader(RequestIds.HEADER, requestIds.of(context.request())).putHeader("Connection", "close");
-        ErrorPages.send(context.request(), 400, "Bad Request", "The request is malformed (a Host header is required).", null);
-    }
-
-    void handle(RoutingContext context) {
+    /** One visitor request, from {@link PublicServer}; {@code end} runs what must follow the answer. */
+    void handle(HttpServerRequest request, RequestEnd end) {
         long start = System.nanoTime();
-        HttpServerRequest request = context.request();
         HttpServerResponse response = request.response();
-        metrics.track(request.connection());
         String requestId = requestIds.of(request);
         String host = Authority.of(request);
         Site site = registry.sites().forHost(host);
@@ -97,7 +76,7 @@ public class ProxyRouter {
         });
         Route route;
         String[] upstreamUsed = {"none"};
-        context.addEndHandler(v -> {
+        end.add(() -> {
             if (accessLog) {
                 AccessLog.record(request, site.name(), requestId, start);
             }
@@ -106,9 +85,15 @@ public class ProxyRouter {
                     System.nanoTime() - start, request.bytesRead(), response.bytesWritten());
         });
 
+        if (declaredTooLarge(request)) {
+            closeAfter(request, end);
+            ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + maxBodySize + " bytes.", null);
+            return;
+        }
         if (!validHost(host, request.version())) {
             response.putHeader("Connection", "close");
-            ErrorPages.send(request, 400, "Bad Request", "The Host header is missing or malformed.", null);
+            ErrorPages.send(request, 400, "Bad Request", host == null ? "The request is malformed (a Host header is required)."
+                    : "The Host header is malformed.", null);
             return;
         }
         if (host != null && request.headers().getAll(HOST).size() > 1) { // RFC 9112 §3.2
@@ -141,11 +126,11 @@ public class ProxyRouter {
             UpstreamExchange exchange = new UpstreamExchange(vertx, client, request, site, route, pool, trusted,
                     staticFiles.files(), upstream -> {
                         upstreamUsed[0] = upstream.url();
-                        context.addEndHandler(v -> upstream.release());
+                        end.add(upstream::release);
                     }).bodyLimit(maxBodySize);
             if (stage != null) {
                 stage.refreshWith(new BackgroundRefresh(template -> UpstreamExchange.detached(client, pool, route, template, trusted)));
-                context.addEndHandler(v -> stage.finish());
+                end.add(stage::finish);
                 exchange.cache(stage);
             }
             exchange.run();
@@ -153,6 +138,27 @@ public class ProxyRouter {
         }
         upstreamUsed[0] = "static";
         staticFiles.serve(request, site, path);
+    }
+
+    /** A declared body over {@code quarkus.http.limits.max-body-size}: refused before any of it is read. */
+    private boolean declaredTooLarge(HttpServerRequest request) {
+        String length = maxBodySize > 0 ? request.getHeader(HeaderNames.CONTENT_LENGTH) : null;
+        if (length == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(length.trim()) > maxBodySize;
+        } catch (NumberFormatException e) {
+            return false; // several or malformed lengths: Vert.x answers 400 before the request gets here
+        }
+    }
+
+    /** HTTP/1.x: the connection is closed once the answer is out (the body the visitor still sends is not read). */
+    private static void closeAfter(HttpServerRequest request, RequestEnd end) {
+        if (request.version() != HttpVersion.HTTP_2) {
+            request.response().putHeader("Connection", "close");
+            end.add(() -> request.connection().close());
+        }
     }
 
     /** The scheme the visitor used: X-Forwarded-Proto from a trusted proxy (the tunnel, a load balancer), else ours. */
