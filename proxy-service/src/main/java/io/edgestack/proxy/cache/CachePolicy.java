@@ -10,6 +10,7 @@ import io.edgestack.proxy.http.HttpDate;
 import io.edgestack.proxy.site.EdgeCache;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -53,7 +54,7 @@ final class CachePolicy {
                 }
             }
         }
-        String cacheControl = request.getHeader("Cache-Control");
+        String cacheControl = request.getHeader(HttpHeaders.CACHE_CONTROL);
         if (cacheControl != null && Directives.parse(request.headers().getAll("Cache-Control")).has("no-store")) {
             return "no-store";
         }

@@ -13,6 +13,7 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -139,8 +140,8 @@ public final class CacheStage implements ProxyInterceptor {
 
     /** 304 when the client's validators match a stored 200, else the stored status. */
     private int answerStatus(CachedResponse entry) {
-        String ifNoneMatch = request.getHeader("If-None-Match");
-        boolean notModified = entry.matches(ifNoneMatch, ifNoneMatch == null ? request.getHeader("If-Modified-Since") : null);
+        String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
+        boolean notModified = entry.matches(ifNoneMatch, ifNoneMatch == null ? request.getHeader(HttpHeaders.IF_MODIFIED_SINCE) : null);
         return notModified && entry.status() == 200 ? 304 : entry.status();
     }
 

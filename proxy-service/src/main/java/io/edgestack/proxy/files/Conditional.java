@@ -1,6 +1,7 @@
 package io.edgestack.proxy.files;
 
 import io.edgestack.proxy.http.HttpDate;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -12,11 +13,11 @@ public final class Conditional {
     }
 
     static boolean notModified(HttpServerRequest request, String etag, long modifiedMillis) {
-        String ifNoneMatch = request.getHeader("If-None-Match");
+        String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
         if (ifNoneMatch != null) {
             return matchesAny(ifNoneMatch, etag);
         }
-        long since = HttpDate.parse(request.getHeader("If-Modified-Since"));
+        long since = HttpDate.parse(request.getHeader(HttpHeaders.IF_MODIFIED_SINCE));
         return since >= 0 && modifiedMillis / 1000 <= since / 1000;
     }
 
@@ -25,7 +26,7 @@ public final class Conditional {
      * strongly, so a weak one never matches; a date equal to Last-Modified).
      */
     public static boolean rangeApplies(HttpServerRequest request, String etag, String lastModified) {
-        String ifRange = request.getHeader("If-Range");
+        String ifRange = request.getHeader(io.netty.handler.codec.http.HttpHeaderNames.IF_RANGE);
         if (ifRange == null) {
             return true;
         }

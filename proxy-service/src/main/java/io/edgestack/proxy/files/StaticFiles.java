@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -93,7 +94,7 @@ public class StaticFiles {
                 return;
             }
         }
-        String acceptEncoding = request.getHeader("Accept-Encoding");
+        String acceptEncoding = request.getHeader(HttpHeaders.ACCEPT_ENCODING);
         String query = request.query();
         vertx.executeBlocking(() -> find(site, path, acceptEncoding, query), false)
                 .onComplete(result -> {
@@ -146,7 +147,7 @@ public class StaticFiles {
 
     private void answer(HttpServerRequest request, Site site, String path, HotFile hot) {
         // A range is a range of the identity bytes: partial answers are never compressed.
-        HotFile.Variant variant = request.getHeader("Range") != null ? hot.identity : hot.choose(request.getHeader("Accept-Encoding"));
+        HotFile.Variant variant = request.getHeader(io.netty.handler.codec.http.HttpHeaderNames.RANGE) != null ? hot.identity : hot.choose(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
         send(request, site, path, new Representation(hot.contentType, variant.etag(), hot.modifiedMillis, hot.lastModified,
                 variant.coding(), hot.varies(), variant.body().length(), variant.body(), null));
     }
@@ -207,7 +208,7 @@ public class StaticFiles {
 
         long size = rep.size();
         ByteRange.Request range = rep.coding() == null && Conditional.rangeApplies(request, rep.etag(), rep.lastModified())
-                ? ByteRange.parse(request.getHeader("Range"), size)
+                ? ByteRange.parse(request.getHeader(io.netty.handler.codec.http.HttpHeaderNames.RANGE), size)
                 : new ByteRange.Whole();
         boolean head = request.method() == HttpMethod.HEAD;
         if (range instanceof ByteRange.Unsatisfiable) {

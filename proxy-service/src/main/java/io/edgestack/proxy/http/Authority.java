@@ -9,12 +9,14 @@ import io.vertx.core.net.HostAndPort;
  */
 public final class Authority {
 
+    private static final io.netty.util.AsciiString HOST = io.netty.util.AsciiString.cached("Host");
+
     private Authority() {
     }
 
     /** {@code host} or {@code host:port}, or null when the request names none. */
     public static String of(HttpServerRequest request) {
-        String host = request.getHeader("Host");
+        String host = request.getHeader(HOST);
         if (host != null) {
             return host;
         }

@@ -3,6 +3,7 @@ package io.edgestack.proxy.http;
 import java.nio.file.Path;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,7 @@ public final class ErrorPages {
         }
         response.setStatusCode(status).putHeader("Cache-Control", "no-store");
         String requestId = response.headers().get(RequestIds.HEADER);
-        if (wantsJson(request.getHeader("Accept"))) {
+        if (wantsJson(request.getHeader(HttpHeaders.ACCEPT))) {
             JsonObject problem = new JsonObject()
                     .put("type", "about:blank")
                     .put("title", title)

@@ -20,6 +20,7 @@ import io.edgestack.proxy.upstream.UpstreamPool;
 import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -114,7 +115,7 @@ public class ProxyRouter {
             return;
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
-            boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+            boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE));
             CacheStage stage = site.edgeCache().enabled() && !upgrade
                     ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), host, null) : null;
             if (stage != null && stage.answerFreshHit()) {

@@ -2,8 +2,10 @@ package io.edgestack.proxy.upstream;
 
 import io.edgestack.proxy.http.Authority;
 import io.edgestack.proxy.http.TrustedProxies;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * Sets X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) on a request to an upstream. Values a client sent are
@@ -11,26 +13,33 @@ import io.vertx.core.http.HttpServerRequest;
  */
 final class ForwardedHeaders {
 
+    // names as AsciiStrings: hashed once, not on every lookup (see HeaderNames)
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString FORWARDED = AsciiString.cached("Forwarded");
+
     private ForwardedHeaders() {
     }
 
     static void apply(HttpServerRequest request, MultiMap headers, TrustedProxies trusted) {
-        boolean trust = trusted.trusts(request.remoteAddress());
-        String peer = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        SocketAddress remote = request.remoteAddress();
+        boolean trust = trusted.trusts(remote);
+        String peer = remote == null ? "unknown" : remote.hostAddress();
         String proto = request.isSSL() ? "https" : "http";
         String host = Authority.of(request);
 
-        String priorFor = trust ? request.getHeader("X-Forwarded-For") : null;
-        headers.set("X-Forwarded-For", priorFor == null || priorFor.isBlank() ? peer : priorFor + ", " + peer);
-        String priorProto = trust ? request.getHeader("X-Forwarded-Proto") : null;
-        headers.set("X-Forwarded-Proto", priorProto == null ? proto : priorProto);
-        String priorHost = trust ? request.getHeader("X-Forwarded-Host") : null;
+        String priorFor = trust ? request.getHeader(X_FORWARDED_FOR) : null;
+        headers.set(X_FORWARDED_FOR, priorFor == null || priorFor.isBlank() ? peer : priorFor + ", " + peer);
+        String priorProto = trust ? request.getHeader(X_FORWARDED_PROTO) : null;
+        headers.set(X_FORWARDED_PROTO, priorProto == null ? proto : priorProto);
+        String priorHost = trust ? request.getHeader(X_FORWARDED_HOST) : null;
         if (priorHost != null || host != null) {
-            headers.set("X-Forwarded-Host", priorHost != null ? priorHost : host);
+            headers.set(X_FORWARDED_HOST, priorHost != null ? priorHost : host);
         }
         String element = "for=" + node(peer) + ";proto=" + proto + (host != null ? ";host=\"" + host.replace("\"", "") + "\"" : "");
-        String priorForwarded = trust ? request.getHeader("Forwarded") : null;
-        headers.set("Forwarded", priorForwarded == null ? element : priorForwarded + ", " + element);
+        String priorForwarded = trust ? request.getHeader(FORWARDED) : null;
+        headers.set(FORWARDED, priorForwarded == null ? element : priorForwarded + ", " + element);
     }
 
     private static String node(String address) {

@@ -10,7 +10,6 @@ import org.jboss.logging.Logger;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.http.HopByHop;
-import io.edgestack.proxy.http.RequestIds;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;
@@ -191,7 +190,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         var proxyRequest = context.request();
         HopByHop.strip(proxyRequest.headers(), request.getHeader(HttpHeaders.CONNECTION));
         ForwardedHeaders.apply(request, proxyRequest.headers(), trusted);
-        proxyRequest.headers().set(RequestIds.HEADER, request.response().headers().get(RequestIds.HEADER));
+        proxyRequest.headers().set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
         if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
             String uri = proxyRequest.getURI();
             String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
@@ -201,8 +200,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 proxyRequest.setURI(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
             }
         }
-        if (bodyLimit > 0 && request.getHeader("Content-Length") == null && proxyRequest.getBody() != null
-                && (request.version() == HttpVersion.HTTP_2 || request.getHeader("Transfer-Encoding") != null)) {
+        if (bodyLimit > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null && proxyRequest.getBody() != null
+                && (request.version() == HttpVersion.HTTP_2 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null)) {
             // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
         }
@@ -224,7 +223,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                     timeout ? "The upstream server did not answer in time." : "The upstream server could not be reached.");
             return Future.succeededFuture();
         }
-        response.headers().remove(RequestIds.HEADER);
+        response.headers().remove(HeaderNames.REQUEST_ID);
         int status = response.getStatusCode();
         if (status != 101) {
             HopByHop.strip(response.headers());
@@ -306,7 +305,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     }
 
     private boolean wantsHtml() {
-        String accept = request.getHeader("Accept");
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
         return accept == null || accept.contains("text/html") || accept.contains("*/*") && !accept.contains("json");
     }
 
