@@ -24,7 +24,12 @@ public final class RequestEnd implements Handler<Void> {
         return end;
     }
 
+    /** Runs {@code action} when the answer is over, or at once if it is over already. */
     public void add(Runnable action) {
+        if (done) {
+            action.run();
+            return;
+        }
         if (count == actions.length) {
             actions = java.util.Arrays.copyOf(actions, count * 2);
         }

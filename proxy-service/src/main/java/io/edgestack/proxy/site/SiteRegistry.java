@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.metrics.ProxyMetrics;
+import io.edgestack.proxy.upstream.UpstreamBodies;
 import io.edgestack.proxy.upstream.UpstreamPool;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -132,7 +133,7 @@ public class SiteRegistry {
      */
     public HttpClient client(Duration idleTimeout) {
         long idle = idleTimeout.toMillis();
-        return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.createHttpClient(new HttpClientOptions()
+        return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.httpClientBuilder().with(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setMaxPoolSize(256)
                 .setPipelining(false)
@@ -143,7 +144,9 @@ public class SiteRegistry {
                 .setTryUseCompression(false)
                 .setIdleTimeout((int) idle)
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setMaxWaitQueueSize(4096)));
+                .setMaxWaitQueueSize(4096))
+                // answers' bodies go to the visitor from the connection's own read buffers (UpstreamBodies)
+                .withConnectHandler(UpstreamBodies::install).build());
     }
 
     /**

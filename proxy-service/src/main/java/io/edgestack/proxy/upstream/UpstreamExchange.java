@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -277,6 +278,10 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
         } else {
             out.setChunked(true);
+        }
+        if (response.getStatusCode() != 101 && body.stream() instanceof HttpClientResponse upstream) {
+            // the body as the upstream sent it, read by nothing else (a cache stage that stores it reads a copy)
+            UpstreamBodies.carry(upstream, out, request.connection()); // if carried, the pipe below moves empty pieces
         }
         Pipe<Buffer> pipe = body.stream().pipe();
         pipe.endOnSuccess(true);

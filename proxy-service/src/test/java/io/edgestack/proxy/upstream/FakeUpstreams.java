@@ -136,6 +136,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         case "/pattern" -> { // size bytes of pattern(), in uneven pieces, chunked when asked
                             int size = Integer.parseInt(request.getParam("size"));
                             byte[] body = pattern(size);
+                            if (request.getParam("type") != null) {
+                                response.putHeader("Content-Type", request.getParam("type"));
+                            }
                             if (request.getParam("chunked") != null) {
                                 response.setChunked(true);
                             } else {

@@ -1,0 +1,157 @@
+package io.edgestack.proxy.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * Carries a proxied answer's body from the upstream connection's read buffers to the visitor as they are. Vert.x 4
+ * copies every piece of a body it receives into a fresh, zeroed heap array, and the visitor's connection copies that
+ * heap piece back into direct memory to write it. Here each piece is written to the visitor's response from the pooled
+ * buffer Netty read it into (released once written), and Vert.x gets the same message with an empty piece: its
+ * keep-alive, end and error handling go on as before, and so does the exchange's pipe, whose back-pressure (the
+ * upstream paused while the visitor's write queue is full, resumed when it drains) sees the pieces written here.
+ *
+ * <p>Only an answer that the exchange takes while its head is being read here is carried this way (its body can then
+ * not have started on Vert.x's path, so the pieces stay in order), only when the visitor's connection runs on the same
+ * event loop, and only when nothing else reads the body (the exchange checks that no cache stage stores it).
+ */
+public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
+
+    private static final String NAME = "edgestack-upstream-bodies";
+
+    private boolean readingHead;
+    private HttpServerResponse visitor;
+    /** Events of the connection waiting in the event loop's tasks (see {@link #later}); those after them wait too. */
+    private int pending;
+
+    /** Installs the handler on a new upstream connection, just before Vert.x's own. */
+    public static void install(HttpConnection connection) {
+        if (connection instanceof ConnectionBase base) {
+            ChannelHandlerContext vertx = base.channelHandlerContext();
+            vertx.pipeline().addBefore(vertx.name(), NAME, new UpstreamBodies());
+        }
+    }
+
+    /**
+     * From here on the body of {@code response} goes to {@code visitor} directly, when it can (see the class comment).
+     *
+     * @return whether it does: the pieces Vert.x hands on are then empty
+     */
+    static boolean carry(HttpClientResponse response, HttpServerResponse visitor, HttpConnection visitorConnection) {
+        if (response.request().connection() instanceof ConnectionBase upstream
+                && visitorConnection instanceof ConnectionBase downstream
+                && upstream.channel().eventLoop() == downstream.channel().eventLoop()
+                && upstream.channel().pipeline().get(NAME) instanceof UpstreamBodies bodies && bodies.readingHead) {
+            bodies.visitor = visitor;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (pending > 0 || visitor != null && msg instanceof HttpContent) {
+            later(ctx, () -> read(ctx, msg));
+        } else {
+            read(ctx, msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pending > 0) {
+            later(ctx, ctx::fireChannelReadComplete);
+        } else {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (pending > 0) {
+            later(ctx, () -> inactive(ctx));
+        } else {
+            inactive(ctx);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (pending > 0) {
+            later(ctx, () -> ctx.fireExceptionCaught(cause));
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    /**
+     * A carried piece is written, and the connection's events that follow it are handed on, in a task of the event
+     * loop after the read: a visitor gone is found by that write, which fails the exchange and closes this upstream
+     * connection, and a connection closed from inside Netty's read loop had that loop read on from its descriptor (by
+     * then another new connection's: a NotYetConnectedException, and that connection lost).
+     */
+    private void later(ChannelHandlerContext ctx, Runnable event) {
+        pending++;
+        ctx.executor().execute(() -> {
+            pending--;
+            event.run();
+        });
+    }
+
+    private void inactive(ChannelHandlerContext ctx) {
+        visitor = null;
+        ctx.fireChannelInactive();
+    }
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpResponse) {
+            visitor = null;
+            readingHead = true;
+            try {
+                ctx.fireChannelRead(msg);
+            } finally {
+                readingHead = false;
+            }
+            return;
+        }
+        HttpServerResponse to = visitor;
+        if (to == null || !(msg instanceof HttpContent content)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (msg instanceof LastHttpContent) {
+            visitor = null;
+        }
+        if (!content.decoderResult().isSuccess() || to.ended() || to.closed() || to.writeQueueFull()) {
+            // a malformed piece goes to Vert.x as it came, which fails the answer; a visitor gone: the pipe finds out;
+            // a visitor that reads slowly: the piece waits in Vert.x's queue, behind the pipe's back-pressure
+            visitor = null;
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf bytes = content.content();
+        if (bytes.isReadable()) {
+            ByteBuf piece = bytes.retain();
+            try {
+                // Vert.x writes an unreleasable slice of a buffer it did not allocate: the piece is released here
+                to.write(Buffer.buffer(piece)).onComplete(written -> piece.release());
+            } catch (IllegalStateException gone) { // the answer ended meanwhile: nothing more can be written
+                piece.release();
+                visitor = null;
+            }
+        }
+        HttpContent empty = content.replace(Unpooled.EMPTY_BUFFER);
+        content.release();
+        ctx.fireChannelRead(empty);
+    }
+}
