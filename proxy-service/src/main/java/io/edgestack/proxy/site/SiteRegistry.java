@@ -21,6 +21,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 
 /**
  * The sites in force and the upstream pools of their routes. Loaded at start: an invalid sites file stops the
@@ -135,7 +136,6 @@ public class SiteRegistry {
         long idle = idleTimeout.toMillis();
         return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.httpClientBuilder().with(new HttpClientOptions()
                 .setKeepAlive(true)
-                .setMaxPoolSize(256)
                 .setPipelining(false)
                 // Body pieces as large as a socket read gives them (Netty's default cuts them at 8 KiB): a 100 KiB
                 // answer is then written to the visitor in 2-3 writes instead of 13.
@@ -143,8 +143,9 @@ public class SiteRegistry {
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
                 .setIdleTimeout((int) idle)
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setMaxWaitQueueSize(4096))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+                // the pool's size is the builder's to set: without these it would be Vert.x' default of 5 connections
+                .with(new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(4096))
                 // answers' bodies go to the visitor from the connection's own read buffers (UpstreamBodies)
                 .withConnectHandler(UpstreamBodies::install).build());
     }

@@ -54,6 +54,13 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
      */
     private static final String DATE_CARRIER = "x-edgestack-forwarded-date";
 
+    /**
+     * Bodies from this size on (and those of unknown length) go to the visitor from the upstream connection's read
+     * buffers ({@link UpstreamBodies}); a smaller one arrives with its head, where the copy costs less than the extra
+     * turn of the event loop that carrying it takes.
+     */
+    private static final long CARRIED_FROM = 16 * 1024;
+
     private final Vertx vertx;
     private final HttpClient client;
     private final HttpServerRequest request;
@@ -279,7 +286,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         } else {
             out.setChunked(true);
         }
-        if (response.getStatusCode() != 101 && body.stream() instanceof HttpClientResponse upstream) {
+        if ((length < 0 || length >= CARRIED_FROM) && response.getStatusCode() != 101
+                && body.stream() instanceof HttpClientResponse upstream) {
             // the body as the upstream sent it, read by nothing else (a cache stage that stores it reads a copy)
             UpstreamBodies.carry(upstream, out, request.connection()); // if carried, the pipe below moves empty pieces
         }

@@ -24,6 +24,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     static final AtomicInteger A_HITS = new AtomicInteger();
     static final AtomicInteger B_HITS = new AtomicInteger();
     static final AtomicInteger UPLOADS_RECEIVED = new AtomicInteger();
+    /** Requests to /held being answered now, and the most there were at once. */
+    static final AtomicInteger HELD = new AtomicInteger();
+    static final AtomicInteger HELD_AT_ONCE = new AtomicInteger();
     static int portA;
     static int portB;
     static int closedPort;
@@ -117,6 +120,13 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                 .putHeader("Keep-Alive", "timeout=5, max=100").putHeader("Proxy-Connection", "keep-alive")
                                 .putHeader("Upgrade", "h2c").putHeader("X-End", "kept").end("hop");
                         case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
+                        case "/held" -> { // held 300 ms, counting how many are held at once
+                            HELD_AT_ONCE.accumulateAndGet(HELD.incrementAndGet(), Math::max);
+                            vertx.setTimer(300, t -> {
+                                HELD.decrementAndGet();
+                                response.end("held");
+                            });
+                        }
                         case "/missing" -> response.setStatusCode(404).end("app 404");
                         case "/fail" -> response.setStatusCode(500).end("app 500");
                         case "/partial" -> {

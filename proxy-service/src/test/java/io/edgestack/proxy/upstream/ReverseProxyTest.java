@@ -161,6 +161,22 @@ class ReverseProxyTest {
         }
     }
 
+    /** Concurrent requests go to the upstream at once, over as many connections (the pool is not Vert.x' default 5). */
+    @Test
+    void sendsConcurrentRequestsToTheUpstreamAtOnce() throws Exception {
+        FakeUpstreams.HELD_AT_ONCE.set(0);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create(url + "one/held")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> answer : answers) {
+            assertEquals(200, answer.get(20, TimeUnit.SECONDS).statusCode());
+        }
+        assertTrue(FakeUpstreams.HELD_AT_ONCE.get() >= 30, "at most " + FakeUpstreams.HELD_AT_ONCE.get() + " at once");
+    }
+
     @Test
     void countsRequestsWithBoundedLabelsAndReportsUpstreamHealth() {
         given().get("/api/metered").then().statusCode(200);
