@@ -70,7 +70,6 @@ public class PublicServer {
     private final LongAdder inFlight = new LongAdder();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final List<Long> reloadTasks = new CopyOnWriteArrayList<>();
-    private final List<io.vertx.core.http.HttpServer> servers = new CopyOnWriteArrayList<>();
     private final List<String> deployments = new ArrayList<>();
 
     public PublicServer(Vertx vertx, ProxyRouter router, ProxyMetrics metrics, ValueRegistry values, TlsConfigurationRegistry tlsRegistry,
@@ -168,7 +167,6 @@ public class PublicServer {
             @Override
             public void start(io.vertx.core.Promise<Void> started) {
                 vertx.createHttpServer(options).connectionHandler(metrics::track).requestHandler(handler).listen().onSuccess(server -> {
-                    servers.add(server);
                     port[0] = server.actualPort();
                     try {
                         bound.accept(server);
