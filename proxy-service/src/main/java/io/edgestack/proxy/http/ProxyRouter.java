@@ -116,6 +116,9 @@ public class ProxyRouter {
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
             boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE));
+            if (upgrade) {
+                end.orConnectionClosed(request.connection()); // the exchange lasts as long as the WebSocket
+            }
             CacheStage stage = site.edgeCache().enabled() && !upgrade
                     ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), host, null) : null;
             if (stage != null && stage.answerFreshHit()) {

@@ -38,6 +38,7 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.impl.VertxInternal;
@@ -149,6 +150,12 @@ public class PublicServer {
         router.handle(request, end);
     }
 
+    /** A visitor's connection, counted until its channel closes (a WebSocket's too: see {@link RequestEnd#onClose}). */
+    private void opened(HttpConnection connection) {
+        metrics.opened(connection);
+        RequestEnd.onClose(connection, () -> metrics.closed(connection));
+    }
+
     private static void redirect(HttpServerRequest request, int httpsPort) {
         String host = request.authority() == null ? null : request.authority().host();
         if (host == null) {
@@ -166,7 +173,7 @@ public class PublicServer {
         String id = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(io.vertx.core.Promise<Void> started) {
-                vertx.createHttpServer(options).connectionHandler(metrics::track).requestHandler(handler).listen().onSuccess(server -> {
+                vertx.createHttpServer(options).connectionHandler(PublicServer.this::opened).requestHandler(handler).listen().onSuccess(server -> {
                     port[0] = server.actualPort();
                     try {
                         bound.accept(server);

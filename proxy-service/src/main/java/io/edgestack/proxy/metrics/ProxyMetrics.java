@@ -48,11 +48,13 @@ public class ProxyMetrics {
                 .register(registry);
     }
 
-    /** Counts a client connection until it closes (once per connection, whatever the number of requests on it). */
-    public void track(HttpConnection connection) {
-        if (connection != null && connections.add(connection)) {
-            connection.closeHandler(v -> connections.remove(connection));
-        }
+    /** Counts a client connection until {@link #closed} (once per connection, whatever the number of requests on it). */
+    public void opened(HttpConnection connection) {
+        connections.add(connection);
+    }
+
+    public void closed(HttpConnection connection) {
+        connections.remove(connection);
     }
 
     public void record(Labels labels, long nanos, long bytesIn, long bytesOut) {

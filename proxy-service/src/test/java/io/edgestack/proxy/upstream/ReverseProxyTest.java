@@ -480,6 +480,7 @@ class ReverseProxyTest {
 
     @Test
     void passesWebSocketsThrough() throws Exception {
+        double connections = gauge("edgestack_proxy_connections_active");
         CompletableFuture<String> received = new CompletableFuture<>();
         WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
                 .connectTimeout(Duration.ofSeconds(3))
@@ -492,6 +493,24 @@ class ReverseProxyTest {
                 }).get(5, TimeUnit.SECONDS);
         socket.sendText("hello through the proxy", true);
         assertEquals("hello through the proxy", received.get(5, TimeUnit.SECONDS));
-        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        assertEquals(1.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the open WebSocket");
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+        // Once upgraded, Vert.x hands the connection to a plain socket: the closed WebSocket must still end its exchange
+        // (the upstream's count of requests in flight, the request's metrics) and its client connection's count.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\"") > 0
+                || gauge("edgestack_proxy_connections_active") > connections) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the closed WebSocket");
+        assertEquals(connections, gauge("edgestack_proxy_connections_active"), "its client connection, closed too");
+        assertTrue(wsGauge("edgestack_proxy_requests_total{") >= 1, "the WebSocket's request is counted once over");
+    }
+
+    /** The sum of the values of the metric lines that start with {@code prefix} and, for requests, go to the ws route. */
+    private double wsGauge(String prefix) {
+        return given().accept("text/plain").get(management + "metrics").asString().lines()
+                .filter(l -> l.startsWith(prefix) && (!prefix.startsWith("edgestack_proxy_requests_total") || l.contains("route=\"/ws\"")))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }
