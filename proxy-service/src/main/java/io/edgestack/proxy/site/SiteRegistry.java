@@ -120,8 +120,6 @@ public class SiteRegistry {
         return active().pools().get(route);
     }
 
-    /** The largest body piece read from an upstream at once. */
-    static final int UPSTREAM_CHUNK_SIZE = 64 * 1024;
 
     /**
      * The HTTP client for upstreams whose pools share one idle timeout: keep-alive connection pools per upstream. The
@@ -138,8 +136,8 @@ public class SiteRegistry {
                 .setKeepAlive(true)
                 .setPipelining(false)
                 // Body pieces as large as a socket read gives them (Netty's default cuts them at 8 KiB): a 100 KiB
-                // answer is then written to the visitor in 2-3 writes instead of 13.
-                .setMaxChunkSize(UPSTREAM_CHUNK_SIZE)
+                // answer is then written to the visitor at once instead of in 13 writes.
+                .setMaxChunkSize(UpstreamBodies.LARGEST_READ)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
                 .setIdleTimeout((int) idle)

@@ -2,6 +2,7 @@ package io.edgestack.proxy.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -29,16 +30,23 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
 
     private static final String NAME = "edgestack-upstream-bodies";
 
+    /**
+     * The largest socket read of an upstream connection (Netty's adaptive reads stop at 64 KiB): a body that is
+     * there in full when read, 100 KiB for one, is then read, and written to the visitor, in one system call each.
+     */
+    public static final int LARGEST_READ = 256 * 1024;
+
     private boolean readingHead;
     private HttpServerResponse visitor;
     /** Events of the connection waiting in the event loop's tasks (see {@link #later}); those after them wait too. */
     private int pending;
 
-    /** Installs the handler on a new upstream connection, just before Vert.x's own. */
+    /** Installs the handler on a new upstream connection, just before Vert.x's own, and sets its reads' sizes. */
     public static void install(HttpConnection connection) {
         if (connection instanceof ConnectionBase base) {
             ChannelHandlerContext vertx = base.channelHandlerContext();
             vertx.pipeline().addBefore(vertx.name(), NAME, new UpstreamBodies());
+            vertx.channel().config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(64, 2048, LARGEST_READ));
         }
     }
 
