@@ -120,7 +120,6 @@ public class SiteRegistry {
         return active().pools().get(route);
     }
 
-
     /**
      * The HTTP client for upstreams whose pools share one idle timeout: keep-alive connection pools per upstream. The
      * idle timeout is the connection's (no byte read or written for that long closes it, mid-response included), so
