@@ -480,7 +480,6 @@ class ReverseProxyTest {
 
     @Test
     void passesWebSocketsThrough() throws Exception {
-        double connections = gauge("edgestack_proxy_connections_active");
         CompletableFuture<String> received = new CompletableFuture<>();
         WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
                 .connectTimeout(Duration.ofSeconds(3))
@@ -494,16 +493,19 @@ class ReverseProxyTest {
         socket.sendText("hello through the proxy", true);
         assertEquals("hello through the proxy", received.get(5, TimeUnit.SECONDS));
         assertEquals(1.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the open WebSocket");
+        // with it (keep-alive connections of the tests before may close meanwhile; this test opens no other)
+        double connections = gauge("edgestack_proxy_connections_active");
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         // Once upgraded, Vert.x hands the connection to a plain socket: the closed WebSocket must still end its exchange
         // (the upstream's count of requests in flight, the request's metrics) and its client connection's count.
         long deadline = System.nanoTime() + 5_000_000_000L;
         while ((wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\"") > 0
-                || gauge("edgestack_proxy_connections_active") > connections) && System.nanoTime() < deadline) {
+                || gauge("edgestack_proxy_connections_active") > connections - 1) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(0.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the closed WebSocket");
-        assertEquals(connections, gauge("edgestack_proxy_connections_active"), "its client connection, closed too");
+        double after = gauge("edgestack_proxy_connections_active");
+        assertTrue(after <= connections - 1, "its client connection is no longer counted: " + connections + " then " + after);
         assertTrue(wsGauge("edgestack_proxy_requests_total{") >= 1, "the WebSocket's request is counted once over");
     }
 
