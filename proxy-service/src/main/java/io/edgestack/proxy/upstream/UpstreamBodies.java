@@ -35,6 +35,8 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
      * there in full when read, 100 KiB for one, is then read, and written to the visitor, in one system call each.
      */
     public static final int LARGEST_READ = 256 * 1024;
+    /** Shared by the connections: each gets its own guess of the next read's size from it. */
+    private static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, LARGEST_READ);
 
     private boolean readingHead;
     private HttpServerResponse visitor;
@@ -46,7 +48,7 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
         if (connection instanceof ConnectionBase base) {
             ChannelHandlerContext vertx = base.channelHandlerContext();
             vertx.pipeline().addBefore(vertx.name(), NAME, new UpstreamBodies());
-            vertx.channel().config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(64, 2048, LARGEST_READ));
+            vertx.channel().config().setRecvByteBufAllocator(READS);
         }
     }
 

@@ -492,27 +492,27 @@ class ReverseProxyTest {
                 }).get(5, TimeUnit.SECONDS);
         socket.sendText("hello through the proxy", true);
         assertEquals("hello through the proxy", received.get(5, TimeUnit.SECONDS));
-        assertEquals(1.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the open WebSocket");
+        assertEquals(1.0, sum("edgestack_proxy_upstream_active_requests{", "pool=\"example/ws\""), "the open WebSocket");
         // with it (keep-alive connections of the tests before may close meanwhile; this test opens no other)
         double connections = gauge("edgestack_proxy_connections_active");
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         // Once upgraded, Vert.x hands the connection to a plain socket: the closed WebSocket must still end its exchange
         // (the upstream's count of requests in flight, the request's metrics) and its client connection's count.
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while ((wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\"") > 0
+        while ((sum("edgestack_proxy_upstream_active_requests{", "pool=\"example/ws\"") > 0
                 || gauge("edgestack_proxy_connections_active") > connections - 1) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(0.0, wsGauge("edgestack_proxy_upstream_active_requests{pool=\"example/ws\""), "the closed WebSocket");
+        assertEquals(0.0, sum("edgestack_proxy_upstream_active_requests{", "pool=\"example/ws\""), "the closed WebSocket");
         double after = gauge("edgestack_proxy_connections_active");
         assertTrue(after <= connections - 1, "its client connection is no longer counted: " + connections + " then " + after);
-        assertTrue(wsGauge("edgestack_proxy_requests_total{") >= 1, "the WebSocket's request is counted once over");
+        assertTrue(sum("edgestack_proxy_requests_total{", "route=\"/ws\"") >= 1, "the WebSocket's request is counted once over");
     }
 
-    /** The sum of the values of the metric lines that start with {@code prefix} and, for requests, go to the ws route. */
-    private double wsGauge(String prefix) {
+    /** The sum of the values of the metric lines of {@code metric} (name and "{") that hold {@code label}. */
+    private double sum(String metric, String label) {
         return given().accept("text/plain").get(management + "metrics").asString().lines()
-                .filter(l -> l.startsWith(prefix) && (!prefix.startsWith("edgestack_proxy_requests_total") || l.contains("route=\"/ws\"")))
+                .filter(l -> l.startsWith(metric) && l.contains(label))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }
