@@ -71,19 +71,37 @@ rss_kb() {
 to_ms() { # wrk latency like 1.23ms, 456.00us, 1.02s → ms
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
+# CPU ticks (user + system) of a process and its children (nginx master + workers), from /proc.
+ticks() {
+    local total=0 p s
+    for p in $1 $(pgrep -P "$1" || true); do
+        read -r -a s < "/proc/$p/stat" || continue
+        total=$((total + s[13] + s[14]))
+    done
+    echo $total
+}
+HZ=$(getconf CLK_TCK)
+# Prints "label req/s p50-ms p99-ms"; with RUN_PID set (the server's process), a fifth figure: the CPU time that
+# process (and its children) spent per request over the timed run, in µs.
 run() { # label, url, extra wrk args...
     local label=$1 url=$2; shift 2
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" > /dev/null
-    local out
+    local out before after
+    [ -z "${RUN_PID:-}" ] || before=$(ticks "$RUN_PID")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
+    [ -z "${RUN_PID:-}" ] || after=$(ticks "$RUN_PID")
     if echo "$out" | grep -q "Non-2xx"; then
         echo "$label answered errors under load:" >&2; echo "$out" >&2; exit 1
     fi
-    local rps p50 p99
+    local rps p50 p99 cpu=
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
-    echo "$label $rps $p50 $p99"
+    if [ -n "${RUN_PID:-}" ]; then
+        cpu=" $(awk -v t=$((after - before)) -v hz="$HZ" -v n="$(echo "$out" | awk '/requests in/ {print $1}')" \
+            'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
+    fi
+    echo "$label $rps $p50 $p99$cpu"
 }
 # The median of numbers given one per line or separated by spaces (the mean of the two middle ones for an even count).
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

@@ -171,9 +171,10 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setHost(upstream.host())
                 .setPort(upstream.port())
                 .setSsl(upstream.ssl())
-                .setConnectTimeout(spec.connectTimeout().toMillis())
-                .setIdleTimeout(spec.firstByteTimeout().toMillis());
+                .setConnectTimeout(spec.connectTimeout().toMillis());
         return client.request(options).map(created -> {
+            FirstByteDeadlines.Watch firstByte = FirstByteDeadlines.watch(created, spec.firstByteTimeout().toMillis());
+            created.response().onComplete(head -> firstByte.cancel());
             // the failures reach the exchange through the response; without a handler Vert.x logs each one as an
             // error, a reset among them whenever a visitor leaves mid-answer
             created.exceptionHandler(error -> LOG.debugf("Upstream request to %s ended: %s", upstream, error));

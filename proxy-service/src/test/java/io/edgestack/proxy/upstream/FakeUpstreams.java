@@ -65,6 +65,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               targets: [http://127.0.0.1:%1$d]
                               strip-prefix: true
                               timeouts: {first-byte: 500ms, idle: 800ms}
+                          - path: /patient/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              timeouts: {first-byte: 3s}
                           - path: /ws
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/

@@ -282,6 +282,29 @@ class ReverseProxyTest {
     }
 
     @Test
+    void timesOutEachRouteAtItsOwnFirstByteDeadline() throws Exception {
+        // requests of a route with a 3 s timeout wait on the event loops (one connection each) when one of a route with
+        // 500 ms is made: it gets its 504 at its own deadline, not the earlier requests' one nor the upstream's answer
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<CompletableFuture<HttpResponse<String>>> patient = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            patient.add(client.sendAsync(HttpRequest.newBuilder(url.toURI().resolve("/patient/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        given().accept("application/json").get("/stall/slow").then().statusCode(504)
+                .header("Proxy-Status", "edgestack-proxy; error=http_response_timeout");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis >= 450 && millis < 1200, "504 after the route's 500 ms, not the upstream's 1500 (" + millis + " ms)");
+        for (CompletableFuture<HttpResponse<String>> answer : patient) {
+            HttpResponse<String> response = answer.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode(), "an answer after 1.5 s is within the 3 s timeout");
+            assertEquals("late", response.body());
+        }
+    }
+
+    @Test
     void retriesAnIdempotentRequestOnAnotherUpstreamWhenConnectingFails() {
         for (int i = 0; i < 4; i++) {
             given().get("/retry/hello").then().statusCode(200).header("X-Upstream", "b");
