@@ -20,7 +20,6 @@ import io.edgestack.proxy.upstream.UpstreamPool;
 import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -115,7 +114,7 @@ public class ProxyRouter {
             return;
         }
         if (route.kind() == Route.Kind.UPSTREAM) {
-            boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE));
+            boolean upgrade = UpstreamExchange.isWebSocketUpgrade(request);
             if (upgrade) {
                 end.orConnectionClosed(request.connection()); // the exchange lasts as long as the WebSocket
             }

@@ -2,6 +2,7 @@ package io.edgestack.proxy.upstream;
 
 import io.quarkus.vertx.http.runtime.filters.AbstractResponseWrapper;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
@@ -19,6 +20,8 @@ import io.vertx.core.http.impl.HttpServerRequestWrapper;
 final class DeferredResetRequest extends HttpServerRequestWrapper {
 
     private final HttpServerResponse response;
+    private String uri;
+    private MultiMap headers;
 
     DeferredResetRequest(HttpServerRequestInternal request, Context context) {
         super(request);
@@ -45,6 +48,27 @@ final class DeferredResetRequest extends HttpServerRequestWrapper {
                 return true;
             }
         };
+    }
+
+    /**
+     * The URI and headers vertx-http-proxy sends upstream for a WebSocket upgrade: it copies them from the visitor's
+     * request as they are, without calling the exchange's stages, so the exchange gives them here as the upstream must
+     * see them (prefix stripped, forwarding headers and request id set).
+     */
+    DeferredResetRequest asUpgrade(String upstreamUri, MultiMap upstreamHeaders) {
+        this.uri = upstreamUri;
+        this.headers = upstreamHeaders;
+        return this;
+    }
+
+    @Override
+    public String uri() {
+        return uri != null ? uri : super.uri();
+    }
+
+    @Override
+    public MultiMap headers() {
+        return headers != null ? headers : super.headers();
     }
 
     @Override

@@ -107,8 +107,44 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         if (cacheStage != null) {
             proxy.addInterceptor(cacheStage);
         }
-        proxy.handle(request instanceof HttpServerRequestInternal internal
-                ? new DeferredResetRequest(internal, vertx.getOrCreateContext()) : request);
+        if (!(request instanceof HttpServerRequestInternal internal)) {
+            proxy.handle(request);
+            return;
+        }
+        DeferredResetRequest proxied = new DeferredResetRequest(internal, vertx.getOrCreateContext());
+        if (isWebSocketUpgrade(request)) {
+            // vertx-http-proxy passes an upgrade on without the interceptors: what they would set is set here
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
+            HopByHop.strip(headers, request.getHeader(HttpHeaders.CONNECTION));
+            headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE).set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
+            ForwardedHeaders.apply(request, headers, trusted);
+            headers.set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
+            proxied.asUpgrade(upstreamUri(request.uri(), pool, route), headers);
+        }
+        proxy.handle(proxied);
+    }
+
+    /**
+     * Whether vertx-http-proxy passes this request on as a WebSocket upgrade (its own test, after a cheap look at
+     * {@code Upgrade} for the usual request that has none).
+     */
+    public static boolean isWebSocketUpgrade(HttpServerRequest request) {
+        return "websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
+                && io.vertx.core.http.impl.HttpUtils.canUpgradeToWebSocket(request);
+    }
+
+    /** The URI the upstream is asked for: the visitor's, without the route's prefix if the pool strips it. */
+    private static String upstreamUri(String uri, UpstreamPool pool, Route route) {
+        if (!pool.spec().stripPrefix() || route.pathPrefix().length() <= 1) {
+            return uri;
+        }
+        String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
+                : route.pathPrefix();
+        if (!uri.startsWith(prefix)) {
+            return uri;
+        }
+        String rest = uri.substring(prefix.length());
+        return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
     }
 
     /** Called as the response headers are written: the upstream's {@code Date} goes back in. */
@@ -129,15 +165,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         if (upstream == null) {
             return Future.failedFuture(new NoUpstreamException("no upstream of " + pool.name() + " is healthy"));
         }
-        String uri = template.uri();
-        if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
-            String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
-                    : route.pathPrefix();
-            if (uri.startsWith(prefix)) {
-                String rest = uri.substring(prefix.length());
-                uri = rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
-            }
-        }
+        String uri = upstreamUri(template.uri(), pool, route);
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(upstream.host())
                 .setPort(upstream.port()).setSsl(upstream.ssl()).setURI(uri)
                 .setConnectTimeout(pool.spec().connectTimeout().toMillis())
@@ -200,14 +228,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         HopByHop.strip(proxyRequest.headers(), request.getHeader(HttpHeaders.CONNECTION));
         ForwardedHeaders.apply(request, proxyRequest.headers(), trusted);
         proxyRequest.headers().set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
-        if (pool.spec().stripPrefix() && route.pathPrefix().length() > 1) {
-            String uri = proxyRequest.getURI();
-            String prefix = route.pathPrefix().endsWith("/") ? route.pathPrefix().substring(0, route.pathPrefix().length() - 1)
-                    : route.pathPrefix();
-            if (uri.startsWith(prefix)) {
-                String rest = uri.substring(prefix.length());
-                proxyRequest.setURI(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
-            }
+        if (pool.spec().stripPrefix()) {
+            proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
         }
         if (bodyLimit > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null && proxyRequest.getBody() != null
                 && (request.version() == HttpVersion.HTTP_2 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null)) {

@@ -70,6 +70,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               targets: [http://127.0.0.1:%1$d]
                               strip-prefix: true
                               timeouts: {first-byte: 3s}
+                          - path: /quick/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              timeouts: {first-byte: 400ms, idle: 400ms}
                           - path: /ws
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/
@@ -98,7 +103,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                     }
                     if (path.equals("/ws")) {
                         // Upgraded by hand: Quarkus turns off Vert.x's automatic WebSocket handling JVM-wide.
-                        request.toWebSocket().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
+                        // "?" asks what the handshake carried: the forwarding headers and the request id
+                        String seen = "for=" + request.getHeader("X-Forwarded-For") + " proto="
+                                + request.getHeader("X-Forwarded-Proto") + " id=" + (request.getHeader("X-Request-Id") != null);
+                        request.toWebSocket().onSuccess(ws -> ws.textMessageHandler(
+                                text -> ws.writeTextMessage("?".equals(text) ? seen : text)));
                         return;
                     }
                     hits.incrementAndGet();

@@ -532,6 +532,33 @@ class ReverseProxyTest {
         assertTrue(sum("edgestack_proxy_requests_total{", "route=\"/ws\"") >= 1, "the WebSocket's request is counted once over");
     }
 
+    @Test
+    void keepsAWebSocketOpenPastTheFirstByteTimeout() throws Exception {
+        // the first-byte timeout ends with the 101: a WebSocket that stays silent longer is not cut. Also: the upgrade
+        // is sent as the stages set other requests (vertx-http-proxy skips them for upgrades)
+        List<String> received = new CopyOnWriteArrayList<>();
+        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(3))
+                .buildAsync(URI.create("ws://127.0.0.1:" + url.getPort() + "/quick/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        Thread.sleep(1200); // three times the route's 400 ms
+        socket.sendText("still there", true).get(5, TimeUnit.SECONDS);
+        socket.sendText("?", true).get(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (received.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        // the upgrade went to /ws (the route strips /quick) with the forwarding headers and request id the stages set
+        assertEquals(List.of("still there", "for=127.0.0.1 proto=http id=true"), received);
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+    }
+
     /** The sum of the values of the metric lines of {@code metric} (name and "{") that hold {@code label}. */
     private double sum(String metric, String label) {
         return given().accept("text/plain").get(management + "metrics").asString().lines()
