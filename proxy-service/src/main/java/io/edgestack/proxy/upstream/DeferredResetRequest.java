@@ -9,8 +9,9 @@ import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.http.impl.HttpServerRequestWrapper;
 
 /**
- * The visitor's request as vertx-http-proxy sees it, with one change: a reset of its response waits for the next turn
- * of the event loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
+ * The visitor's request as vertx-http-proxy sees it, with two changes: the URI and headers of a WebSocket upgrade as
+ * the upstream must see them ({@link #asUpgrade}), and a reset of its response waits for the next turn of the event
+ * loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
  * Netty's HTTP encoder; vertx-http-proxy resets the response from that failure's callback, and the reset writes into
  * the same encoder again: the pieces of the first write were released twice (an {@code IllegalReferenceCountException}
  * and a "failed to mark a promise as failure" warning in the log for nearly every visitor that left that way).
