@@ -130,7 +130,7 @@ public class ProxyRouter {
                     staticFiles.files(), upstream -> {
                         upstreamUsed[0] = upstream.url();
                         end.add(upstream::release);
-                    }).bodyLimit(maxBodySize);
+                    }).bodyLimit(maxBodySize).webSocket(upgrade);
             if (stage != null) {
                 stage.refreshWith(new BackgroundRefresh(template -> UpstreamExchange.detached(client, pool, route, template, trusted)));
                 end.add(stage::finish);

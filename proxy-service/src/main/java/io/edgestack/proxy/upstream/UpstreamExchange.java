@@ -72,6 +72,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private final Consumer<Upstream> onRelease;
     private final Set<Upstream> tried = new HashSet<>(2);
     private long bodyLimit;
+    private boolean webSocket;
     private ProxyInterceptor cacheStage;
     private Upstream chosen;
     private HttpClientRequest upstreamRequest;
@@ -96,6 +97,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         return this;
     }
 
+    /** The request is a WebSocket upgrade ({@link #isWebSocketUpgrade}, as the router found it). */
+    public UpstreamExchange webSocket(boolean upgrade) {
+        this.webSocket = upgrade;
+        return this;
+    }
+
     /** Puts the edge cache in front of the upstream: it answers hits and stores what the upstream sends. */
     public UpstreamExchange cache(ProxyInterceptor stage) {
         this.cacheStage = stage;
@@ -112,13 +119,10 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             return;
         }
         DeferredResetRequest proxied = new DeferredResetRequest(internal, vertx.getOrCreateContext());
-        if (isWebSocketUpgrade(request)) {
+        if (webSocket) {
             // vertx-http-proxy passes an upgrade on without the interceptors: what they would set is set here
-            MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
-            HopByHop.strip(headers, request.getHeader(HttpHeaders.CONNECTION));
+            MultiMap headers = forUpstream(MultiMap.caseInsensitiveMultiMap().addAll(request.headers()));
             headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE).set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
-            ForwardedHeaders.apply(request, headers, trusted);
-            headers.set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
             proxied.asUpgrade(upstreamUri(request.uri(), pool, route), headers);
         }
         proxy.handle(proxied);
@@ -131,6 +135,16 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     public static boolean isWebSocketUpgrade(HttpServerRequest request) {
         return "websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
                 && io.vertx.core.http.impl.HttpUtils.canUpgradeToWebSocket(request);
+    }
+
+    /**
+     * The visitor's request headers as the upstream gets them: the connection's own removed, the forwarding headers and
+     * the request id set.
+     */
+    private MultiMap forUpstream(MultiMap headers) {
+        HopByHop.strip(headers, request.getHeader(HttpHeaders.CONNECTION));
+        ForwardedHeaders.apply(request, headers, trusted);
+        return headers.set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
     }
 
     /** The URI the upstream is asked for: the visitor's, without the route's prefix if the pool strips it. */
@@ -225,9 +239,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     @Override
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         var proxyRequest = context.request();
-        HopByHop.strip(proxyRequest.headers(), request.getHeader(HttpHeaders.CONNECTION));
-        ForwardedHeaders.apply(request, proxyRequest.headers(), trusted);
-        proxyRequest.headers().set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
+        forUpstream(proxyRequest.headers());
         if (pool.spec().stripPrefix()) {
             proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
         }

@@ -504,15 +504,7 @@ class ReverseProxyTest {
     @Test
     void passesWebSocketsThrough() throws Exception {
         CompletableFuture<String> received = new CompletableFuture<>();
-        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(3))
-                .buildAsync(URI.create("ws://127.0.0.1:" + url.getPort() + "/ws"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        received.complete(data.toString());
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
+        WebSocket socket = webSocket("/ws", received::complete);
         socket.sendText("hello through the proxy", true);
         assertEquals("hello through the proxy", received.get(5, TimeUnit.SECONDS));
         assertEquals(1.0, sum("edgestack_proxy_upstream_active_requests{", "pool=\"example/ws\""), "the open WebSocket");
@@ -537,16 +529,7 @@ class ReverseProxyTest {
         // the first-byte timeout ends with the 101: a WebSocket that stays silent longer is not cut. Also: the upgrade
         // is sent as the stages set other requests (vertx-http-proxy skips them for upgrades)
         List<String> received = new CopyOnWriteArrayList<>();
-        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(3))
-                .buildAsync(URI.create("ws://127.0.0.1:" + url.getPort() + "/quick/ws"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        received.add(data.toString());
-                        webSocket.request(1);
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
+        WebSocket socket = webSocket("/quick/ws", received::add);
         Thread.sleep(1200); // three times the route's 400 ms
         socket.sendText("still there", true).get(5, TimeUnit.SECONDS);
         socket.sendText("?", true).get(5, TimeUnit.SECONDS);
@@ -557,6 +540,20 @@ class ReverseProxyTest {
         // the upgrade went to /ws (the route strips /quick) with the forwarding headers and request id the stages set
         assertEquals(List.of("still there", "for=127.0.0.1 proto=http id=true"), received);
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+    }
+
+    /** A WebSocket opened through the proxy at {@code path}, handing each text message it receives to {@code onText}. */
+    private WebSocket webSocket(String path, java.util.function.Consumer<String> onText) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(3))
+                .buildAsync(URI.create("ws://127.0.0.1:" + url.getPort() + path), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        onText.accept(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
     }
 
     /** The sum of the values of the metric lines of {@code metric} (name and "{") that hold {@code label}. */
