@@ -2,9 +2,10 @@
 # up on exit, nginx configs, process start and wait, wrk runs (warm-up, then timed, errors refused), peak RSS.
 # Expects ROOT, DURATION, WARMUP, CONNECTIONS and THREADS to be set by the caller.
 
-# JVM options of proxy-service: the serial collector with a small young generation keeps pauses short on a small box
-# whose cores are shared (the parallel collector's young pauses reached 25-65 ms there). Override to compare.
-EDGESTACK_JAVA_OPTS=${EDGESTACK_JAVA_OPTS:--XX:+UseSerialGC -Xmn48m -Xms256m -Xmx1g}
+# JVM options of proxy-service: those it ships with (bin/edgestack and its container image): the serial collector with
+# a small young generation keeps pauses short on a small box whose cores are shared (the parallel collector's young
+# pauses reached 25-65 ms there). Override to compare.
+EDGESTACK_JAVA_OPTS=${EDGESTACK_JAVA_OPTS:--XX:+UseSerialGC -Xmn48m}
 
 bench_setup() { # tools... (a tool whose Debian package has another name as tool=package, e.g. varnishd=varnish)
     local need=() tool
