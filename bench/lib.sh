@@ -82,25 +82,32 @@ ticks() {
     echo $total
 }
 HZ=$(getconf CLK_TCK)
-# Prints "label req/s p50-ms p99-ms"; with RUN_PID set (the server's process), a fifth figure: the CPU time that
-# process (and its children) spent per request over the timed run, in µs.
+# Prints "label req/s p50-ms p99-ms"; with RUN_PID set (the server's process), three more figures, each a CPU time
+# (user + system) per request over the timed run, in µs: that process's (and its children's), wrk's, and that of
+# OTHER_PID's process (and its children: an origin the server forwards to; 0 when OTHER_PID is not set). On cores
+# shared by all three, the server's throughput is bounded by what the three cost together.
 run() { # label, url, extra wrk args...
     local label=$1 url=$2; shift 2
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" > /dev/null
-    local out before after
+    local out before after other_before=0 other_after=0
     [ -z "${RUN_PID:-}" ] || before=$(ticks "$RUN_PID")
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
+    [ -z "${OTHER_PID:-}" ] || other_before=$(ticks "$OTHER_PID")
+    # `times` after wrk, in the same subshell: its second line is the CPU time of that subshell's children (wrk)
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url"; times)
     [ -z "${RUN_PID:-}" ] || after=$(ticks "$RUN_PID")
+    [ -z "${OTHER_PID:-}" ] || other_after=$(ticks "$OTHER_PID")
     if echo "$out" | grep -q "Non-2xx"; then
         echo "$label answered errors under load:" >&2; echo "$out" >&2; exit 1
     fi
-    local rps p50 p99 cpu=
+    local rps p50 p99 cpu= requests
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
     if [ -n "${RUN_PID:-}" ]; then
-        cpu=" $(awk -v t=$((after - before)) -v hz="$HZ" -v n="$(echo "$out" | awk '/requests in/ {print $1}')" \
-            'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
+        requests=$(echo "$out" | awk '/requests in/ {print $1}')
+        cpu=" $(echo "$out" | tail -1 | awk -v t=$((after - before)) -v o=$((other_after - other_before)) -v hz="$HZ" \
+            -v n="$requests" 'function sec(v) { split(v, p, /[ms]/); return p[1] * 60 + p[2] }
+            BEGIN {printf "%.1f ", t / hz * 1e6 / n} {printf "%.1f %.1f", (sec($1) + sec($2)) * 1e6 / n, o / hz * 1e6 / n}')"
     fi
     echo "$label $rps $p50 $p99$cpu"
 }
