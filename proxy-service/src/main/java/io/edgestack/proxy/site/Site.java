@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules and edge cache.
  */
-public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, List<CacheRule> cacheRules,
+public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, CacheRules cacheRules,
         EdgeCache edgeCache) {
 
     public Route route(String path) {
@@ -18,12 +18,8 @@ public record Site(String name, List<String> hosts, List<Route> routes, HeaderPo
         return best;
     }
 
+    /** The {@code Cache-Control} of the site's first rule matching {@code path}, or {@code null} if none does. */
     public String cacheControlFor(String path) {
-        for (CacheRule rule : cacheRules) {
-            if (rule.matches(path)) {
-                return rule.cacheControl();
-            }
-        }
-        return null;
+        return cacheRules.cacheControlFor(path);
     }
 }

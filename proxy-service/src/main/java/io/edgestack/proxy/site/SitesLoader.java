@@ -35,7 +35,7 @@ public final class SitesLoader {
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
         Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
-                CacheRule.DEFAULTS, EdgeCache.OFF);
+                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF);
         return new Sites(List.of(site), site);
     }
 
@@ -120,7 +120,7 @@ public final class SitesLoader {
             }
         }
         return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
-                cacheRules(node.get("cache"), key + ".cache"), edgeCache(node.get("edge-cache"), key + ".edge-cache"));
+                new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"));
     }
 
     private static Route route(JsonNode node, String key) {

@@ -293,6 +293,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         Body body = response.getBody();
         long length = body == null ? -1 : body.length();
         HttpServerResponse out = context.request().proxiedRequest().response(); // its reset waits (DeferredResetRequest)
+        siteCacheControl(response, out);
         if (body == null || length < 0 && request.version() == HttpVersion.HTTP_1_0) {
             String date = response.headers().get(HttpHeaders.DATE);
             if (date == null) {
@@ -337,6 +338,22 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 out.reset();
             }
         });
+    }
+
+    /**
+     * The site's {@code Cache-Control} rule for the visitor's path, on an answer whose upstream set none (issue 3: the
+     * rules apply "when the origin sets none", as to static files). Only successful and {@code 304} answers get it (a
+     * rule of a year for hashed assets must not make an error cacheable), and only on the way to the visitor: the edge
+     * cache stores and judges the answer by the upstream's own headers.
+     */
+    private void siteCacheControl(ProxyResponse response, HttpServerResponse out) {
+        int status = response.getStatusCode();
+        if ((status >= 200 && status < 300 || status == 304) && !response.headers().contains(HttpHeaderNames.CACHE_CONTROL)) {
+            String rule = site.cacheControlFor(request.path());
+            if (rule != null) {
+                out.headers().set(HttpHeaderNames.CACHE_CONTROL, rule);
+            }
+        }
     }
 
     private void tooLarge() {

@@ -142,6 +142,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                             });
                         }
                         case "/missing" -> response.setStatusCode(404).end("app 404");
+                        case "/gone.html" -> response.setStatusCode(404).end("app 404");
+                        case "/own.html" -> response.putHeader("Cache-Control", "no-store").end("own rules");
                         case "/fail" -> response.setStatusCode(500).end("app 500");
                         case "/partial" -> {
                             response.putHeader("Content-Length", "100000").write(Buffer.buffer(new byte[1000]));

@@ -70,6 +70,18 @@ class ReverseProxyTest {
     }
 
     @Test
+    void givesTheSitesCacheControlRuleToAnUpstreamAnswerThatSetsNone() {
+        // the default rules, as for static files: HTML is revalidated, hashed build assets are kept for a year
+        given().get("/one/page.html").then().statusCode(200).header("Cache-Control", "public, max-age=0, must-revalidate");
+        given().get("/one/docs/").then().statusCode(200).header("Cache-Control", "public, max-age=0, must-revalidate");
+        given().get("/one/app-0123abcd.js").then().statusCode(200).header("Cache-Control", "public, max-age=31536000, immutable");
+        given().get("/one/data").then().statusCode(200).header("Cache-Control", nullValue()); // no rule for this path
+        given().get("/one/own.html").then().statusCode(200).header("Cache-Control", "no-store"); // the upstream's own
+        // an error is not made cacheable by a rule of its path
+        given().accept("application/json").get("/one/gone.html").then().statusCode(404).header("Cache-Control", nullValue());
+    }
+
+    @Test
     void proxiesToThePoolAndSetsForwardingHeaders() {
         JsonPath echo = given().header("X-Forwarded-For", "203.0.113.9").header("Connection", "keep-alive, X-Secret")
                 .header("X-Secret", "hop").get("/api/echo").then().statusCode(200)

@@ -1,0 +1,65 @@
+package io.edgestack.proxy.site;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A site's {@code Cache-Control} rules, the first whose pattern matches a path winning. The answer for a path is
+ * remembered, for up to {@link #REMEMBERED} paths a site (a site's reload makes new rules, and a new memory): matching
+ * the default rules' two patterns took 1.2 % of a proxied 1 KiB answer's CPU (async-profiler), a lookup here a hash of
+ * the path. Paths past that number are matched every time.
+ */
+public final class CacheRules {
+
+    static final int REMEMBERED = 4096;
+
+    private final List<CacheRule> rules;
+    private final ConcurrentHashMap<String, Optional<String>> answers = new ConcurrentHashMap<>();
+
+    public CacheRules(List<CacheRule> rules) {
+        this.rules = List.copyOf(rules);
+    }
+
+    public List<CacheRule> rules() {
+        return rules;
+    }
+
+    /** The {@code Cache-Control} of the first rule matching {@code path}, or {@code null} if none does. */
+    public String cacheControlFor(String path) {
+        Optional<String> known = answers.get(path);
+        if (known != null) {
+            return known.orElse(null);
+        }
+        String found = null;
+        for (CacheRule rule : rules) {
+            if (rule.matches(path)) {
+                found = rule.cacheControl();
+                break;
+            }
+        }
+        if (answers.size() < REMEMBERED) {
+            answers.put(path, Optional.ofNullable(found));
+        }
+        return found;
+    }
+
+    int remembered() {
+        return answers.size();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CacheRules that && rules.equals(that.rules);
+    }
+
+    @Override
+    public int hashCode() {
+        return rules.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return rules.toString();
+    }
+}
