@@ -8,21 +8,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * A site's {@code Cache-Control} rules, the first whose pattern matches a path winning. The answer for a path is
  * remembered, for up to {@link #REMEMBERED} paths a site (a site's reload makes new rules, and a new memory): matching
  * the default rules' two patterns took 1.2 % of a proxied 1 KiB answer's CPU (async-profiler), a lookup here a hash of
- * the path. Paths past that number are matched every time.
+ * the path. Paths past that number, and paths longer than {@link #LONGEST_REMEMBERED} characters (a request line may
+ * be 8 KiB long: 4,096 such paths would hold 32 MB), are matched every time.
  */
 public final class CacheRules {
 
     static final int REMEMBERED = 4096;
+    static final int LONGEST_REMEMBERED = 256;
 
     private final List<CacheRule> rules;
     private final ConcurrentHashMap<String, Optional<String>> answers = new ConcurrentHashMap<>();
 
     public CacheRules(List<CacheRule> rules) {
         this.rules = List.copyOf(rules);
-    }
-
-    public List<CacheRule> rules() {
-        return rules;
     }
 
     /** The {@code Cache-Control} of the first rule matching {@code path}, or {@code null} if none does. */
@@ -38,7 +36,7 @@ public final class CacheRules {
                 break;
             }
         }
-        if (answers.size() < REMEMBERED) {
+        if (path.length() <= LONGEST_REMEMBERED && answers.size() < REMEMBERED) {
             answers.put(path, Optional.ofNullable(found));
         }
         return found;

@@ -37,6 +37,14 @@ class CacheRulesTest {
     }
 
     @Test
+    void aLongPathIsMatchedEveryTimeRatherThanRemembered() {
+        String longPath = "/" + "a".repeat(CacheRules.LONGEST_REMEMBERED) + ".html";
+        assertEquals("public, max-age=0, must-revalidate", defaults.cacheControlFor(longPath));
+        assertEquals("public, max-age=0, must-revalidate", defaults.cacheControlFor(longPath));
+        assertEquals(0, defaults.remembered());
+    }
+
+    @Test
     void rulesWithTheSamePatternsAndValuesAreEqual() {
         assertEquals(new CacheRules(CacheRule.DEFAULTS), defaults);
         assertEquals(new CacheRules(CacheRule.DEFAULTS).hashCode(), defaults.hashCode());
