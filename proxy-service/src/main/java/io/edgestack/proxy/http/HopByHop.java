@@ -25,11 +25,15 @@ public final class HopByHop {
      */
     public static void strip(MultiMap headers, String connection) {
         if (connection != null) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
+            int from = 0;
+            while (from <= connection.length()) { // each comma-separated name (usually one: keep-alive or close)
+                int comma = connection.indexOf(',', from);
+                int to = comma < 0 ? connection.length() : comma;
+                String name = connection.substring(from, to).trim();
+                if (!name.isEmpty() && !KEEP_ALIVE.contentEqualsIgnoreCase(name)) { // Keep-Alive goes below anyway
                     headers.remove(name);
                 }
+                from = to + 1;
             }
             headers.remove(CONNECTION);
         }

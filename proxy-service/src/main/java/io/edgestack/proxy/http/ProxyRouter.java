@@ -74,13 +74,13 @@ public class ProxyRouter {
             CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
             SecurityHeaders.apply(site.headers(), response.headers(), tls);
         });
-        Route route;
-        String[] upstreamUsed = {"none"};
+        Outcome outcome = new Outcome();
         end.add(() -> {
             if (accessLog) {
                 AccessLog.record(request, site.name(), requestId, start);
             }
-            metrics.record(new ProxyMetrics.Labels(site.name(), routeLabel(site, request.path()), upstreamUsed[0],
+            String routeLabel = outcome.route != null ? outcome.route.pathPrefix() : routeLabel(site, request.path());
+            metrics.record(new ProxyMetrics.Labels(site.name(), routeLabel, outcome.upstream,
                     ProxyMetrics.statusClass(response.getStatusCode()), staticFiles.files().lastRelease(site.name())),
                     System.nanoTime() - start, request.bytesRead(), response.bytesWritten());
         });
@@ -108,7 +108,8 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
             return;
         }
-        route = site.route(path);
+        Route route = site.route(path);
+        outcome.route = route;
         if (route == null) {
             ErrorPages.send(request, 404, "Not Found", "No route of site '" + site.name() + "' matches this path.", null);
             return;
@@ -121,14 +122,14 @@ public class ProxyRouter {
             CacheStage stage = site.edgeCache().enabled() && !upgrade
                     ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), host, null) : null;
             if (stage != null && stage.answerFreshHit()) {
-                upstreamUsed[0] = "cache";
+                outcome.upstream = "cache";
                 return;
             }
             UpstreamPool pool = registry.pool(route);
             HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
             UpstreamExchange exchange = new UpstreamExchange(vertx, client, request, site, route, pool, trusted,
                     staticFiles.files(), upstream -> {
-                        upstreamUsed[0] = upstream.url();
+                        outcome.upstream = upstream.url();
                         end.add(upstream::release);
                     }).bodyLimit(maxBodySize).webSocket(upgrade);
             if (stage != null) {
@@ -139,8 +140,16 @@ public class ProxyRouter {
             exchange.run();
             return;
         }
-        upstreamUsed[0] = "static";
+        outcome.upstream = "static";
         staticFiles.serve(request, site, path);
+    }
+
+    /** What the metrics of a request are labelled with, as the request finds it out. */
+    private static final class Outcome {
+        /** The route taken (null until found: a request refused before has its raw path's route, if any). */
+        Route route;
+        /** The upstream's URL, or {@code cache}, {@code static}, {@code none}. */
+        String upstream = "none";
     }
 
     /** A declared body over {@code quarkus.http.limits.max-body-size}: refused before any of it is read. */

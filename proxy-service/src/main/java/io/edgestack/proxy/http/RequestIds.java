@@ -1,5 +1,7 @@
 package io.edgestack.proxy.http;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.vertx.core.http.HttpServerRequest;
@@ -23,8 +25,21 @@ public final class RequestIds {
         if (given != null && valid(given) && trusted.trusts(request.remoteAddress())) {
             return given;
         }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+        return generate(ThreadLocalRandom.current());
+    }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    /** 32 random hexadecimal digits (128 bits), written straight into the one String. */
+    static String generate(Random random) {
+        byte[] digits = new byte[32];
+        for (int half = 0; half < 2; half++) {
+            long bits = random.nextLong();
+            for (int i = 0; i < 16; i++) {
+                digits[half * 16 + i] = HEX[(int) (bits >>> (60 - 4 * i)) & 0xf];
+            }
+        }
+        return new String(digits, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean valid(String id) {

@@ -66,15 +66,33 @@ public final class TrustedProxies {
         return new TrustedProxies(List.copyOf(blocks));
     }
 
+    /** The last address asked about and the answer: most requests come from the one peer in front (the tunnel). */
+    private record Verdict(String address, boolean trusted) {
+    }
+
+    private volatile Verdict last;
+
     public boolean trusts(SocketAddress peer) {
-        if (peer == null || peer.hostAddress() == null || blocks.isEmpty()) {
+        return peer != null && trusts(peer.hostAddress());
+    }
+
+    /** Whether the peer at this address literal (as {@link SocketAddress#hostAddress()} gives it) is trusted. */
+    public boolean trusts(String address) {
+        if (address == null || blocks.isEmpty()) {
             return false;
+        }
+        Verdict seen = last;
+        if (seen != null && seen.address().equals(address)) {
+            return seen.trusted();
         }
         // An address literal, parsed without a regular expression or a resolver (null when it is not one).
-        byte[] address = NetUtil.createByteArrayFromIpAddressString(peer.hostAddress());
-        if (address == null) {
-            return false;
-        }
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
+        boolean trusted = bytes != null && contains(bytes);
+        last = new Verdict(address, trusted);
+        return trusted;
+    }
+
+    private boolean contains(byte[] address) {
         for (Block block : blocks) {
             if (block.contains(address)) {
                 return true;

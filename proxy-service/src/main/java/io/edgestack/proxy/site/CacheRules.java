@@ -8,8 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * A site's {@code Cache-Control} rules, the first whose pattern matches a path winning. The answer for a path is
  * remembered, for up to {@link #REMEMBERED} paths a site (a site's reload makes new rules, and a new memory): matching
  * the default rules' two patterns took 1.2 % of a proxied 1 KiB answer's CPU (async-profiler), a lookup here a hash of
- * the path. Paths past that number, and paths longer than {@link #LONGEST_REMEMBERED} characters (a request line may
- * be 8 KiB long: 4,096 such paths would hold 32 MB), are matched every time.
+ * the path. When the memory is full it is emptied and starts again, so that a scan of many distinct paths does not keep
+ * the paths asked for every second out of it for good (they are back after their next request each); paths longer than
+ * {@link #LONGEST_REMEMBERED} characters (a request line may be 8 KiB long: 4,096 such paths would hold 32 MB) are
+ * matched every time.
  */
 public final class CacheRules {
 
@@ -36,7 +38,10 @@ public final class CacheRules {
                 break;
             }
         }
-        if (path.length() <= LONGEST_REMEMBERED && answers.size() < REMEMBERED) {
+        if (path.length() <= LONGEST_REMEMBERED) {
+            if (answers.size() >= REMEMBERED) {
+                answers.clear();
+            }
             answers.put(path, Optional.ofNullable(found));
         }
         return found;
@@ -44,6 +49,10 @@ public final class CacheRules {
 
     int remembered() {
         return answers.size();
+    }
+
+    boolean remembers(String path) {
+        return answers.containsKey(path);
     }
 
     @Override

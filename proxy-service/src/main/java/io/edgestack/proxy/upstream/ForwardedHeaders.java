@@ -24,8 +24,9 @@ final class ForwardedHeaders {
 
     static void apply(HttpServerRequest request, MultiMap headers, TrustedProxies trusted) {
         SocketAddress remote = request.remoteAddress();
-        boolean trust = trusted.trusts(remote);
-        String peer = remote == null ? "unknown" : remote.hostAddress();
+        String address = remote == null ? null : remote.hostAddress(); // a new String each time it is asked
+        boolean trust = trusted.trusts(address);
+        String peer = address == null ? "unknown" : address;
         String proto = request.isSSL() ? "https" : "http";
         String host = Authority.of(request);
 

@@ -15,6 +15,7 @@ import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -304,9 +305,13 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             }
             return context.sendResponse();
         }
-        out.setStatusCode(response.getStatusCode());
-        if (response.getStatusMessage() != null) {
-            out.setStatusMessage(response.getStatusMessage());
+        int status = response.getStatusCode();
+        out.setStatusCode(status);
+        String reason = response.getStatusMessage();
+        if (reason != null && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+            // an unusual reason phrase is passed on; the usual one is already the status's own (setting it anew would
+            // build a new status line for every answer)
+            out.setStatusMessage(reason);
         }
         MultiMap headers = out.headers();
         for (Map.Entry<String, String> header : response.headers()) {
@@ -322,7 +327,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         } else {
             out.setChunked(true);
         }
-        if ((length < 0 || length >= CARRIED_FROM) && response.getStatusCode() != 101
+        if ((length < 0 || length >= CARRIED_FROM) && status != 101
                 && body.stream() instanceof HttpClientResponse upstream) {
             // the body as the upstream sent it, read by nothing else (a cache stage that stores it reads a copy)
             UpstreamBodies.carry(upstream, out, request.connection()); // if carried, the pipe below moves empty pieces

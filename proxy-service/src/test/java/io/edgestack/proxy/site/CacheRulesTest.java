@@ -2,6 +2,7 @@ package io.edgestack.proxy.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -27,13 +28,21 @@ class CacheRulesTest {
 
     @Test
     void remembersABoundedNumberOfPathsAndStillAnswersTheOthers() {
-        for (int i = 0; i < CacheRules.REMEMBERED + 500; i++) {
+        for (int i = 0; i < CacheRules.REMEMBERED * 2 + 500; i++) {
             String expected = i % 2 == 0 ? "public, max-age=0, must-revalidate" : null;
             assertEquals(expected, defaults.cacheControlFor("/posts/" + i + (i % 2 == 0 ? "/" : ".json")), "path " + i);
+            assertTrue(defaults.remembered() <= CacheRules.REMEMBERED, "paths remembered after path " + i);
         }
-        assertEquals(CacheRules.REMEMBERED, defaults.remembered());
         assertEquals("public, max-age=31536000, immutable", defaults.cacheControlFor("/assets/app-0123abcd.js"));
-        assertEquals(CacheRules.REMEMBERED, defaults.remembered());
+    }
+
+    @Test
+    void aPathAskedForAfterAScanOfManyOthersIsRememberedAgain() {
+        for (int i = 0; i < CacheRules.REMEMBERED + 10; i++) { // a scanner's distinct paths fill the memory
+            defaults.cacheControlFor("/wp-admin/" + i + ".php");
+        }
+        assertEquals("public, max-age=0, must-revalidate", defaults.cacheControlFor("/"));
+        assertTrue(defaults.remembers("/"), "the home page, asked for after the scan, is remembered again");
     }
 
     @Test

@@ -113,6 +113,14 @@ class ReverseProxyTest {
     }
 
     @Test
+    void passesAnUnusualReasonPhraseOnAndKeepsTheUsualOne() {
+        RawHttp.Answer unusual = RawHttp.get(url.getPort(), "/one/reason");
+        assertTrue(unusual.head().startsWith("HTTP/1.1 203 Mirrored Elsewhere\r\n"), unusual.head());
+        RawHttp.Answer usual = RawHttp.get(url.getPort(), "/one/plain");
+        assertTrue(usual.head().startsWith("HTTP/1.1 200 OK\r\n"), usual.head());
+    }
+
+    @Test
     void forwardsTheUpstreamsDateAsItCameAndAddsAnImfFixdateWhenThereIsNone() {
         // vertx-http-proxy alone re-formats it as "Tue, 1 Dec 2026 ..." (RFC 1123 with a one-digit day)
         var dated = given().get("/one/dated").then().statusCode(200).extract();
