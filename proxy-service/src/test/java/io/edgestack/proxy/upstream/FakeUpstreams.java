@@ -110,6 +110,13 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                 text -> ws.writeTextMessage("?".equals(text) ? seen : text)));
                         return;
                     }
+                    if (path.equals("/ws-greets")) { // speaks first, then echoes
+                        request.toWebSocket().onSuccess(ws -> {
+                            ws.textMessageHandler(ws::writeTextMessage);
+                            ws.writeTextMessage("hello from the upstream");
+                        });
+                        return;
+                    }
                     hits.incrementAndGet();
                     response.putHeader("X-Upstream", name).putHeader("Server", "fake/1.0");
                     switch (path.replaceFirst("^/(api|one|retry)", "")) {

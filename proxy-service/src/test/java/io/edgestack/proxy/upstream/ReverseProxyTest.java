@@ -544,6 +544,30 @@ class ReverseProxyTest {
         assertTrue(sum("edgestack_proxy_requests_total{", "route=\"/ws\"") >= 1, "the WebSocket's request is counted once over");
     }
 
+    /**
+     * Neither side's first message is lost right after the upgrade: the upstream greets the moment it has upgraded,
+     * the visitor speaks the moment it has the 101 (each a race between a socket's first read and its reader).
+     */
+    @Test
+    void aWebSocketLosesNoFirstMessageEitherWay() throws Exception {
+        io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            for (int i = 0; i < 500; i++) {
+                java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+                io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
+                        .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-greets"))
+                        .onSuccess(socket -> socket.textMessageHandler(messages::add)) // on its loop, as it is handed over
+                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                ws.writeTextMessage("first words " + i);
+                assertEquals("hello from the upstream", messages.poll(5, TimeUnit.SECONDS), "greeting of upgrade " + i);
+                assertEquals("first words " + i, messages.poll(5, TimeUnit.SECONDS), "echo of upgrade " + i);
+                ws.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            client.close();
+        }
+    }
+
     @Test
     void keepsAWebSocketOpenPastTheFirstByteTimeout() throws Exception {
         // the first-byte timeout ends with the 101: a WebSocket that stays silent longer is not cut. Also: the upgrade

@@ -17,6 +17,7 @@ import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -109,7 +110,9 @@ public class PublicIngress {
         Heads.RequestHead head = new Heads.RequestHead(request.method().name(), request.uri(), headers);
         MuxStream stream;
         try {
-            stream = session.mux().open(head, !hasBody && !upgrade, upgrade, opened -> wire(opened, context, upgrade, requestId));
+            Context visitorLoop = context.vertx().getOrCreateContext(); // the visitor connection's (called on it)
+            stream = session.mux().open(head, !hasBody && !upgrade, upgrade,
+                    opened -> wire(opened, context, upgrade, requestId, visitorLoop));
         } catch (ProtocolException tooLarge) {
             fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
             return;
@@ -128,7 +131,7 @@ public class PublicIngress {
     }
 
     /** The edge's half of a stream: the answer head, body and resets go to the visitor. */
-    private void wire(MuxStream stream, RoutingContext context, boolean upgrade, String requestId) {
+    private void wire(MuxStream stream, RoutingContext context, boolean upgrade, String requestId, Context visitorLoop) {
         HttpServerRequest request = context.request();
         HttpServerResponse response = context.response();
         stream.resetHandler(reset -> {
@@ -150,23 +153,8 @@ public class PublicIngress {
         stream.responseHandler(answer -> {
             metrics.edgeResponse(answer.status());
             if (upgrade && answer.status() == 101) {
-                answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
-                // Vert.x makes the visitor's socket once the 101 is written and may hand it over a turn of the event
-                // loop later; a socket drops what it reads before it has a handler, so nothing is read until the pipe
-                // is in place (a visitor may speak as soon as it has the 101).
-                io.netty.channel.ChannelConfig visitor =
-                        request.connection() instanceof ConnectionBase base ? base.channel().config() : null;
-                if (visitor != null) {
-                    visitor.setAutoRead(false);
-                }
-                request.toNetSocket()
-                        .onSuccess(socket -> Pipes.socket(socket, stream))
-                        .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()))
-                        .onComplete(done -> { // piped, or failed: as before, Vert.x answers or closes it
-                            if (visitor != null) {
-                                visitor.setAutoRead(true);
-                            }
-                        });
+                // On the visitor connection's event loop (this runs on the tunnel connection's): see upgradeVisitor
+                visitorLoop.runOnContext(v -> upgradeVisitor(request, answer, stream));
                 return;
             }
             response.setStatusCode(answer.status());
@@ -184,6 +172,32 @@ public class PublicIngress {
             }
             Pipes.fromTunnel(stream, response, response::end);
         });
+    }
+
+    /**
+     * Turns the visitor's connection into a raw socket piped to the upgraded tunnel stream, on the visitor connection's
+     * event loop. A socket drops what it reads before it has a handler, and a visitor may speak as soon as it has the
+     * 101: Vert.x makes the socket in a task of the connection's loop, so asked from another thread the socket could
+     * take a read (the visitor's first WebSocket message) before the pipe's handler was on it, and lose it (TunnelTest,
+     * about one upgrade in 500). Here the socket is made, and piped, in one go; reads also stay off until the pipe is in
+     * place, should Vert.x hand the socket over a turn later.
+     */
+    private static void upgradeVisitor(HttpServerRequest request, Heads.ResponseHead answer, MuxStream stream) {
+        HttpServerResponse response = request.response();
+        answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
+        io.netty.channel.ChannelConfig visitor =
+                request.connection() instanceof ConnectionBase base ? base.channel().config() : null;
+        if (visitor != null) {
+            visitor.setAutoRead(false);
+        }
+        request.toNetSocket()
+                .onSuccess(socket -> Pipes.socket(socket, stream))
+                .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()))
+                .onComplete(done -> { // piped, or failed: as before, Vert.x answers or closes it
+                    if (visitor != null) {
+                        visitor.setAutoRead(true);
+                    }
+                });
     }
 
     /**
