@@ -190,6 +190,9 @@ public class PublicIngress {
         if (visitor != null) {
             visitor.setAutoRead(false);
         }
+        if (visitor != null) {
+            UpgradedRequests.doneWhenClosed(request, ((ConnectionBase) request.connection()).channel());
+        }
         request.toNetSocket()
                 .onSuccess(socket -> Pipes.socket(socket, stream))
                 .onFailure(e -> stream.reset(ResetCodes.CANCEL, "visitor upgrade failed: " + e.getMessage()))

@@ -115,6 +115,53 @@ class TunnelProcessesIT {
         assertTrue(down.headers().firstValue("X-Request-Id").isPresent());
     }
 
+    /**
+     * A WebSocket that went through the edge and was closed does not hold up the edge's shutdown: Quarkus counts every
+     * request on the public port until it is done, and an upgraded request was never done in its eyes (its response
+     * never ends, and the HTTP connection is no longer told of the close), so every shutdown after one WebSocket waited
+     * for all of quarkus.shutdown.timeout and logged that it timed out.
+     */
+    @Test
+    void anEdgeThatCarriedAWebSocketStopsWithoutWaitingOutItsShutdownTimeout() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (TestOrigin origin = new TestOrigin(vertx)) {
+            int publicPort = freePort();
+            int listenerPort = freePort();
+            int edgeManagement = freePort();
+            Process edge = edge(publicPort, listenerPort, edgeManagement, "edge.log", List.of("-Dquarkus.shutdown.timeout=20s"));
+            awaitStatus("http://127.0.0.1:" + edgeManagement + "/q/health/ready", 200);
+            int connectorManagement = freePort();
+            connector(listenerPort, connectorManagement, issueToken(edgeManagement), origin.url(), dir.resolve("connector.log"));
+            awaitStatus("http://127.0.0.1:" + connectorManagement + "/q/health/ready", 200);
+            awaitStatus("http://127.0.0.1:" + publicPort + "/hello", 200);
+
+            java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket socket = client.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + publicPort + "/ws"), new java.net.http.WebSocket.Listener() {
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                            received.add(data.toString());
+                            ws.request(1);
+                            return null;
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            socket.sendText("through the edge", true).get(10, TimeUnit.SECONDS);
+            assertEquals("echo: through the edge", received.poll(10, TimeUnit.SECONDS));
+            socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+            Thread.sleep(500); // the close reaches the edge
+
+            long stopping = System.nanoTime();
+            edge.destroy(); // SIGTERM
+            assertTrue(edge.waitFor(30, TimeUnit.SECONDS), "the edge stopped");
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
+            String log = Files.readString(dir.resolve("edge.log"));
+            assertTrue(!log.contains("Timed out waiting for graceful shutdown"), "no request left in flight: " + log);
+            assertTrue(millis < 10_000, "stopped in " + millis + " ms, not at the end of its 20 s shutdown timeout");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aConnectorStartedFirstWaitsForTheTokenFileTheEdgeWritesThenCarriesTraffic() throws Exception {
         int originPort = freePort();
