@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestIds {
 
     public static final String HEADER = "X-Request-Id";
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final TrustedProxies trusted;
 
@@ -27,8 +28,6 @@ public final class RequestIds {
         }
         return generate(ThreadLocalRandom.current());
     }
-
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /** 32 random hexadecimal digits (128 bits), written straight into the one String. */
     static String generate(Random random) {

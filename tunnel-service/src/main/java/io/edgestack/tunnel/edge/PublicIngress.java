@@ -185,13 +185,11 @@ public class PublicIngress {
     private static void upgradeVisitor(HttpServerRequest request, Heads.ResponseHead answer, MuxStream stream) {
         HttpServerResponse response = request.response();
         answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
-        io.netty.channel.ChannelConfig visitor =
-                request.connection() instanceof ConnectionBase base ? base.channel().config() : null;
-        if (visitor != null) {
+        io.netty.channel.Channel channel = request.connection() instanceof ConnectionBase base ? base.channel() : null;
+        io.netty.channel.ChannelConfig visitor = channel == null ? null : channel.config();
+        if (channel != null) {
             visitor.setAutoRead(false);
-        }
-        if (visitor != null) {
-            UpgradedRequests.doneWhenClosed(request, ((ConnectionBase) request.connection()).channel());
+            UpgradedRequests.doneWhenClosed(request, channel);
         }
         request.toNetSocket()
                 .onSuccess(socket -> Pipes.socket(socket, stream))
