@@ -2,13 +2,14 @@ package io.edgestack.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
-
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import com.hazelcast.config.cp.SemaphoreConfig;
 
 /**
- * The Hazelcast configuration of one member: vertx-hazelcast's defaults (the maps and multimap the event bus needs),
- * then the network from {@link ClusterSettings}. Nothing leaves the configured host: no multicast, no auto-detection,
+ * The Hazelcast configuration of one member: what vertx-hazelcast's default-cluster.xml declares (the maps and multimap
+ * the event bus needs), then the network from {@link ClusterSettings}. Nothing leaves the configured host: no multicast, no auto-detection,
  * no phone-home, no bind on every interface.
  */
 public final class HazelcastSetup {
@@ -28,7 +29,7 @@ public final class HazelcastSetup {
     }
 
     public static Config config(ClusterSettings settings) {
-        Config config = ConfigUtil.loadConfig();
+        Config config = vertxStructures(new Config());
         config.setClusterName(settings.name());
 
         // Start-up time: Hazelcast waits 5 s before it joins and up to 5 min for a merge; on one box or in a pod
@@ -92,6 +93,22 @@ public final class HazelcastSetup {
             join.getTcpIpConfig().setEnabled(true).setMembers(settings.members())
                     .setConnectionTimeoutSeconds((int) Math.max(joinSeconds, 1));
         }
+        return config;
+    }
+
+    /**
+     * The structures vertx-hazelcast 4.5's default-cluster.xml declares, built here rather than read from that file:
+     * it names the Hazelcast 4.2 schema, which Hazelcast 5 warns about at every start, and its network section
+     * (multicast) is replaced anyway. Event bus subscriptions live in the multimap; the two maps hold the members'
+     * node and HA information; the semaphores back Vert.x's cluster-wide locks (unused by edgestack).
+     */
+    static Config vertxStructures(Config config) {
+        config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        config.getCPSubsystemConfig().setCPMemberCount(0)
+                .addSemaphoreConfig(new SemaphoreConfig("__vertx.*", false, 1));
         return config;
     }
 }

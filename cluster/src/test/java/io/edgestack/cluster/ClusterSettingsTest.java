@@ -85,6 +85,23 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void declaresTheEventBusStructuresOfVertxHazelcastsOwnConfiguration() {
+        // HazelcastSetup builds them instead of reading vertx-hazelcast's XML (whose schema name Hazelcast 5 warns
+        // about at every start); a later vertx-hazelcast that changes them is caught here.
+        Config theirs = io.vertx.spi.cluster.hazelcast.ConfigUtil.loadConfig();
+        Config ours = HazelcastSetup.config(read(Map.of("edgestack.cluster.enabled", "true")));
+        assertEquals(theirs.getMultiMapConfigs(), ours.getMultiMapConfigs());
+        for (String name : theirs.getMapConfigs().keySet()) {
+            assertEquals(theirs.getMapConfig(name), ours.getMapConfig(name), name);
+        }
+        assertEquals(theirs.getCPSubsystemConfig().getCPMemberCount(), ours.getCPSubsystemConfig().getCPMemberCount());
+        // SemaphoreConfig has no equals: compared by what it prints (name, jdk-compatible, initial permits)
+        assertEquals(theirs.getCPSubsystemConfig().getSemaphoreConfigs().toString(),
+                ours.getCPSubsystemConfig().getSemaphoreConfigs().toString());
+        assertEquals(java.util.Set.of("__vertx.haInfo", "__vertx.nodeInfo"), theirs.getMapConfigs().keySet());
+    }
+
+    @Test
     void kubernetesDnsDiscoveryReplacesTcpIp() {
         ClusterSettings settings = read(Map.of("edgestack.cluster.enabled", "true", "edgestack.cluster.host", "10.1.2.3",
                 "edgestack.cluster.kubernetes.service-dns", "edgestack-cluster.edgestack.svc.cluster.local"));

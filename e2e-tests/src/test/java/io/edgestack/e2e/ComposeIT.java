@@ -126,6 +126,13 @@ class ComposeIT {
         String edgeLog = compose(List.of("logs", "--no-color", "edge")).output();
         assertTrue(edgeLog.contains("Connector listener TLS from the tunnel CA"), edgeLog);
         assertTrue(edgeLog.contains("Wrote a new connector token of tunnel local"), edgeLog);
+        // A start that went well logs no warning or error in any of the five (the images carry the JVM flags
+        // Hazelcast asks for, as bin/edgestack does).
+        for (String service : List.of("edge", "connector", "proxy", "deploy", "monitor")) {
+            List<String> loud = compose(List.of("logs", "--no-color", service)).output().lines()
+                    .filter(line -> line.matches(".* (WARN|WARNING|ERROR|SEVERE) .*")).toList();
+            assertTrue(loud.isEmpty(), service + " logged at start:\n" + String.join("\n", loud));
+        }
 
         // Prometheus scrapes every edgestack service, and each sees all five on the event bus.
         String prometheus = "http://127.0.0.1:" + settings.get("EDGESTACK_PROMETHEUS_PORT");
