@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -211,8 +214,18 @@ public class PublicServer {
                 TlsCertificateReloader.unschedule(vertx, task);
             }
         });
+        // Waited for: Vert.x's own close, right after, undeploys whatever is still listed, and one of ours still
+        // undeploying would be undeployed twice ("Undeploy failed: Already undeployed" logged as an error).
+        List<io.vertx.core.Future<?>> undeployed = new ArrayList<>();
         for (String id : deployments) {
-            vertx.undeploy(id);
+            undeployed.add(vertx.undeploy(id));
+        }
+        try {
+            io.vertx.core.Future.join(undeployed).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("The public servers did not all stop cleanly: %s", e.getCause() == null ? e : e.getCause());
         }
     }
 
