@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -123,6 +124,14 @@ class SuiteLifecycleIT {
         assertEquals(0, logs.exitCode());
         assertTrue(logs.output().contains("proxy-service"), "logs shows the proxy's log");
 
+        // Clients that reset their connection half-way through a request head, or after bytes that are not HTTP at
+        // all (scanners, TLS on a plain port), on every public port: each service closes such a connection quietly.
+        for (int port : PUBLIC) {
+            resetAfter(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            resetAfter(port, new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xff, 0x01, 0x00, 0x00, (byte) 0xfb, 0x03, 0x03});
+            resetAfter(port, new byte[0]);
+        }
+        Thread.sleep(500);
         assertLogsAreJsonAndQuiet();
 
         Map<String, Long> pids = pids();
@@ -234,6 +243,16 @@ class SuiteLifecycleIT {
             }
         }
         assertTrue(loud.isEmpty(), "warnings and errors in a run that went well:\n" + String.join("\n", loud));
+    }
+
+    /** Sends {@code bytes}, waits a moment, and closes with a reset (SO_LINGER 0) instead of a FIN. */
+    private static void resetAfter(int port, byte[] bytes) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoLinger(true, 0);
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+            Thread.sleep(150);
+        }
     }
 
     private Map<String, Long> pids() throws IOException {

@@ -211,7 +211,13 @@ public final class Connector {
                     // Body pieces as large as a socket read gives them, up to one DATA frame (Netty's default cuts
                     // them at 8 KiB): a 1 MiB answer crosses as 16 frames instead of 128.
                     .setMaxChunkSize(Frame.MAX_PAYLOAD)).with(new PoolOptions().setHttp1MaxSize(64))
-                    .withConnectHandler(OriginBodies::install).build();
+                    .withConnectHandler(connection -> {
+                        OriginBodies.install(connection);
+                        // An origin that breaks HTTP (a malformed chunk, a reset mid-answer) fails the answer it was
+                        // sending; said here once with the origin's address (Vert.x logged only the bare message).
+                        connection.exceptionHandler(error -> LOG.warnf("Origin %s failed on its connection: %s",
+                                connection.remoteAddress(), error.getMessage()));
+                    }).build();
         }
 
         void connect() {

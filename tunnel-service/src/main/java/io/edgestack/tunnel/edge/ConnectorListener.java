@@ -233,6 +233,10 @@ public class ConnectorListener {
                         }
                     });
                     handshakes.put(connection, timer);
+                    // A connection's own failures (a peer's reset, a malformed handshake) end it, and the tunnel
+                    // connection on it says so at INFO when it closes; without a handler Vert.x logs each as an error.
+                    connection.exceptionHandler(error -> LOG.debugf("Connector connection from %s failed: %s",
+                            connection.remoteAddress(), error.getMessage()));
                     connection.closeHandler(v -> {
                         Long pending = handshakes.remove(connection);
                         if (pending != null) {
