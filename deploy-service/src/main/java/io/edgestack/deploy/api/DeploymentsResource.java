@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -31,6 +32,7 @@ import io.edgestack.deploy.release.ReleaseStore;
 import io.edgestack.deploy.rollback.AutoRollback;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 
 /**
  * The deploy API (bearer token, see {@link ApiAuth}): start a deployment, list and read them with their logs (live as
@@ -116,36 +118,51 @@ public class DeploymentsResource {
         }
     }
 
-    /** The log as server-sent events: every line so far, then new lines as they come, until the deployment ends. */
+    /**
+     * The log as server-sent events: every line so far, then new lines as they come, until the deployment ends. A
+     * deployment still waiting in its site's queue (or between its start and its log) is waited for: a client that
+     * queues one and follows it at once got an empty stream before.
+     */
     @GET
     @Path("/deployments/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.TEXT_PLAIN)
     public Multi<String> events(@PathParam("id") long id) {
-        return Multi.createFrom().<String>emitter(emitter -> {
-            Optional<Deployment> deployment = store.find(id);
-            if (deployment.isEmpty()) {
-                emitter.fail(new jakarta.ws.rs.NotFoundException("No deployment #" + id));
+        return Multi.createFrom().<String>emitter(emitter -> follow(id, emitter))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private void follow(long id, MultiEmitter<? super String> emitter) {
+        if (emitter.isCancelled()) {
+            return;
+        }
+        Optional<Deployment> deployment = store.find(id);
+        if (deployment.isEmpty()) {
+            emitter.fail(new jakarta.ws.rs.NotFoundException("No deployment #" + id));
+            return;
+        }
+        Optional<BuildLog> live = deployer.liveLog(id);
+        if (live.isPresent()) {
+            BuildLog.Reader reader = new BuildLog.Reader(emitter::emit, emitter::complete);
+            if (live.get().follow(reader)) {
+                emitter.onTermination(() -> live.get().unfollow(reader));
                 return;
             }
-            Optional<BuildLog> live = deployer.liveLog(id);
-            if (live.isPresent()) {
-                BuildLog.Reader reader = new BuildLog.Reader(emitter::emit, emitter::complete);
-                if (live.get().follow(reader)) {
-                    emitter.onTermination(() -> live.get().unfollow(reader));
-                    return;
-                }
+        }
+        String status = deployment.get().status();
+        if (live.isEmpty() && (Deployment.QUEUED.equals(status) || Deployment.RUNNING.equals(status))) {
+            Infrastructure.getDefaultWorkerPool().schedule(() -> follow(id, emitter), 100, TimeUnit.MILLISECONDS);
+            return;
+        }
+        java.nio.file.Path file = deployer.logFile(deployment.get());
+        try {
+            if (Files.exists(file)) {
+                Files.readAllLines(file).forEach(emitter::emit);
             }
-            java.nio.file.Path file = deployer.logFile(deployment.get());
-            try {
-                if (Files.exists(file)) {
-                    Files.readAllLines(file).forEach(emitter::emit);
-                }
-                emitter.complete();
-            } catch (IOException e) {
-                emitter.fail(e);
-            }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+            emitter.complete();
+        } catch (IOException e) {
+            emitter.fail(e);
+        }
     }
 
     @POST

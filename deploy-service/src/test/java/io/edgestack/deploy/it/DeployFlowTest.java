@@ -481,10 +481,38 @@ class DeployFlowTest {
         String commit = fixture().commit(Map.of("delay", "1", "site/live.html", "live"), Set.of(), "Slow for the log");
         long id = given().header("Authorization", AUTH).header("X-Edgestack-Actor", "cli ada").contentType("application/json")
                 .body("{\"ref\":\"main\"}").post("/api/deployments").then().statusCode(202).extract().jsonPath().getLong("id");
-        HttpClient client = HttpClient.newHttpClient();
-        HttpResponse<java.io.InputStream> stream = client.send(HttpRequest.newBuilder(URI.create(base + "api/deployments/" + id
-                + "/events")).header("Authorization", AUTH).header("Accept", "text/event-stream").build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        String all = String.join("\n", events(id));
+        assertTrue(all.contains("built " + commit + " for example with hello from the config"), all);
+        assertTrue(all.contains("Done in"), all);
+        JsonPath done = await(id);
+        assertEquals("api (cli ada)", done.getString("triggeredBy"));
+        given().header("Authorization", AUTH).get("/api/deployments/" + id + "/log").then().statusCode(200)
+                .body(containsString("built " + commit)).body(containsString("Live: "));
+        fixture().commit(Map.of(), Set.of("delay"), "Fast again");
+    }
+
+    @Test
+    void followingADeploymentStillInItsQueueWaitsForItsLog() throws Exception {
+        await(1);
+        fixture().commit(Map.of("delay", "1", "site/queued.html", "queued"), Set.of(), "Slow, to keep the next one queued");
+        long running = given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\":\"main\"}")
+                .post("/api/deployments").then().statusCode(202).extract().jsonPath().getLong("id");
+        long queued = given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\":\"main\"}")
+                .post("/api/deployments").then().statusCode(202).extract().jsonPath().getLong("id");
+        assertEquals("queued", given().header("Authorization", AUTH).get("/api/deployments/" + queued).then()
+                .extract().jsonPath().getString("status"), "still waiting behind #" + running);
+        // followed at once, as `bin/edgestack deploy` does: the stream waits for the deployment to start (it was empty)
+        String all = String.join("\n", events(queued));
+        assertTrue(all.contains("Deployment #" + queued + " of example") && all.contains("Done in"), all);
+        assertEquals("succeeded", await(queued).getString("status"));
+        fixture().commit(Map.of(), Set.of("delay"), "Fast again");
+    }
+
+    /** The data lines of a deployment's server-sent log, read until the server ends the stream. */
+    private List<String> events(long id) throws Exception {
+        HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(base + "api/deployments/" + id + "/events")).header("Authorization", AUTH)
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, stream.statusCode());
         List<String> events = new ArrayList<>();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
@@ -495,14 +523,7 @@ class DeployFlowTest {
                 }
             }
         }
-        String all = String.join("\n", events);
-        assertTrue(all.contains("built " + commit + " for example with hello from the config"), all);
-        assertTrue(all.contains("Done in"), all);
-        JsonPath done = await(id);
-        assertEquals("api (cli ada)", done.getString("triggeredBy"));
-        given().header("Authorization", AUTH).get("/api/deployments/" + id + "/log").then().statusCode(200)
-                .body(containsString("built " + commit)).body(containsString("Live: "));
-        fixture().commit(Map.of(), Set.of("delay"), "Fast again");
+        return events;
     }
 
     @Test
