@@ -131,6 +131,13 @@ class SuiteLifecycleIT {
             resetAfter(port, new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xff, 0x01, 0x00, 0x00, (byte) 0xfb, 0x03, 0x03});
             resetAfter(port, new byte[0]);
         }
+        // A Host that is not a host name: 400 from each HTTP port (the edge with its own page), not an error logged.
+        for (int port : List.of(8080, 8081, 8082, 8083)) {
+            String answer = rawExchange(port, "GET / HTTP/1.1\r\nHost: not a host!\r\nConnection: close\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), port + " answered " + answer);
+        }
+        assertTrue(rawExchange(8080, "GET / HTTP/1.1\r\nHost: not a host!\r\n\r\n").contains("not a valid host name"),
+                "the edge's own page");
         Thread.sleep(500);
         assertLogsAreJsonAndQuiet();
 
@@ -243,6 +250,15 @@ class SuiteLifecycleIT {
             }
         }
         assertTrue(loud.isEmpty(), "warnings and errors in a run that went well:\n" + String.join("\n", loud));
+    }
+
+    /** Sends {@code request} as it is and reads the answer until the server closes the connection (at most 5 s). */
+    private static String rawExchange(int port, String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
     }
 
     /** Sends {@code bytes}, waits a moment, and closes with a reset (SO_LINGER 0) instead of a FIN. */

@@ -91,13 +91,13 @@ public class ProxyRouter {
             return;
         }
         if (!validHost(host, request.version())) {
-            response.putHeader("Connection", "close");
+            closeAfter(request, end);
             ErrorPages.send(request, 400, "Bad Request", host == null ? "The request is malformed (a Host header is required)."
                     : "The Host header is malformed.", null);
             return;
         }
         if (host != null && request.headers().getAll(HOST).size() > 1) { // RFC 9112 §3.2
-            response.putHeader("Connection", "close");
+            closeAfter(request, end);
             ErrorPages.send(request, 400, "Bad Request", "The request has more than one Host header.", null);
             return;
         }

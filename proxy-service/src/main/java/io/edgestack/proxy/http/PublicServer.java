@@ -144,7 +144,17 @@ public class PublicServer {
     /** The servers' request handler: each request counted in flight until its answer is done, refused while draining. */
     private void handle(HttpServerRequest request) {
         if (draining.get()) {
-            request.response().setStatusCode(503).putHeader("Connection", "close").putHeader("Retry-After", "1").end();
+            // HTTP/1.x: the connection ends with this answer (said and done); HTTP/2 has no connection header, and
+            // Vert.x sends GOAWAY when the server closes.
+            boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+            if (http1) {
+                request.response().putHeader("Connection", "close");
+            }
+            request.response().setStatusCode(503).putHeader("Retry-After", "1").end().onComplete(done -> {
+                if (http1) {
+                    request.connection().close();
+                }
+            });
             return;
         }
         inFlight.increment();

@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -206,6 +207,14 @@ class StaticFilesTest {
         RawHttp.Answer noHost = RawHttp.send(url.getPort(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
         assertEquals(400, noHost.status(), noHost.head());
         assertTrue(noHost.body().contains("Host header is required"), noHost.body());
+        // The client asks to keep the connection; the answer says Connection: close, and the server closes it then
+        // (RFC 9112 §9.6), so nothing more is read from a client that sent a malformed or ambiguous Host.
+        for (String host : List.of("Host: bad host!\r\n", "Host: localhost\r\nHost: other.example\r\n")) {
+            RawHttp.Answer answer = RawHttp.send(url.getPort(), "GET / HTTP/1.1\r\n" + host + "\r\n");
+            assertEquals(400, answer.status(), answer.head());
+            assertEquals("close", answer.header("Connection"), answer.head());
+            assertTrue(answer.closed(), "the connection was closed after: " + answer.head());
+        }
     }
 
     private static byte[] gzip(String text) throws Exception {

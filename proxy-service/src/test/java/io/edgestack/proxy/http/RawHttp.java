@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RawHttp {
 
-    public record Answer(int status, String head, String body) {
+    /** {@code closed}: the server closed the connection after its answer (else the read ended by timing out). */
+    public record Answer(int status, String head, String body, boolean closed) {
         public String header(String name) {
             for (String line : head.split("\r\n")) {
                 int colon = line.indexOf(':');
@@ -38,10 +39,12 @@ public final class RawHttp {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             int n;
+            boolean closed = false;
             try {
                 while ((n = in.read(buffer)) >= 0) {
                     bytes.write(buffer, 0, n);
                 }
+                closed = true;
             } catch (java.net.SocketTimeoutException e) {
                 // keep-alive: what arrived is the answer
             }
@@ -50,7 +53,7 @@ public final class RawHttp {
             String head = end < 0 ? text : text.substring(0, end);
             String body = end < 0 ? "" : text.substring(end + 4);
             int status = head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
-            return new Answer(status, head, body);
+            return new Answer(status, head, body, closed);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,6 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -34,10 +36,30 @@ public class EdgeErrorPages {
                     .put("status", status)
                     .put("detail", detail)
                     .put("requestId", requestId);
-            response.putHeader("Content-Type", "application/problem+json").end(problem.encode());
+            closeIfAsked(context, response.putHeader("Content-Type", "application/problem+json").end(problem.encode()));
             return;
         }
-        response.putHeader("Content-Type", "text/html; charset=utf-8").end(html(status, title, detail, requestId));
+        closeIfAsked(context, response.putHeader("Content-Type", "text/html; charset=utf-8")
+                .end(html(status, title, detail, requestId)));
+    }
+
+    /**
+     * The answer about to be sent ends its HTTP/1.x connection: it says {@code Connection: close}, and {@link #send}
+     * closes the connection once it is out (RFC 9112 §9.6: the server MUST; Vert.x would keep it open unless the
+     * request asked otherwise). Over HTTP/2 nothing is added: a connection header is malformed there (RFC 9113
+     * §8.2.2) and only the stream ends.
+     */
+    public static void closeAfterAnswer(RoutingContext context) {
+        if (context.request().version() != HttpVersion.HTTP_2) {
+            context.response().putHeader("Connection", "close");
+        }
+    }
+
+    private static void closeIfAsked(RoutingContext context, io.vertx.core.Future<Void> ended) {
+        if (context.request().version() != HttpVersion.HTTP_2
+                && "close".equalsIgnoreCase(context.response().headers().get("Connection"))) {
+            ended.onComplete(done -> context.request().connection().close());
+        }
     }
 
     /** The current time as an IMF-fixdate (RFC 9110 §5.6.7): the edge is the origin of the answers it makes itself. */
@@ -45,16 +67,14 @@ public class EdgeErrorPages {
         return DateFormatter.format(new Date());
     }
 
-    private static String reason(int status) {
-        return switch (status) {
-            case 521 -> "Web Server Is Down";
-            case 502 -> "Bad Gateway";
-            case 504 -> "Gateway Timeout";
-            case 503 -> "Service Unavailable";
-            case 431 -> "Request Header Fields Too Large";
-            case 404 -> "Not Found";
-            default -> "Error";
-        };
+    /** The reason phrase of {@code status}: RFC 9110's, and Cloudflare's for 521. */
+    static String reason(int status) {
+        if (status == 521) {
+            return "Web Server Is Down";
+        }
+        HttpResponseStatus known = HttpResponseStatus.valueOf(status);
+        return known.codeClass() == io.netty.handler.codec.http.HttpStatusClass.UNKNOWN
+                || known.reasonPhrase().startsWith("Unknown") ? "Error" : known.reasonPhrase();
     }
 
     /** The visitor's request id when it is a sane one, else a new one; the same for the whole exchange. */

@@ -8,6 +8,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
@@ -59,6 +60,23 @@ public class PublicIngress {
             return;
         }
         router.route().order(Integer.MAX_VALUE - 1).handler(this::forward);
+        answerInvalidHosts(router);
+    }
+
+    /**
+     * A visitor's request without a valid Host never reaches a route (Vert.x Web fails it first): it gets the edge's own
+     * 400 page, not the module-wide plain one ({@link InvalidHostRequests}) nor Quarkus' logged error. On the public
+     * HTTP port's router and the HTTPS listener's.
+     */
+    public void answerInvalidHosts(Router router) {
+        router.route().order(InvalidHostRequests.ORDER - 1).failureHandler(context -> {
+            if (InvalidHostRequests.isInvalidHost(context)) {
+                EdgeErrorPages.closeAfterAnswer(context);
+                fail(context, 400, null, "Bad request", "The Host header is missing or not a valid host name.");
+            } else {
+                context.next();
+            }
+        });
     }
 
     static final String PROXY_STATUS = "Proxy-Status";
@@ -72,7 +90,7 @@ public class PublicIngress {
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
         if (request.headers().getAll("Host").size() > 1) { // RFC 9112 §3.2: which one would the origin act on?
-            context.response().putHeader("Connection", "close");
+            EdgeErrorPages.closeAfterAnswer(context);
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
             return;
         }

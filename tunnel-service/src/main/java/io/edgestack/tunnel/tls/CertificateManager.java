@@ -110,6 +110,7 @@ public class CertificateManager {
             }
             ingress.get().handle(context);
         });
+        ingress.get().answerInvalidHosts(router);
         HttpServerOptions options = new HttpServerOptions().setHost(tls.host()).setPort(tls.port()).setSsl(true)
                 .setUseAlpn(true).setSslEngineOptions(new AcmeTlsEngineOptions())
                 .setKeyCertOptions(KeyCertOptions.wrap(keys)).setTcpNoDelay(true)

@@ -5,8 +5,13 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Socket;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 
 import jakarta.inject.Inject;
 
@@ -51,6 +56,23 @@ class EdgeModeTest {
                 .contentType("application/problem+json")
                 .header("X-Request-Id", "abc-123")
                 .body("status", equalTo(521), "requestId", equalTo("abc-123"));
+    }
+
+    @Test
+    void answersARequestWithoutAValidHostWithItsOwn400Page() throws Exception {
+        // Vert.x Web fails such a request before any route; it got Quarkus' generic error answer and an ERROR line.
+        for (String host : List.of("Host: not a host!\r\n", "Host: a b\r\n", "")) {
+            try (Socket socket = new Socket(publicPort.getHost(), publicPort.getPort())) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write(("GET /blog/ HTTP/1.1\r\n" + host + "Accept: text/html\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                // read to the end: the edge closes the connection after this answer, as its Connection header says
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"), host + ": " + answer);
+                assertTrue(answer.contains("not a valid host name")
+                        && answer.toLowerCase(Locale.ROOT).contains("x-request-id:"), host + ": the edge's page, " + answer);
+            }
+        }
     }
 
     @Test
