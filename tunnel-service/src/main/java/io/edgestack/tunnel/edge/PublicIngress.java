@@ -130,7 +130,7 @@ public class PublicIngress {
         try {
             Context visitorLoop = context.vertx().getOrCreateContext(); // the visitor connection's (called on it)
             stream = session.mux().open(head, !hasBody && !upgrade, upgrade,
-                    opened -> wire(opened, context, upgrade, requestId, visitorLoop));
+                    opened -> wire(opened, context, upgrade, hasBody, requestId, visitorLoop));
         } catch (ProtocolException tooLarge) {
             fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
             return;
@@ -149,7 +149,8 @@ public class PublicIngress {
     }
 
     /** The edge's half of a stream: the answer head, body and resets go to the visitor. */
-    private void wire(MuxStream stream, RoutingContext context, boolean upgrade, String requestId, Context visitorLoop) {
+    private void wire(MuxStream stream, RoutingContext context, boolean upgrade, boolean hasBody, String requestId,
+            Context visitorLoop) {
         HttpServerRequest request = context.request();
         HttpServerResponse response = context.response();
         stream.resetHandler(reset -> {
@@ -188,8 +189,30 @@ public class PublicIngress {
                     && answer.status() != 304 && request.method() != HttpMethod.HEAD) {
                 response.setChunked(true);
             }
-            Pipes.fromTunnel(stream, response, response::end);
+            if (upgrade) {
+                // The upgrade was refused with an ordinary answer: the request had no body, and the visitor's side of
+                // the stream ends here (it stayed open, counted in flight on both sides, for as long as the connection).
+                stream.end();
+            }
+            Pipes.fromTunnel(stream, response, () -> {
+                response.end();
+                if (hasBody) {
+                    visitorLoop.runOnContext(v -> endUnreadBody(request, stream));
+                }
+            });
         });
+    }
+
+    /**
+     * Answered before the visitor's body ended (a 404, 405 or 413 an origin gives at once): the origin reads no more,
+     * so the stream ends now, and what the visitor still sends is read and dropped. Left open, the stream stayed in
+     * flight for good once the visitor went away mid-body: the answer was over, so its close was no longer reported.
+     */
+    private static void endUnreadBody(HttpServerRequest request, MuxStream stream) {
+        if (!request.isEnded()) {
+            stream.reset(ResetCodes.CANCEL, "answered before the request body ended");
+            request.handler(dropped -> { }).resume();
+        }
     }
 
     /**

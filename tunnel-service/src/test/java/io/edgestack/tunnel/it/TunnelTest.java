@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -739,6 +740,48 @@ class TunnelTest {
         }
         assertEquals(1, healthy.registered(), "the well-behaved connection was not touched");
         given().get(publicPort + "hello").then().statusCode(200);
+    }
+
+    @Test
+    void aStreamEndsWithItsAnswerWhenNothingMoreWillComeFromTheVisitor() throws Exception {
+        Connector connector = connected(1);
+        Mux mux = connector.connections().get(0);
+        // An upgrade the origin answers without 101 (no WebSocket at /hello): the stream ends with the answer while the
+        // visitor keeps its connection; it stayed in flight for as long as the connection lasted.
+        try (Socket visitor = new Socket("127.0.0.1", publicPort.getPort())) {
+            visitor.setSoTimeout(5000);
+            visitor.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = readLine(visitor.getInputStream());
+            assertFalse(status.contains(" 101 "), status);
+            await("the refused upgrade's stream ended, connection kept", () -> mux.activeStreams() == 0 && edgeStreams() == 0);
+        }
+        // A body the origin answers before it ends (404 at once), then the visitor goes away mid-body: the answer was
+        // over, so its close was not seen, and the stream stayed in flight for good.
+        try (Socket visitor = new Socket("127.0.0.1", publicPort.getPort())) {
+            visitor.setSoTimeout(5000);
+            visitor.getOutputStream().write(("POST /not-here HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII));
+            String status = readLine(visitor.getInputStream());
+            assertTrue(status.contains(" 404 "), status);
+        }
+        await("the early-answered stream ended", () -> mux.activeStreams() == 0 && edgeStreams() == 0);
+        given().get(publicPort + "hello").then().statusCode(200);
+    }
+
+    private double edgeStreams() {
+        String scrape = given().accept("text/plain").get(management + "metrics").asString();
+        return scrape.lines().filter(l -> l.startsWith("edgestack_tunnel_streams_active{tunnel=\"site\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static String readLine(InputStream in) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b; (b = in.read()) >= 0 && b != '\n'; ) {
+            line.append((char) b);
+        }
+        return line.toString();
     }
 
     @Test
