@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.ConnectionErrors;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.edgestack.proxy.upstream.UpstreamBodies;
@@ -144,7 +145,10 @@ public class SiteRegistry {
                 // the pool's size is the builder's to set: without these it would be Vert.x' default of 5 connections
                 .with(new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(4096))
                 // answers' bodies go to the visitor from the connection's own read buffers (UpstreamBodies)
-                .withConnectHandler(UpstreamBodies::install).build());
+                .withConnectHandler(connection -> {
+                    UpstreamBodies.install(connection);
+                    ConnectionErrors.report(connection, LOG, "Upstream");
+                }).build());
     }
 
     /**

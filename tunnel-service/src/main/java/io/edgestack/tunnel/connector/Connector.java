@@ -12,6 +12,7 @@ import javax.net.ssl.SSLException;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.ConnectionErrors;
 import io.edgestack.tunnel.edge.ConnectorListener;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.EventLoops;
@@ -213,10 +214,7 @@ public final class Connector {
                     .setMaxChunkSize(Frame.MAX_PAYLOAD)).with(new PoolOptions().setHttp1MaxSize(64))
                     .withConnectHandler(connection -> {
                         OriginBodies.install(connection);
-                        // An origin that breaks HTTP (a malformed chunk, a reset mid-answer) fails the answer it was
-                        // sending; said here once with the origin's address (Vert.x logged only the bare message).
-                        connection.exceptionHandler(error -> LOG.warnf("Origin %s failed on its connection: %s",
-                                connection.remoteAddress(), error.getMessage()));
+                        ConnectionErrors.report(connection, LOG, "Origin");
                     }).build();
         }
 
