@@ -13,6 +13,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import com.hazelcast.cluster.MembershipEvent;
+
 /**
  * Makes the service's Vert.x a member of the suite's clustered event bus, with Hazelcast as the cluster manager.
  * Quarkus calls this before it creates Vert.x; when {@code edgestack.cluster.enabled} is true,
@@ -94,6 +96,20 @@ public class SuiteCluster implements VertxOptionsCustomizer {
 
         void joinOnce(Promise<Void> promise) {
             super.join(promise);
+        }
+
+        // Members coming and going, one line each (Hazelcast's own connection and suspicion warnings are quieted:
+        // a member that stops gracefully looked like one that died).
+        @Override
+        public synchronized void memberAdded(MembershipEvent event) {
+            super.memberAdded(event);
+            LOG.infof("Event bus member %s joined: %d member(s)", event.getMember().getAddress(), event.getMembers().size());
+        }
+
+        @Override
+        public synchronized void memberRemoved(MembershipEvent event) {
+            super.memberRemoved(event);
+            LOG.infof("Event bus member %s left: %d member(s)", event.getMember().getAddress(), event.getMembers().size());
         }
     }
 

@@ -157,6 +157,8 @@ class SuiteLifecycleIT {
             assertTrue(Files.readString(runDir.resolve("logs/" + process + ".log")).contains("stopped in"),
                     process + " shut down gracefully");
         }
+        // ... and quietly: no incident for a deliberate stop (the monitor stops first), no member taken for dead
+        assertLogsAreJsonAndQuiet();
 
         Cli.Result after = cli.run("status");
         assertEquals(1, after.exitCode(), "status fails once the suite is down");
