@@ -249,6 +249,14 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
         }
+        if (request.version() == HttpVersion.HTTP_2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
+                && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            // vertx-http-proxy chunks the upstream request only when the visitor's says Transfer-Encoding: chunked,
+            // which HTTP/2 never does: a body of unknown length went to a request with neither a length nor chunks,
+            // every write failed ("You must set the Content-Length header") and the upload hung. The header is
+            // hop-by-hop, never forwarded: it only tells the library to chunk.
+            request.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+        }
         return context.sendRequest().onFailure(error -> failure = error);
     }
 
@@ -363,7 +371,13 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
 
     private void tooLarge() {
         LOG.debugf("Request body of %s passed %d bytes: refused", request.uri(), bodyLimit);
-        // The rest of the body is not read: the connection cannot carry another request, so it closes once answered.
+        // The rest of the body is not read. HTTP/1.x: the connection cannot carry another request, so it closes once
+        // answered. HTTP/2: the answer ends this stream only; the connection and its other streams carry on, and no
+        // connection header is sent (malformed there: clients refused the whole answer).
+        if (request.version() == HttpVersion.HTTP_2) {
+            ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null);
+            return;
+        }
         request.response().putHeader("Connection", "close");
         ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null)
                 .onComplete(v -> request.connection().close());

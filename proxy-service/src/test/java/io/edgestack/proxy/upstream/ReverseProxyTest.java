@@ -504,6 +504,40 @@ class ReverseProxyTest {
     }
 
     @Test
+    void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
+        int before = FakeUpstreams.UPLOADS_RECEIVED.get();
+        HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> first = h2c.send(HttpRequest.newBuilder(URI.create(url + "one/hello")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, first.version(), "h2c upgrade");
+        // 6 MiB of unknown length (no content-length): the 4 MiB limit is met while it streams
+        byte[] chunk = new byte[64 * 1024];
+        java.util.function.Supplier<InputStream> sixMiB = () -> new java.io.SequenceInputStream(java.util.Collections.enumeration(
+                java.util.Collections.nCopies(96, chunk).stream().map(b -> (InputStream) new java.io.ByteArrayInputStream(b)).toList()));
+        // under the limit, of unknown length too: it reaches the upstream whole (it hung before, every write refused)
+        java.util.function.Supplier<InputStream> oneMiB = () -> new java.io.SequenceInputStream(java.util.Collections.enumeration(
+                java.util.Collections.nCopies(16, chunk).stream().map(b -> (InputStream) new java.io.ByteArrayInputStream(b)).toList()));
+        HttpResponse<String> uploaded = h2c.send(HttpRequest.newBuilder(URI.create(url + "api/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(oneMiB)).timeout(java.time.Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, uploaded.version());
+        assertEquals(200, uploaded.statusCode(), uploaded.body());
+        assertEquals(String.valueOf(16 * chunk.length), uploaded.body());
+        before = FakeUpstreams.UPLOADS_RECEIVED.get();
+        HttpResponse<String> refused = h2c.send(HttpRequest.newBuilder(URI.create(url + "api/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(sixMiB)).timeout(java.time.Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, refused.version());
+        assertEquals(413, refused.statusCode(), refused.body());
+        assertTrue(refused.headers().firstValue("Connection").isEmpty(), "no connection header over HTTP/2");
+        // the same HTTP/2 connection carries on
+        HttpResponse<String> after = h2c.send(HttpRequest.newBuilder(URI.create(url + "one/hello")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, after.statusCode());
+        assertEquals(before, FakeUpstreams.UPLOADS_RECEIVED.get(), "the upstream never received a complete body");
+    }
+
+    @Test
     void survivesAnUpstreamDyingMidResponse() {
         RawHttp.Answer cut = RawHttp.get(url.getPort(), "/one/partial");
         assertEquals(200, cut.status(), "the status was already sent");
