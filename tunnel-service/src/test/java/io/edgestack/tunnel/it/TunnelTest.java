@@ -772,8 +772,11 @@ class TunnelTest {
 
     private double edgeStreams() {
         String scrape = given().accept("text/plain").get(management + "metrics").asString();
-        return scrape.lines().filter(l -> l.startsWith("edgestack_tunnel_streams_active{tunnel=\"site\"}"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        // the edge's gauge of tunnel site's streams ({tunnel="site",} in this text format), which must be there: a
+        // missing line would read as 0
+        String line = scrape.lines().filter(l -> l.startsWith("edgestack_tunnel_streams_active{tunnel=\"site\""))
+                .findFirst().orElseThrow(() -> new AssertionError("no edgestack_tunnel_streams_active of site in:\n" + scrape));
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     private static String readLine(InputStream in) throws java.io.IOException {
