@@ -3,7 +3,6 @@ package io.edgestack.cluster;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -26,19 +25,9 @@ public class InvalidHostRequests {
                 context.next();
                 return;
             }
-            boolean http1 = context.request().version() != HttpVersion.HTTP_2;
-            if (http1) {
-                context.response().putHeader("Connection", "close");
-            }
-            context.response().setStatusCode(400).setStatusMessage("Bad Request")
-                    .putHeader("Content-Type", "text/plain; charset=utf-8")
-                    .end("400 Bad Request: the Host header is missing or not a valid host name\n")
-                    // and closed, as the header says (Vert.x would keep the HTTP/1.1 connection open)
-                    .onComplete(done -> {
-                        if (http1) {
-                            context.request().connection().close();
-                        }
-                    });
+            ConnectionClose.answer(context.request(), () -> context.response().setStatusCode(400)
+                    .setStatusMessage("Bad Request").putHeader("Content-Type", "text/plain; charset=utf-8")
+                    .end("400 Bad Request: the Host header is missing or not a valid host name\n"));
         });
     }
 

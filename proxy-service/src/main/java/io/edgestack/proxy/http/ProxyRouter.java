@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.proxy.cache.BackgroundRefresh;
 import io.edgestack.proxy.cache.CacheStage;
 import io.edgestack.proxy.cache.HttpCache;
@@ -167,8 +168,7 @@ public class ProxyRouter {
 
     /** HTTP/1.x: the connection is closed once the answer is out (the body the visitor still sends is not read). */
     private static void closeAfter(HttpServerRequest request, RequestEnd end) {
-        if (request.version() != HttpVersion.HTTP_2) {
-            request.response().putHeader("Connection", "close");
+        if (ConnectionClose.announce(request)) {
             end.add(() -> request.connection().close());
         }
     }

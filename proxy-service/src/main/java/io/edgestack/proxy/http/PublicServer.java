@@ -21,6 +21,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.quarkus.runtime.LaunchMode;
@@ -144,17 +145,8 @@ public class PublicServer {
     /** The servers' request handler: each request counted in flight until its answer is done, refused while draining. */
     private void handle(HttpServerRequest request) {
         if (draining.get()) {
-            // HTTP/1.x: the connection ends with this answer (said and done); HTTP/2 has no connection header, and
-            // Vert.x sends GOAWAY when the server closes.
-            boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
-            if (http1) {
-                request.response().putHeader("Connection", "close");
-            }
-            request.response().setStatusCode(503).putHeader("Retry-After", "1").end().onComplete(done -> {
-                if (http1) {
-                    request.connection().close();
-                }
-            });
+            // HTTP/1.x: the connection ends with this answer; HTTP/2: Vert.x sends GOAWAY when the server closes
+            ConnectionClose.answer(request, () -> request.response().setStatusCode(503).putHeader("Retry-After", "1").end());
             return;
         }
         inFlight.increment();

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.http.HopByHop;
@@ -374,13 +375,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         // The rest of the body is not read. HTTP/1.x: the connection cannot carry another request, so it closes once
         // answered. HTTP/2: the answer ends this stream only; the connection and its other streams carry on, and no
         // connection header is sent (malformed there: clients refused the whole answer).
-        if (request.version() == HttpVersion.HTTP_2) {
-            ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null);
-            return;
-        }
-        request.response().putHeader("Connection", "close");
-        ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null)
-                .onComplete(v -> request.connection().close());
+        ConnectionClose.answer(request, () ->
+                ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null));
     }
 
     private void errorPage(int status, String title, String detail) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpVersion;
@@ -43,18 +44,7 @@ public class EdgeErrorPages {
                 .end(html(status, title, detail, requestId)));
     }
 
-    /**
-     * The answer about to be sent ends its HTTP/1.x connection: it says {@code Connection: close}, and {@link #send}
-     * closes the connection once it is out (RFC 9112 §9.6: the server MUST; Vert.x would keep it open unless the
-     * request asked otherwise). Over HTTP/2 nothing is added: a connection header is malformed there (RFC 9113
-     * §8.2.2) and only the stream ends.
-     */
-    public static void closeAfterAnswer(RoutingContext context) {
-        if (context.request().version() != HttpVersion.HTTP_2) {
-            context.response().putHeader("Connection", "close");
-        }
-    }
-
+    /** An answer marked to end its connection ({@link ConnectionClose#announce}) is followed by the close. */
     private static void closeIfAsked(RoutingContext context, io.vertx.core.Future<Void> ended) {
         if (context.request().version() != HttpVersion.HTTP_2
                 && "close".equalsIgnoreCase(context.response().headers().get("Connection"))) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
@@ -71,7 +72,7 @@ public class PublicIngress {
     public void answerInvalidHosts(Router router) {
         router.route().order(InvalidHostRequests.ORDER - 1).failureHandler(context -> {
             if (InvalidHostRequests.isInvalidHost(context)) {
-                EdgeErrorPages.closeAfterAnswer(context);
+                ConnectionClose.announce(context.request());
                 fail(context, 400, null, "Bad request", "The Host header is missing or not a valid host name.");
             } else {
                 context.next();
@@ -90,7 +91,7 @@ public class PublicIngress {
     private void forward(RoutingContext context) {
         HttpServerRequest request = context.request();
         if (request.headers().getAll("Host").size() > 1) { // RFC 9112 §3.2: which one would the origin act on?
-            EdgeErrorPages.closeAfterAnswer(context);
+            ConnectionClose.announce(context.request());
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
             return;
         }
