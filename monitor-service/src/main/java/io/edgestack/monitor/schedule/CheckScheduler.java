@@ -53,7 +53,7 @@ public class CheckScheduler {
     private final IncidentTracker tracker = new IncidentTracker();
     private final Map<String, CheckSpec> checks = new ConcurrentHashMap<>();
     private final Map<String, Boolean> fromApi = new ConcurrentHashMap<>();
-    private final Map<String, Long> timers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, CheckResult> last = new ConcurrentHashMap<>();
     private final Map<String, Instant> pings = new ConcurrentHashMap<>();
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
@@ -103,7 +103,7 @@ public class CheckScheduler {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        timers.values().forEach(vertx::cancelTimer);
+        timers.values().forEach(Timer::cancel);
     }
 
     public static Map<String, String> settings(JsonObject json) {
@@ -207,10 +207,20 @@ public class CheckScheduler {
         return names;
     }
 
-    /** The sites watched after a deploy now. */
+    /**
+     * The sites watched after a deploy now. Only reads: a watch whose window is over but whose timer has not run yet is
+     * left for that timer, which puts the site's checks back to their own interval (taking it away here left them at
+     * the watch interval for good).
+     */
     public Map<String, Watch> watches() {
-        watches.values().removeIf(w -> w.until().isBefore(Instant.now()));
-        return Map.copyOf(watches);
+        Instant now = Instant.now();
+        Map<String, Watch> open = new java.util.TreeMap<>();
+        watches.forEach((site, watch) -> {
+            if (watch.until().isAfter(now)) {
+                open.put(site, watch);
+            }
+        });
+        return Map.copyOf(open);
     }
 
     /** The interval a check runs at now: its own, or the watch interval while its site is watched. */
@@ -228,10 +238,48 @@ public class CheckScheduler {
         long interval = intervalOf(spec).toMillis();
         long offset = 50 + Math.floorMod(spec.name().hashCode(), Math.max(1, Math.min(interval, 5000) - 50));
         long[] due = { System.currentTimeMillis() + offset };
-        timers.put(spec.name(), vertx.setTimer(offset, first -> {
-            tick(spec, due, interval);
-            timers.put(spec.name(), vertx.setPeriodic(interval, id -> tick(spec, due, interval)));
+        Timer timer = new Timer();
+        timers.put(spec.name(), timer);
+        timer.first(vertx.setTimer(offset, first -> {
+            if (timer.then(vertx.setPeriodic(interval, id -> tick(spec, due, interval)))) {
+                tick(spec, due, interval);
+            }
         }));
+    }
+
+    /**
+     * The Vert.x timer of one check's schedule: first its offset, then its period. The timers of a schedule and the
+     * calls that cancel it may run on different event loops (a deploy's watch, an API change), so a cancel that comes
+     * between the offset firing and the period being set still stops the period.
+     */
+    private final class Timer {
+        private long id = -1;
+        private boolean cancelled;
+
+        synchronized void first(long offset) {
+            if (cancelled) {
+                vertx.cancelTimer(offset);
+            } else if (id < 0) { // unless the offset has already fired and set the period
+                id = offset;
+            }
+        }
+
+        /** Takes the period of this schedule; false (and the period cancelled) when the schedule was cancelled. */
+        synchronized boolean then(long period) {
+            if (cancelled) {
+                vertx.cancelTimer(period);
+                return false;
+            }
+            id = period;
+            return true;
+        }
+
+        synchronized void cancel() {
+            cancelled = true;
+            if (id >= 0) {
+                vertx.cancelTimer(id);
+            }
+        }
     }
 
     /** One scheduled run: how late it starts against its schedule is measured (the drift), then it runs. */
@@ -246,9 +294,9 @@ public class CheckScheduler {
     }
 
     private void unschedule(String name) {
-        Long timer = timers.remove(name);
+        Timer timer = timers.remove(name);
         if (timer != null) {
-            vertx.cancelTimer(timer);
+            timer.cancel();
         }
     }
 
