@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.ConnectionClose;
+import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.http.HopByHop;
@@ -249,6 +250,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 && (request.version() == HttpVersion.HTTP_2 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null)) {
             // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
+        }
+        if (request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
         }
         if (request.version() == HttpVersion.HTTP_2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
                 && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {

@@ -504,6 +504,28 @@ class ReverseProxyTest {
     }
 
     @Test
+    void answersABodyWithBrokenChunkedFramingWith400AndPassesNothingOn() throws Exception {
+        int before = FakeUpstreams.UPLOADS_RECEIVED.get();
+        String head = "POST /api/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n";
+        for (String body : List.of("ZZZ\r\nhello\r\n0\r\n\r\n", // a size that is not hexadecimal
+                "5\r\nhello\r\nZZZ\r\nhello\r\n0\r\n\r\n", // the same after a good chunk
+                "5\r\nhelloXX\r\n0\r\n\r\n", // a chunk not ended by CRLF
+                "ffffffffffffffff\r\nhello\r\n", // a size past what any body may be
+                "5\r\nhello\r\n0\r\nno colon here\r\n\r\n")) { // a trailer that is not a field
+            RawHttp.Answer answer = RawHttp.send(url.getPort(), head + "\r\n" + body);
+            assertEquals(400, answer.status(), body + ": " + answer.head());
+            assertTrue(answer.body().contains("chunked transfer coding"), answer.body());
+            assertTrue(answer.closed() && answer.head().toLowerCase(java.util.Locale.ROOT).contains("connection: close"),
+                    "the connection ends with the answer: " + answer.head());
+        }
+        RawHttp.Answer json = RawHttp.send(url.getPort(), head + "Accept: application/json\r\n\r\n5\r\nhello\r\nZZZ\r\n");
+        assertEquals(400, json.status(), json.head());
+        assertTrue(json.body().contains("\"status\":400"), json.body());
+        Thread.sleep(300);
+        assertEquals(before, FakeUpstreams.UPLOADS_RECEIVED.get(), "the upstream never received a complete body");
+    }
+
+    @Test
     void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();
         HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();

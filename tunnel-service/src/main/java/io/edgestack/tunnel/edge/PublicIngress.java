@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 
 import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.InvalidHostRequests;
+import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
@@ -24,6 +25,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -145,6 +147,12 @@ public class PublicIngress {
             }
         });
         if (hasBody) {
+            if (request.version() != HttpVersion.HTTP_2 && request.getHeader("Transfer-Encoding") != null) {
+                MalformedBodies.answerWith(request, () -> {
+                    stream.reset(ResetCodes.CANCEL, "the visitor's request body is not valid chunked transfer coding");
+                    fail(context, 400, null, "Bad request", MalformedBodies.DETAIL);
+                });
+            }
             Pipes.toTunnel(request, stream);
         }
     }
