@@ -298,7 +298,8 @@ class MonitorFlowTest {
             assertEquals(incidents, given().get("/api/incidents?check=web").jsonPath().getList("$").size(),
                     "no incident inside the deploy's own window");
             targets().flag("site-down", false);
-            Thread.sleep(1500);
+            await("web answers again inside the window", Duration.ofSeconds(10),
+                    () -> "up".equals(check("web").getString("state")));
             bus.publish("maintenance.ended", ended);
             Thread.sleep(3000);
             assertEquals(incidents, given().get("/api/incidents?check=web").jsonPath().getList("$").size(),
