@@ -42,6 +42,9 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 @Produces(MediaType.APPLICATION_JSON)
 public class DeploymentsResource {
 
+    /** How often a follower looks at a deployment that waits or runs elsewhere (another process sharing the store). */
+    private static final long REMOTE_LOOK = 2000;
+
     private final Deployer deployer;
     private final DeploymentStore store;
     private final ReleaseStore releases;
@@ -151,7 +154,25 @@ public class DeploymentsResource {
         }
         String status = deployment.get().status();
         if (live.isEmpty() && (Deployment.QUEUED.equals(status) || Deployment.RUNNING.equals(status))) {
-            Infrastructure.getDefaultWorkerPool().schedule(() -> follow(id, emitter), 100, TimeUnit.MILLISECONDS);
+            // Waits for the deployment to start here (or end, or be superseded), then looks again. It may have changed
+            // between the look above and the registration: looked at once more after it. A deployment run by another
+            // deploy-service sharing the store tells this one nothing: looked at again every few seconds.
+            java.util.concurrent.atomic.AtomicBoolean woken = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable[] again = new Runnable[1];
+            again[0] = () -> {
+                if (woken.compareAndSet(false, true)) {
+                    deployer.forget(id, again[0]);
+                    Infrastructure.getDefaultWorkerPool().execute(() -> follow(id, emitter));
+                }
+            };
+            deployer.whenChanged(id, again[0]);
+            emitter.onTermination(() -> deployer.forget(id, again[0]));
+            String now = deployer.liveLog(id).isPresent() ? null : store.find(id).map(Deployment::status).orElse(null);
+            if (!status.equals(now)) {
+                again[0].run();
+            } else {
+                Infrastructure.getDefaultWorkerPool().schedule(again[0], REMOTE_LOOK, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         java.nio.file.Path file = deployer.logFile(deployment.get());

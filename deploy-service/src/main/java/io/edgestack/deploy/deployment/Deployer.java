@@ -57,6 +57,7 @@ public class Deployer {
     private final Map<String, ExecutorService> workers = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> switchLocks = new ConcurrentHashMap<>();
     private final Map<Long, BuildLog> running = new ConcurrentHashMap<>();
+    private final Map<Long, List<Runnable>> watchers = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public Deployer(DeployConfig config, DeploymentStore store, GitSource source, BuildRunner runner, ReleaseStore releases,
@@ -160,6 +161,7 @@ public class Deployer {
                     store.finished(waiting.id(), Deployment.SUPERSEDED, "superseded by #" + queued.id() + " (" + ref
                             + ", " + trigger + "): pushes that arrive during a deploy are coalesced to the newest");
                     metrics.deployment(site, Deployment.SUPERSEDED);
+                    changed(waiting.id());
                 }
             }
         }
@@ -206,6 +208,7 @@ public class Deployer {
         Path logFile = config.workspace().toAbsolutePath().resolve("logs").resolve(name).resolve(id + ".log");
         try (BuildLog log = new BuildLog(logFile)) {
             running.put(id, log);
+            changed(id);
             try {
                 log.step("Deployment #" + id + " of " + name + ": " + deployment.ref() + " (" + deployment.trigger() + ")");
                 log.step("Fetching " + site.repository() + " " + deployment.ref());
@@ -296,6 +299,7 @@ public class Deployer {
             }
         } finally {
             running.remove(id);
+            changed(id);
         }
     }
 
@@ -308,6 +312,30 @@ public class Deployer {
         metrics.deployment(deployment.site(), Deployment.FAILED);
         metrics.total(deployment.site(), Duration.between(started, Instant.now()));
         LOG.warnf("Deployment #%d of %s failed: %s", deployment.id(), deployment.site(), full);
+    }
+
+    /**
+     * Runs {@code wake} once, on the thread that makes the change, when deployment {@code id} starts its live log here,
+     * ends, or leaves its queue superseded; a follower of a queued deployment waits on this rather than asking the store
+     * again and again. The caller looks at the deployment again after registering, for a change that came just before.
+     */
+    public void whenChanged(long id, Runnable wake) {
+        watchers.computeIfAbsent(id, key -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(wake);
+    }
+
+    /** Takes back a {@link #whenChanged} that is no longer wanted (its follower went away). */
+    public void forget(long id, Runnable wake) {
+        watchers.computeIfPresent(id, (key, list) -> {
+            list.remove(wake);
+            return list.isEmpty() ? null : list;
+        });
+    }
+
+    private void changed(long id) {
+        List<Runnable> woken = watchers.remove(id);
+        if (woken != null) {
+            woken.forEach(Runnable::run);
+        }
     }
 
     /** The live log of a running deployment, if it runs in this process. */
