@@ -20,6 +20,7 @@ import io.edgestack.monitor.check.CheckResult;
 import io.edgestack.monitor.check.CheckSpec;
 import io.edgestack.monitor.schedule.CheckScheduler;
 import io.edgestack.monitor.store.MonitorStore;
+import io.edgestack.monitor.tunnel.Tunnels;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -33,8 +34,10 @@ public class MonitorResource {
     private final CheckScheduler scheduler;
     private final MonitorStore store;
     private final Maintenance maintenance;
+    private final Tunnels tunnels;
 
-    public MonitorResource(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance) {
+    public MonitorResource(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels) {
+        this.tunnels = tunnels;
         this.scheduler = scheduler;
         this.store = store;
         this.maintenance = maintenance;
@@ -47,7 +50,7 @@ public class MonitorResource {
 
     /** Everything the status page shows. */
     public record Status(Instant at, List<CheckState> checks, List<MonitorStore.Incident> openIncidents,
-            List<Maintenance.Window> maintenance, List<CheckScheduler.Watch> watching) {
+            List<Maintenance.Window> maintenance, List<CheckScheduler.Watch> watching, List<Tunnels.Down> tunnelsDown) {
     }
 
     /** Body of {@code POST /api/maintenance}. */
@@ -60,7 +63,7 @@ public class MonitorResource {
         List<CheckState> checks = scheduler.checks().values().stream()
                 .sorted(java.util.Comparator.comparing(CheckSpec::name)).map(this::state).toList();
         return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open(),
-                List.copyOf(scheduler.watches().values()));
+                List.copyOf(scheduler.watches().values()), tunnels.down());
     }
 
     @GET

@@ -23,18 +23,20 @@ import java.util.TreeSet;
  *        incident (visitors are served, but the origin is down)
  * @param entryLayer the layer of the suite the URL enters by ({@code tunnel} for the edge's public address,
  *        {@code proxy}, {@code origin}), or null: when nothing answers at all, that layer is the one that failed
+ * @param tunnel the id of the tunnel the URL goes through, or null; a check with entry layer {@code tunnel} and no
+ *        tunnel of its own goes through any ({@code tunnel.connector.down} and {@code up} events concern it)
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
-        String entryLayer) {
+        String entryLayer, String tunnel) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "push");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
             "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer");
+            "entry-layer", "tunnel");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -126,7 +128,23 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
-                r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix));
+                r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix));
+    }
+
+    private static String tunnel(Reader r, String prefix) {
+        String value = r.text("tunnel", null);
+        if (value != null && !value.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            throw new Invalid(prefix + "tunnel: '" + value + "' is not a tunnel id (1-63 letters, digits, '.', '_' or '-')");
+        }
+        return value;
+    }
+
+    /**
+     * Whether this check's URL goes through tunnel {@code id}: its own {@code tunnel}, or any tunnel when it enters by the
+     * tunnel layer and names none.
+     */
+    public boolean through(String id) {
+        return tunnel != null ? tunnel.equals(id) : Layers.TUNNEL.equals(entryLayer);
     }
 
     private static String entryLayer(String value, String prefix) {

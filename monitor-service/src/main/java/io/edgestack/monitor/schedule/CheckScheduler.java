@@ -27,6 +27,7 @@ import io.edgestack.monitor.incident.IncidentTracker;
 import io.edgestack.monitor.metrics.MonitorMetrics;
 import io.edgestack.monitor.status.StatusPage;
 import io.edgestack.monitor.store.MonitorStore;
+import io.edgestack.monitor.tunnel.Tunnels;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -59,10 +60,12 @@ public class CheckScheduler {
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private final Instant started = Instant.now();
     private final io.edgestack.monitor.alert.Maintenance maintenance;
+    private final Tunnels tunnels;
 
     public CheckScheduler(MonitorConfig config, Probes probes, MonitorStore store, Alerter alerter, DeployClient deploy,
-            MonitorMetrics metrics, Vertx vertx, io.edgestack.monitor.alert.Maintenance maintenance) {
+            MonitorMetrics metrics, Vertx vertx, io.edgestack.monitor.alert.Maintenance maintenance, Tunnels tunnels) {
         this.maintenance = maintenance;
+        this.tunnels = tunnels;
         this.config = config;
         this.probes = probes;
         this.store = store;
@@ -208,6 +211,17 @@ public class CheckScheduler {
     }
 
     /**
+     * Runs the checks {@code which} selects once now, besides their schedule (push checks are judged on their own
+     * schedule only); returns their names.
+     */
+    public java.util.List<String> runNow(java.util.function.Predicate<CheckSpec> which) {
+        java.util.List<CheckSpec> chosen = checks.values().stream().filter(spec -> !spec.type().equals("push"))
+                .filter(which).sorted(java.util.Comparator.comparing(CheckSpec::name)).toList();
+        chosen.forEach(spec -> vertx.runOnContext(v -> run(spec)));
+        return chosen.stream().map(CheckSpec::name).toList();
+    }
+
+    /**
      * The sites watched after a deploy now. Only reads: a watch whose window is over but whose timer has not run yet is
      * left for that timer, which puts the site's checks back to their own interval (taking it away here left them at
      * the watch interval for good).
@@ -344,6 +358,10 @@ public class CheckScheduler {
     private void open(CheckSpec spec, IncidentTracker.Open open, CheckResult latest) {
         CheckResult first = open.firstFailure();
         String layer = latest.layer() != null ? latest.layer() : first.layer();
+        Tunnels.Down tunnelDown = tunnels.downFor(spec);
+        if (tunnelDown != null) {
+            layer = Layers.TUNNEL; // the edge said so: whatever the answer looked like, visitors cannot get through
+        }
         boolean stale = CheckResult.STALE.equals(first.cause());
         MonitorStore.Incident incident = store.openIncident(spec.name(), first.at(), first.cause(), first.summary(),
                 open.failures(), layer);
@@ -356,7 +374,11 @@ public class CheckScheduler {
         // proxy is the suite's own path, not the release either: no rollback for those.
         boolean pathFailed = Layers.TUNNEL.equals(layer) || Layers.PROXY.equals(layer);
         if (spec.site() != null && pathFailed) {
-            rollback = "no rollback: the " + layer + " layer failed, not the release";
+            rollback = "no rollback: the " + layer + " layer failed, not the release"
+                    + (tunnelDown == null ? "" : "; " + tunnelDown.describe());
+            store.noteIncident(incident.id(), rollback);
+        } else if (tunnelDown != null) {
+            rollback = tunnelDown.describe();
             store.noteIncident(incident.id(), rollback);
         } else if (spec.site() != null && deploy.configured() && !stale) {
             try {

@@ -20,6 +20,7 @@ import io.edgestack.monitor.check.CheckResult;
 import io.edgestack.monitor.check.CheckSpec;
 import io.edgestack.monitor.schedule.CheckScheduler;
 import io.edgestack.monitor.store.MonitorStore;
+import io.edgestack.monitor.tunnel.Tunnels;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 
@@ -39,8 +40,10 @@ public class StatusPage {
     private final CheckScheduler scheduler;
     private final MonitorStore store;
     private final Maintenance maintenance;
+    private final Tunnels tunnels;
 
-    public StatusPage(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance) {
+    public StatusPage(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels) {
+        this.tunnels = tunnels;
         this.scheduler = scheduler;
         this.store = store;
         this.maintenance = maintenance;
@@ -97,6 +100,9 @@ public class StatusPage {
             banners.add((window.reason() == null ? "Maintenance" : capitalise(window.reason())) + " in progress"
                     + (window.site() == null ? "" : " on " + window.site()) + ", until "
                     + window.end().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
+        }
+        for (Tunnels.Down tunnel : tunnels.down()) {
+            banners.add(capitalise(tunnel.describe()) + ": visitors through it are not served");
         }
         for (CheckScheduler.Watch watch : scheduler.watches().values()) {
             banners.add("Deploy of " + watch.site() + (watch.release() == null ? "" : " (release " + watch.release() + ")")

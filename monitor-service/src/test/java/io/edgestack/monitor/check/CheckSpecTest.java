@@ -38,6 +38,18 @@ class CheckSpecTest {
     }
 
     @Test
+    void aCheckGoesThroughItsOwnTunnelOrAnyWhenItEntersByTheTunnelAndNamesNone() {
+        CheckSpec own = parse(Map.of("url", "https://example.test/", "entry-layer", "tunnel", "tunnel", "site"));
+        assertTrue(own.through("site") && !own.through("other"));
+        CheckSpec any = parse(Map.of("url", "https://example.test/", "entry-layer", "tunnel"));
+        assertTrue(any.through("site") && any.through("other"));
+        CheckSpec direct = parse(Map.of("url", "https://example.test/", "entry-layer", "proxy"));
+        assertTrue(!direct.through("site"));
+        assertEquals("edgestack.monitor.checks.home.tunnel: 'my site' is not a tunnel id (1-63 letters, digits, '.', '_' or '-')",
+                error(Map.of("url", "http://x/", "tunnel", "my site")));
+    }
+
+    @Test
     void errorsNameTheCheckAndTheKey() {
         assertEquals("edgestack.monitor.checks.home.url: 'ftp://x' is not an http:// or https:// URL with a host",
                 error(Map.of("url", "ftp://x")));

@@ -211,6 +211,53 @@ class MonitorFlowTest {
     io.vertx.core.Vertx vertx;
 
     @Test
+    void aTunnelLeftWithoutConnectorIsCheckedAtOnceNamedInItsIncidentAndCheckedAgainWhenItIsBack() throws Exception {
+        // "tunneled" runs hourly: every run after its first comes from the edge's events
+        await("tunneled ran once", Duration.ofSeconds(10), () -> "up".equals(check("tunneled").getString("state")));
+        int runs = requests("GET /tunneled").size();
+        int hooks = requests("POST /hook").size();
+        targets().flag("tunneled-down", true);
+        try {
+            bus.publish("tunnel.connector.down", "not json at all");
+            bus.publish("tunnel.connector.down", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "site"));
+            // another tunnel, and a connection of this one that leaves others: nothing to check
+            bus.publish("tunnel.connector.down", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "other")
+                    .put("connections", 0).put("reason", "closed by the connector"));
+            bus.publish("tunnel.connector.down", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "site")
+                    .put("connections", 1).put("reason", "heartbeats missed"));
+            Thread.sleep(1500);
+            assertEquals(runs, requests("GET /tunneled").size(), "not run for another tunnel or a tunnel still connected");
+            assertEquals(List.of("other"), given().get("/api/status").jsonPath().getList("tunnelsDown.tunnel"));
+
+            bus.publish("tunnel.connector.down", new io.vertx.core.json.JsonObject().put("version", 1)
+                    .put("at", "2026-12-06T16:40:12.345Z").put("tunnel", "site").put("connection", "c-2").put("replica", "r-1")
+                    .put("connections", 0).put("reason", "heartbeats missed").put("somethingNew", true));
+            await("tunneled is down at once", Duration.ofSeconds(10), () -> "down".equals(check("tunneled").getString("state")));
+            JsonPath incident = given().get("/api/incidents?check=tunneled").jsonPath();
+            assertEquals("tunnel", incident.getString("[0].layer"), incident.prettify());
+            assertEquals("tunnel site has no connector since 16:40:12 UTC (heartbeats missed)", incident.getString("[0].note"));
+            assertEquals(List.of("other", "site"), given().get("/api/status").jsonPath().getList("tunnelsDown.tunnel"));
+            assertTrue(given().get("/").asString().contains("Tunnel site has no connector since 16:40:12 UTC (heartbeats missed)"));
+            await("the alert names the tunnel", Duration.ofSeconds(10), () -> requests("POST /hook").stream().skip(hooks)
+                    .anyMatch(l -> l.contains("\"check\":\"tunneled\"") && l.contains("incident.opened")
+                            && l.contains("tunnel site has no connector since 16:40:12 UTC")));
+
+            targets().flag("tunneled-down", false);
+            bus.publish("tunnel.connector.up", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "site")
+                    .put("connection", "c-3").put("connections", 1));
+            await("tunneled is up at once", Duration.ofSeconds(10), () -> "up".equals(check("tunneled").getString("state")));
+            assertEquals(List.of("other"), given().get("/api/status").jsonPath().getList("tunnelsDown.tunnel"));
+            assertTrue(!given().get("/").asString().contains("Tunnel site has no connector"));
+        } finally {
+            targets().flag("tunneled-down", false);
+            bus.publish("tunnel.connector.up", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "other")
+                    .put("connections", 1));
+            bus.publish("tunnel.connector.up", new io.vertx.core.json.JsonObject().put("version", 1).put("tunnel", "site")
+                    .put("connections", 1));
+        }
+    }
+
+    @Test
     void aDeployOfASiteMakesItsChecksRunFasterForTheWatchWindow() throws Exception {
         assertEquals(3600.0, check("shop").getDouble("currentIntervalSeconds"));
         bus.publish("deploy.completed", "this is not an event");

@@ -83,6 +83,13 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.checks.shop.interval", "1h");
             config.put("edgestack.monitor.checks.shop.site", "shop");
             config.put("edgestack.monitor.checks.shop.alerts", "hook");
+            config.put("edgestack.monitor.checks.tunneled.url", http + "/tunneled");
+            config.put("edgestack.monitor.checks.tunneled.interval", "1h");
+            config.put("edgestack.monitor.checks.tunneled.entry-layer", "tunnel");
+            config.put("edgestack.monitor.checks.tunneled.tunnel", "site");
+            config.put("edgestack.monitor.checks.tunneled.failures-before-down", "1");
+            config.put("edgestack.monitor.checks.tunneled.successes-before-up", "1");
+            config.put("edgestack.monitor.checks.tunneled.alerts", "hook");
             config.put("edgestack.monitor.deploy.watch-interval", "1s");
             config.put("edgestack.monitor.deploy.watch-window", "6s");
             config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:monitor-flow;DB_CLOSE_DELAY=-1");

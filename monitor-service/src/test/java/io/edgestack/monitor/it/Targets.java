@@ -144,6 +144,14 @@ public final class Targets {
             answer = "{\"action\":\"rolled-back\",\"reason\":\"incident within 300 s of deployment #4\","
                     + "\"rollback\":{\"id\":5,\"release\":\"20261124T100000.000Z-aaaaaaa\","
                     + "\"previousRelease\":\"20261124T110000.000Z-bbbbbbb\",\"kind\":\"rollback\"}}";
+        } else if (path.equals("/tunneled")) {
+            if (Files.exists(root.resolve("tunneled-down"))) {
+                status = 502; // as the edge answers when the tunnel has no connector
+                answer = "<h1>502 Bad Gateway</h1>";
+            } else {
+                status = 200;
+                answer = "<h1>Welcome</h1>";
+            }
         } else if (path.equals("/shop")) {
             status = 200;
             answer = "shop";
