@@ -7,7 +7,8 @@ import java.time.Instant;
  *
  * @param ok whether visitors were served: true for a clean answer and for a stale copy
  * @param cause {@code ok}, {@code stale} (served, but from the cache because the origin failed), or why it failed:
- *        status, timeout, refused, keyword, json, latency, tls, missed-push, error
+ *        status, timeout, refused, keyword, json, latency, tls, dns (no answer), mismatch (answers without an expected
+ *        value), missed-push, error
  * @param status the HTTP status, 0 when there was none
  * @param certDaysLeft days until the peer certificate expires, null when no TLS was involved
  * @param layer the layer of the suite that failed ({@link Layers}: tunnel, proxy, origin) when the answer says, else null

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * One check, validated: what to probe, how often, and what counts as up. Built from flat settings (the keys under
  * {@code edgestack.monitor.checks.<name>.}, or the JSON of the checks API); every error names the check and the key.
  *
- * @param type http, tcp, tls or push
+ * @param type http, tcp, tls, dns or push
  * @param expectedStatus ranges of accepted HTTP statuses, {@code [from, to]} each
  * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
  * @param alertOnStale whether answers that are the cache's stale copy because the origin failed count towards an
@@ -25,18 +25,25 @@ import java.util.TreeSet;
  *        {@code proxy}, {@code origin}), or null: when nothing answers at all, that layer is the one that failed
  * @param tunnel the id of the tunnel the URL goes through, or null; a check with entry layer {@code tunnel} and no
  *        tunnel of its own goes through any ({@code tunnel.connector.down} and {@code up} events concern it)
+ * @param record of a dns check: the record type asked for ({@code A}, {@code AAAA}, {@code CNAME}, {@code MX},
+ *        {@code TXT}, {@code NS}); {@code host} is the name asked about
+ * @param expected of a dns check: values that must all be among the answers (lower case, without a final dot; an
+ *        {@code MX} answer is its exchange's name), or empty: any answer will do
+ * @param resolver of a dns check: the DNS server asked ({@code host} or {@code host:port}), or null: the first
+ *        {@code nameserver} of {@code /etc/resolv.conf}
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
-        String entryLayer, String tunnel) {
+        String entryLayer, String tunnel, String record, List<String> expected, String resolver) {
 
-    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "push");
+    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push");
+    public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
             "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel");
+            "entry-layer", "tunnel", "record", "expected", "resolver");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -65,11 +72,11 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         }
         String type = r.text("type", settings.containsKey("url") ? "http" : settings.containsKey("push-period") ? "push" : null);
         if (type == null) {
-            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, push)");
+            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push)");
         }
         type = type.toLowerCase(Locale.ROOT);
         if (!TYPES.contains(type)) {
-            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, push");
+            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push");
         }
         URI url = null;
         String host = null;
@@ -84,6 +91,46 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             port = r.integer("port", -1, 1, 65535);
             if (port < 0) {
                 throw new Invalid(prefix + "port: missing (a " + type + " check needs host and port)");
+            }
+        }
+        String record = null;
+        List<String> expected = List.of();
+        String resolver = null;
+        if (type.equals("dns")) {
+            host = r.required("host").toLowerCase(Locale.ROOT);
+            if (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+            if (!host.matches("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*") || host.length() > 253) {
+                throw new Invalid(prefix + "host: '" + host + "' is not a DNS name");
+            }
+            record = r.text("record", "A").toUpperCase(Locale.ROOT);
+            if (!RECORDS.contains(record)) {
+                throw new Invalid(prefix + "record: '" + record + "' is not one of " + String.join(", ", new TreeSet<>(RECORDS)));
+            }
+            String values = r.text("expected", null);
+            if (values != null) {
+                List<String> list = new ArrayList<>();
+                for (String value : values.split(",")) {
+                    if (!value.isBlank()) {
+                        try {
+                            list.add(normaliseAnswer(value, record));
+                        } catch (IllegalArgumentException e) {
+                            throw new Invalid(prefix + "expected: " + e.getMessage());
+                        }
+                    }
+                }
+                expected = List.copyOf(list);
+            }
+            resolver = r.text("resolver", null);
+            if (resolver != null) {
+                server(resolver, prefix);
+            }
+        } else {
+            for (String key : List.of("record", "expected", "resolver")) {
+                if (settings.containsKey(key)) {
+                    throw new Invalid(prefix + key + ": only for a dns check");
+                }
             }
         }
         Map<String, String> headers = new LinkedHashMap<>();
@@ -128,7 +175,62 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
-                r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix));
+                r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
+                record, expected, resolver);
+    }
+
+    /** The DNS server a dns check asks. */
+    public record Server(String host, int port) {
+    }
+
+    /**
+     * A DNS answer (or an expected one) as compared: no final dot; names in lower case; addresses in Java's own form
+     * (so that {@code 2001:db8::1} and {@code 2001:db8:0:0:0:0:0:1} are the same); TXT as it is.
+     *
+     * @throws IllegalArgumentException an A or AAAA value that is not an address of that kind
+     */
+    public static String normaliseAnswer(String value, String record) {
+        String v = value.trim();
+        if (v.endsWith(".") && !record.equals("TXT")) {
+            v = v.substring(0, v.length() - 1);
+        }
+        if (record.equals("A") || record.equals("AAAA")) {
+            boolean literal = record.equals("A") ? v.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") : v.matches("[0-9a-fA-F:.]+") && v.contains(":");
+            if (!literal) {
+                throw new IllegalArgumentException("'" + v + "' is not an IPv" + (record.equals("A") ? "4" : "6") + " address");
+            }
+            try {
+                return java.net.InetAddress.getByName(v).getHostAddress(); // a literal: nothing is looked up
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("'" + v + "' is not an address");
+            }
+        }
+        return record.equals("TXT") ? v : v.toLowerCase(Locale.ROOT);
+    }
+
+    /** The DNS server of {@code resolver}: {@code host}, {@code host:port} or {@code [v6]:port}; port 53 when none is given. */
+    public static Server server(String resolver, String prefix) {
+        String host = resolver;
+        int port = 53;
+        int colon = resolver.lastIndexOf(':');
+        boolean bracketed = resolver.startsWith("[");
+        if (bracketed || colon > 0 && resolver.indexOf(':') == colon) {
+            int close = resolver.indexOf(']');
+            String portText = bracketed ? (close > 0 && close + 1 < resolver.length() && resolver.charAt(close + 1) == ':'
+                    ? resolver.substring(close + 2) : null) : resolver.substring(colon + 1);
+            host = bracketed ? resolver.substring(1, Math.max(1, close)) : resolver.substring(0, colon);
+            if (portText != null) {
+                try {
+                    port = Integer.parseInt(portText);
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+        }
+        if (host.isBlank() || port < 1 || port > 65535) {
+            throw new Invalid(prefix + "resolver: '" + resolver + "' is not host or host:port (like 1.1.1.1 or 127.0.0.1:5353)");
+        }
+        return new Server(host, port);
     }
 
     private static String tunnel(Reader r, String prefix) {
@@ -168,6 +270,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         return switch (type) {
             case "http" -> url.toString();
             case "push" -> "push every " + pushPeriod.toSeconds() + " s";
+            case "dns" -> record + " " + host + (resolver == null ? "" : " @" + resolver);
             default -> host + ":" + port;
         };
     }

@@ -16,6 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.dns.DnsClient;
+import io.vertx.core.dns.DnsClientOptions;
+import io.vertx.core.dns.DnsException;
+import io.vertx.core.dns.MxRecord;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -27,7 +31,7 @@ import io.vertx.core.net.SocketAddress;
 
 /**
  * Runs checks, non-blocking, on Vert.x clients: HTTP(S) with status, keyword, JSON and latency conditions; TCP connect;
- * TLS certificate expiry. Each failure gets a cause a person reads at a glance and a one-line summary of what came back.
+ * TLS certificate expiry; DNS records. Each failure gets a cause a person reads at a glance and a one-line summary of what came back.
  */
 @ApplicationScoped
 public class Probes {
@@ -54,12 +58,13 @@ public class Probes {
         tls.close();
     }
 
-    /** One run of an HTTP, TCP or TLS check (push checks are judged by {@code PushTracker}). */
+    /** One run of an HTTP, TCP, TLS or DNS check (push checks are judged by {@code PushTracker}). */
     public Future<CheckResult> run(CheckSpec spec) {
         return switch (spec.type()) {
             case "http" -> http(spec);
             case "tcp" -> tcp(spec);
             case "tls" -> tls(spec);
+            case "dns" -> dns(spec);
             default -> Future.failedFuture(new IllegalArgumentException("not a probe: " + spec.type()));
         };
     }
@@ -160,6 +165,81 @@ public class Probes {
                         socket.close();
                     }
                 }).recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
+    }
+
+    /**
+     * A dns check: asks its resolver (or the system's first) for the record, with the check's timeout; up when there is
+     * an answer and every expected value is among the answers.
+     */
+    private Future<CheckResult> dns(CheckSpec spec) {
+        long start = System.nanoTime();
+        CheckSpec.Server server = spec.resolver() != null ? CheckSpec.server(spec.resolver(), "") : systemResolver();
+        if (server == null) {
+            return Future.succeededFuture(CheckResult.down(spec.name(), "dns", 0, 0, spec.target()
+                    + ": no DNS server to ask (/etc/resolv.conf names none): set resolver", null));
+        }
+        DnsClient client = vertx.createDnsClient(new DnsClientOptions().setHost(server.host()).setPort(server.port())
+                .setQueryTimeout(spec.timeout().toMillis()).setRecursionDesired(true));
+        String name = spec.host();
+        Future<List<String>> answers = switch (spec.record()) {
+            case "AAAA" -> client.resolveAAAA(name);
+            case "CNAME" -> client.resolveCNAME(name);
+            case "MX" -> client.resolveMX(name).map(records -> records.stream().map(MxRecord::name).toList());
+            case "TXT" -> client.resolveTXT(name);
+            case "NS" -> client.resolveNS(name);
+            default -> client.resolveA(name);
+        };
+        return answers.map(found -> judgeDns(spec, found, millis(start)))
+                .recover(error -> Future.succeededFuture(dnsFailure(spec, error, millis(start))))
+                .onComplete(done -> client.close());
+    }
+
+    static CheckResult judgeDns(CheckSpec spec, List<String> found, long latency) {
+        java.util.Set<String> answers = new java.util.LinkedHashSet<>();
+        for (String answer : found) {
+            try {
+                answers.add(CheckSpec.normaliseAnswer(answer, spec.record()));
+            } catch (IllegalArgumentException e) {
+                answers.add(answer);
+            }
+        }
+        String line = spec.target() + " → " + (answers.isEmpty() ? "no answer" : String.join(", ", answers)) + " in "
+                + latency + " ms";
+        if (answers.isEmpty()) {
+            return CheckResult.down(spec.name(), "dns", latency, 0, line, null);
+        }
+        List<String> missing = spec.expected().stream().filter(value -> !answers.contains(value)).toList();
+        if (!missing.isEmpty()) {
+            return CheckResult.down(spec.name(), "mismatch", latency, 0, line + " (expected " + String.join(", ", missing)
+                    + " among them)", null);
+        }
+        return CheckResult.up(spec.name(), latency, 0, line, null);
+    }
+
+    private static CheckResult dnsFailure(CheckSpec spec, Throwable error, long latency) {
+        if (error instanceof DnsException dns) {
+            return CheckResult.down(spec.name(), "dns", latency, 0, spec.target() + ": " + dns.code().name(), null);
+        }
+        String message = String.valueOf(error.getMessage());
+        boolean timeout = message.toLowerCase(java.util.Locale.ROOT).contains("timeout");
+        return CheckResult.down(spec.name(), timeout ? "timeout" : "dns", latency, 0, spec.target() + ": "
+                + (timeout ? "no answer within " + spec.timeout().toMillis() + " ms" : message), null);
+    }
+
+    /** The first {@code nameserver} of {@code /etc/resolv.conf}, read at each run (it may change), or null. */
+    static CheckSpec.Server systemResolver() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/etc/resolv.conf"))) {
+                String[] words = line.trim().split("\\s+");
+                if (words.length >= 2 && words[0].equals("nameserver")) {
+                    String address = words[1].contains("%") ? words[1].substring(0, words[1].indexOf('%')) : words[1];
+                    return new CheckSpec.Server(address, 53);
+                }
+            }
+        } catch (java.io.IOException e) {
+            // no file: no resolver
+        }
+        return null;
     }
 
     private <T> Future<T> withTimeout(Future<T> future, Duration timeout) {
