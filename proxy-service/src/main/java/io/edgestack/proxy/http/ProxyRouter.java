@@ -13,6 +13,7 @@ import io.edgestack.proxy.cache.HttpCache;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.metrics.ProxyMetrics;
+import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.edgestack.proxy.site.SiteRegistry;
@@ -22,6 +23,7 @@ import io.netty.util.AsciiString;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -108,6 +110,14 @@ public class ProxyRouter {
         } catch (PathGuard.BadPath e) {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
             return;
+        }
+        if (!site.redirects().isEmpty()) {
+            Redirects.Target redirect = site.redirects().target(path, request.query());
+            if (redirect != null) {
+                outcome.upstream = "redirect";
+                response.setStatusCode(redirect.status()).putHeader(HttpHeaders.LOCATION, redirect.location()).end();
+                return;
+            }
         }
         Route route = site.route(path);
         outcome.route = route;

@@ -3,10 +3,10 @@ package io.edgestack.proxy.site;
 import java.util.List;
 
 /**
- * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules and edge cache.
+ * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules, edge cache and redirects.
  */
 public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, CacheRules cacheRules,
-        EdgeCache edgeCache) {
+        EdgeCache edgeCache, Redirects redirects) {
 
     public Route route(String path) {
         Route best = null;

@@ -35,7 +35,7 @@ public final class SitesLoader {
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
         Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
-                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF);
+                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF, Redirects.NONE);
         return new Sites(List.of(site), site);
     }
 
@@ -92,7 +92,7 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping");
         }
-        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache"));
+        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects"));
         String name = text(node, key + ".name", node.get("name"));
         if (!SITE_NAME.matcher(name).matches()) {
             throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
@@ -120,7 +120,34 @@ public final class SitesLoader {
             }
         }
         return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
-                new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"));
+                new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"),
+                redirects(node.get("redirects"), key + ".redirects"));
+    }
+
+    private static Redirects redirects(JsonNode node, String key) {
+        if (node == null || node.isNull()) {
+            return Redirects.NONE;
+        }
+        requireArray(node, key);
+        List<Redirects.Rule> rules = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode rule = node.get(i);
+            String ruleKey = key + "[" + i + "]";
+            allowOnly(rule, ruleKey + ".", Set.of("from", "to", "status"));
+            JsonNode status = rule.get("status");
+            if (status != null && !status.canConvertToInt()) {
+                throw new SiteConfigException(ruleKey + ".status", "'" + status.asText() + "' is not one of 301, 302, 303, 307, 308");
+            }
+            try {
+                rules.add(Redirects.rule(text(rule, ruleKey + ".from", rule.get("from")), text(rule, ruleKey + ".to", rule.get("to")),
+                        status == null ? 301 : status.asInt()));
+            } catch (IllegalArgumentException e) {
+                String message = e.getMessage();
+                int colon = message.indexOf(": ");
+                throw new SiteConfigException(ruleKey + "." + message.substring(0, colon), message.substring(colon + 2));
+            }
+        }
+        return new Redirects(rules);
     }
 
     private static Route route(JsonNode node, String key) {

@@ -70,7 +70,7 @@ class SitesLoaderTest {
                   - name: a
                     routes: [{path: api, static: {}}]
                 """));
-        assertEquals("sites[0].routs: unknown key (expected one of cache, edge-cache, headers, hosts, name, routes)", problem("""
+        assertEquals("sites[0].routs: unknown key (expected one of cache, edge-cache, headers, hosts, name, redirects, routes)", problem("""
                 sites:
                   - name: a
                     routs: []
@@ -114,6 +114,43 @@ class SitesLoaderTest {
                 sites:
                   - name: a
                     routes: [{path: /, upstream: {targets: [http://127.0.0.1:1], timeouts: {first-byte: 90s}}}]
+                """));
+    }
+
+    @Test
+    void readsRedirectsAndNamesWhatIsWrongWithOne() {
+        Site site = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    redirects:
+                      - {from: /old, to: /new}
+                      - {from: /blog/*, to: "https://blog.example.test/:splat", status: 308}
+                """, "a").forHost("any");
+        assertEquals(2, site.redirects().rules().size());
+        assertEquals(new Redirects.Target("https://blog.example.test/2024/post?x=1", 308), site.redirects().target("/blog/2024/post", "x=1"));
+        assertEquals("sites[0].redirects[0].from: 'old' is not a path, or a path prefix ending in *", problem("""
+                sites:
+                  - {name: a, redirects: [{from: old, to: /new}]}
+                """));
+        assertEquals("sites[0].redirects[0].to: 'ftp://x' is not a path or an http(s):// URL", problem("""
+                sites:
+                  - {name: a, redirects: [{from: /old, to: "ftp://x"}]}
+                """));
+        assertEquals("sites[0].redirects[0].status: 200 is not one of 301, 302, 303, 307, 308", problem("""
+                sites:
+                  - {name: a, redirects: [{from: /old, to: /new, status: 200}]}
+                """));
+        assertEquals("sites[0].redirects[0].status: 'soon' is not one of 301, 302, 303, 307, 308", problem("""
+                sites:
+                  - {name: a, redirects: [{from: /old, to: /new, status: soon}]}
+                """));
+        assertEquals("sites[0].redirects[0].form: unknown key (expected one of from, status, to)", problem("""
+                sites:
+                  - {name: a, redirects: [{form: /old, to: /new}]}
+                """));
+        assertEquals("sites[0].redirects[0].from: '/a*/b' is not a path, or a path prefix ending in *", problem("""
+                sites:
+                  - {name: a, redirects: [{from: "/a*/b", to: /new}]}
                 """));
     }
 

@@ -47,6 +47,10 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                     default-site: example
                     sites:
                       - name: example
+                        redirects:
+                          - {from: /old-page, to: /one/plain}
+                          - {from: /api/legacy/*, to: "/api/:splat", status: 308}
+                          - {from: /elsewhere, to: "https://example.org/landing", status: 302}
                         routes:
                           - {path: /, static: {}}
                           - path: /api/

@@ -504,6 +504,26 @@ class ReverseProxyTest {
     }
 
     @Test
+    void redirectsTheSitesConfiguredPathsBeforeAnyRoute() throws Exception {
+        int hits = FakeUpstreams.A_HITS.get() + FakeUpstreams.B_HITS.get();
+        RawHttp.Answer page = RawHttp.get(url.getPort(), "/old-page?ref=mail");
+        assertEquals(301, page.status(), page.head());
+        assertEquals("/one/plain?ref=mail", page.header("Location"));
+        assertEquals("nosniff", page.header("X-Content-Type-Options"), "the site's headers are on redirects too");
+        assertTrue(page.header("X-Request-Id") != null, page.head());
+        // in front of an upstream route: the upstream never sees the old path
+        RawHttp.Answer api = RawHttp.send(url.getPort(), "POST /api/legacy/users/7 HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+        assertEquals(308, api.status(), api.head());
+        assertEquals("/api/users/7", api.header("Location"));
+        assertEquals(302, RawHttp.get(url.getPort(), "/elsewhere").status());
+        assertEquals("https://example.org/landing", RawHttp.get(url.getPort(), "/elsewhere").header("Location"));
+        assertEquals(hits, FakeUpstreams.A_HITS.get() + FakeUpstreams.B_HITS.get(), "no upstream was asked");
+        // followed: the new address answers
+        given().redirects().follow(true).get("/old-page").then().statusCode(200);
+    }
+
+    @Test
     void answersABodyWithBrokenChunkedFramingWith400AndPassesNothingOn() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();
         String head = "POST /api/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n";
