@@ -14,6 +14,8 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.proxy.site.Redirects;
+
 /**
  * Maps request paths onto a site's live release: {@code <releases-root>/<site>/current}, a symbolic link to the
  * release folder or a file naming it. The pointer is read on every lookup, so an atomic switch by deploy-service
@@ -32,6 +34,7 @@ public final class ReleaseFiles {
 
     private final Path releasesRoot;
     private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final Map<Path, Redirects> redirects = new ConcurrentHashMap<>();
     private volatile Consumer<Path> onRetired = release -> { };
 
     public ReleaseFiles(Path releasesRoot) {
@@ -69,9 +72,20 @@ public final class ReleaseFiles {
         Live previous = release == null ? live.remove(site)
                 : live.put(site, new Live(release, release.getFileName().toString(), System.nanoTime(), false));
         if (previous != null && !previous.release().equals(release)) {
+            redirects.remove(previous.release());
             onRetired.accept(previous.release());
         }
         return release;
+    }
+
+    /** The redirects of a release folder's {@code _redirects} file ({@link ReleaseRedirects}), read once: blocking. */
+    public Redirects redirects(Path release) {
+        return redirects.computeIfAbsent(release, ReleaseRedirects::read);
+    }
+
+    /** The redirects of a release folder if already read ({@link #redirects}), else null: no disk access. */
+    Redirects readRedirects(Path release) {
+        return redirects.get(release);
     }
 
     private Path resolveLive(String site) throws IOException {
@@ -104,6 +118,10 @@ public final class ReleaseFiles {
             return Lookup.noRelease();
         }
         String release = root.getFileName().toString();
+        Redirects.Target moved = redirects(root).target(path, query);
+        if (moved != null) {
+            return Lookup.redirect(moved.location(), release, moved.status());
+        }
         if (hidden(path)) {
             return notFound(root, release);
         }
@@ -138,10 +156,10 @@ public final class ReleaseFiles {
             Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
             BasicFileAttributes encoded = Files.readAttributes(sidecar, BasicFileAttributes.class);
             return new Lookup(Lookup.Kind.FILE, sidecar, encoded.size(), attributes.lastModifiedTime().toMillis(), coding,
-                    true, null, release, real, attributes.size(), List.copyOf(available), root);
+                    true, null, release, real, attributes.size(), List.copyOf(available), root, 200);
         }
         return new Lookup(Lookup.Kind.FILE, real, attributes.size(), attributes.lastModifiedTime().toMillis(), null,
-                !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root);
+                !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root, 200);
     }
 
     /** The site's own page for an error status ({@code 404.html}, {@code 50x.html}) in its live release, or null. */
@@ -177,7 +195,7 @@ public final class ReleaseFiles {
     }
 
     private static boolean hidden(String path) {
-        return path.contains("/.");
+        return path.contains("/.") || path.equals("/" + ReleaseRedirects.FILE);
     }
 
     static String extension(String coding) {

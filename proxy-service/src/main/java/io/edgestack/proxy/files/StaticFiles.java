@@ -11,6 +11,7 @@ import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.http.CompressionPolicy;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HttpDate;
+import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Site;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -85,7 +86,15 @@ public class StaticFiles {
             return;
         }
         Path release = files.trustedRelease(site.name(), checkNanos);
-        if (release != null) {
+        Redirects redirects = release == null ? null : files.readRedirects(release);
+        if (redirects != null) { // else not read yet for this release: the lookup below reads them
+            if (!redirects.isEmpty()) {
+                Redirects.Target moved = redirects.target(path, request.query());
+                if (moved != null) {
+                    answer(request, site, path, Lookup.redirect(moved.location(), release.getFileName().toString(), moved.status()));
+                    return;
+                }
+            }
             HotFile hot = hotFiles.get(release, path);
             // A copy checked recently is served as it is; an older one too while another request checks it.
             if (hot != null && (System.nanoTime() - hot.verifiedAt < checkNanos || !hot.checking.compareAndSet(false, true))) {
@@ -158,8 +167,9 @@ public class StaticFiles {
             case NO_RELEASE -> ErrorPages.send(request, 503, "No live release",
                     "Site '" + site.name() + "' has no live release yet. Deploy one and it will be served at once.", null);
             case NOT_FOUND -> ErrorPages.send(request, 404, "Not Found", "There is nothing at this address.", lookup.file());
-            case REDIRECT -> response.setStatusCode(301).putHeader("Location", lookup.location())
-                    .putHeader("Cache-Control", site.cacheControlFor(path + "/") != null ? "public, max-age=3600" : "no-cache")
+            case REDIRECT -> response.setStatusCode(lookup.status()).putHeader("Location", lookup.location())
+                    .putHeader("Cache-Control", (lookup.status() == 301 || lookup.status() == 308)
+                            && site.cacheControlFor(path + "/") != null ? "public, max-age=3600" : "no-cache")
                     .putHeader("Content-Length", "0").end();
             case FILE -> {
                 String name = lookup.file().getFileName().toString();

@@ -62,6 +62,23 @@ class HotFilesTest {
     }
 
     @Test
+    void aReleasesRedirectsApplyAlsoToPathsServedFromMemory() throws Exception {
+        given().get("/page/").then().statusCode(200);
+        awaitTrue(() -> {
+            double before = counter("hit");
+            given().get("/page/").then().statusCode(200);
+            return counter("hit") > before;
+        }, "/page/ is answered from memory");
+        release.file("r2", "page/index.html", PAGE);
+        release.file("r2", "_redirects", "/page/  /new-page/  307\n");
+        release.activate("r2");
+        Thread.sleep(400); // past the trusted interval: the switch is seen
+        for (int i = 0; i < 3; i++) { // read once from the disk with the release, then from the event loop
+            given().redirects().follow(false).get("/page/").then().statusCode(307).header("Location", "/new-page/");
+        }
+    }
+
+    @Test
     void servesASmallFileFromMemoryOnceItHasBeenRead() throws Exception {
         given().get("/page/").then().statusCode(200);
         awaitTrue(() -> {

@@ -176,6 +176,41 @@ class StaticFilesTest {
     }
 
     @Test
+    void followsTheRedirectsFileOfTheLiveReleaseAndNeverServesIt() {
+        release.file("r2", "index.html", "<h1>Second release</h1>");
+        release.file("r2", "about.html", "<h1>About, still here</h1>");
+        release.file("r2", "_redirects", """
+                # Netlify / Cloudflare Pages format
+                /old-about      /about                 301
+                /blog/2023/*    /archive/:splat        302
+                /feed           https://feeds.example.test/site.xml  308!
+                /home           /                      200
+                /posts/:slug    /blog/:slug
+                /about          /over-there
+                /search q=:q    /find                  301
+                """);
+        release.activate("r2");
+        RawHttp.Answer about = RawHttp.get(url.getPort(), "/old-about?ref=a");
+        assertEquals(301, about.status(), about.head());
+        assertEquals("/about?ref=a", about.header("Location"));
+        RawHttp.Answer archived = RawHttp.get(url.getPort(), "/blog/2023/hello/");
+        assertEquals(302, archived.status(), archived.head());
+        assertEquals("/archive/hello/", archived.header("Location"));
+        assertEquals("no-cache", archived.header("Cache-Control"), "a temporary redirect is not kept");
+        assertEquals("https://feeds.example.test/site.xml", RawHttp.get(url.getPort(), "/feed").header("Location"));
+        // a redirect applies whether or not a file is there (as Netlify's forced ones)
+        assertEquals("/over-there", RawHttp.get(url.getPort(), "/about").header("Location"));
+        // lines this server does not do are skipped: a rewrite, a named placeholder, a query condition
+        given().get("/home").then().statusCode(404);
+        given().get("/posts/first").then().statusCode(404);
+        given().get("/search").then().statusCode(404);
+        given().get("/_redirects").then().statusCode(404).body(not(containsString("old-about")));
+        // the next release has no such file: its redirects are gone with it
+        release.activate("r1");
+        given().redirects().follow(false).get("/old-about").then().statusCode(404);
+    }
+
+    @Test
     void answers503UntilASiteHasARelease() {
         release.clear();
         given().get("/").then().statusCode(503).body(containsString("no live release yet"));
