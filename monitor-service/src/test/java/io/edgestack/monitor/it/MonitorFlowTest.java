@@ -211,6 +211,28 @@ class MonitorFlowTest {
     io.vertx.core.Vertx vertx;
 
     @Test
+    void badgesShowAChecksStateUptimeAndResponseAsSvg() throws Exception {
+        await("web is up", Duration.ofSeconds(15), () -> "up".equals(check("web").getString("state")));
+        io.restassured.response.Response status = given().get("/api/badge/web/status");
+        assertEquals(200, status.statusCode());
+        assertTrue(status.contentType().startsWith("image/svg+xml"), status.contentType());
+        assertEquals("no-cache, max-age=0", status.header("Cache-Control"));
+        String svg = status.asString();
+        assertTrue(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.contains("<title>web: up</title>")
+                && svg.contains("fill=\"#2e9e44\""), svg);
+        String uptime = given().get("/api/badge/web/uptime?days=7").then().statusCode(200).extract().asString();
+        assertTrue(uptime.matches(".*<title>uptime 7d: [0-9]+\\.[0-9]{2}%</title>.*"), uptime);
+        String response = given().get("/api/badge/web/response").then().statusCode(200).extract().asString();
+        assertTrue(response.matches(".*<title>response: [0-9]+ ms</title>.*"), response);
+        // a label of the page's own, escaped; an unknown check: a grey badge that still renders
+        String labelled = given().queryParam("label", "<b>site & \"co\"").get("/api/badge/web/status").then().statusCode(200).extract().asString();
+        assertTrue(labelled.contains("<title>&lt;b&gt;site &amp; &quot;co&quot;: up</title>") && !labelled.contains("<b>"), labelled);
+        String unknown = given().get("/api/badge/nothing-here/status").then().statusCode(404)
+                .contentType(org.hamcrest.Matchers.startsWith("image/svg+xml")).extract().asString();
+        assertTrue(unknown.contains("<title>check: not found</title>"), unknown);
+    }
+
+    @Test
     void aTunnelLeftWithoutConnectorIsCheckedAtOnceNamedInItsIncidentAndCheckedAgainWhenItIsBack() throws Exception {
         // "tunneled" runs hourly: every run after its first comes from the edge's events
         await("tunneled ran once", Duration.ofSeconds(10), () -> "up".equals(check("tunneled").getString("state")));
