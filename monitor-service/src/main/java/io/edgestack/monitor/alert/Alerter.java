@@ -41,9 +41,19 @@ public class Alerter {
     private static final Logger LOG = Logger.getLogger(Alerter.class);
     private static final Duration MAX_WAIT = Duration.ofMinutes(5);
 
-    /** A configured channel: a webhook or Slack URL, or the recipients of an email. */
-    public record Channel(String name, String type, URI url, List<String> to) {
+    /**
+     * A configured channel: a webhook, Slack, Discord or ntfy URL (ntfy with an optional access token), or the recipients
+     * of an email.
+     */
+    public record Channel(String name, String type, URI url, List<String> to, String token) {
+
+        @Override
+        public String toString() { // the token never goes to a log
+            return "Channel[" + name + ", " + type + (url == null ? ", to " + to : ", " + url) + "]";
+        }
     }
+
+    static final java.util.Set<String> TYPES = java.util.Set.of("webhook", "slack", "discord", "ntfy", "email");
 
     private final MonitorStore store;
     private final Vertx vertx;
@@ -70,13 +80,14 @@ public class Alerter {
     static Channel channel(String name, Map<String, String> settings) {
         String prefix = "edgestack.monitor.alerts." + name + ".";
         String type = settings.getOrDefault("type", "webhook");
-        if (!type.equals("webhook") && !type.equals("slack") && !type.equals("email")) {
-            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack or email");
+        if (!TYPES.contains(type)) {
+            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack, discord, ntfy or email");
         }
+        List<String> known = type.equals("email") ? List.of("type", "to") : type.equals("ntfy") ? List.of("type", "url", "token")
+                : List.of("type", "url");
         for (String key : settings.keySet()) {
-            if (!key.equals("type") && !key.equals(type.equals("email") ? "to" : "url")) {
-                throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: type, " + (type.equals("email") ? "to" : "url")
-                        + ")");
+            if (!known.contains(key)) {
+                throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: " + String.join(", ", known) + ")");
             }
         }
         if (type.equals("email")) {
@@ -86,13 +97,14 @@ public class Alerter {
             if (recipients.isEmpty() || recipients.stream().anyMatch(a -> !a.matches("[^@\\s]+@[^@\\s]+"))) {
                 throw new CheckSpec.Invalid(prefix + "to: " + (to == null ? "missing" : "'" + to + "' is not a list of addresses"));
             }
-            return new Channel(name, type, null, recipients);
+            return new Channel(name, type, null, recipients, null);
         }
         String url = settings.get("url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new CheckSpec.Invalid(prefix + "url: " + (url == null ? "missing" : "'" + url + "' is not an http(s) URL"));
         }
-        return new Channel(name, type, URI.create(url), List.of());
+        String token = settings.get("token");
+        return new Channel(name, type, URI.create(url), List.of(), token == null || token.isBlank() ? null : token.trim());
     }
 
     void start(@Observes StartupEvent event) {
@@ -120,6 +132,11 @@ public class Alerter {
             }
             String payload = switch (channel.type()) {
                 case "slack" -> new JsonObject().put("text", text).encode();
+                case "discord" -> new JsonObject().put("content", text.length() <= 2000 ? text : text.substring(0, 1999) + "…")
+                        .encode();
+                case "ntfy" -> new JsonObject().put("title", subject(spec, kind)).put("text", text)
+                        .put("priority", kind.equals("opened") ? "high" : "default")
+                        .put("tags", kind.equals("opened") ? "rotating_light" : "white_check_mark").encode();
                 case "email" -> new JsonObject().put("subject", subject(spec, kind)).put("text", text).encode();
                 default -> event.copy().put("text", text).encode();
             };
@@ -164,7 +181,19 @@ public class Alerter {
         RequestOptions options = new RequestOptions().setAbsoluteURI(url.toString()).setMethod(HttpMethod.POST)
                 .putHeader("Content-Type", "application/json").putHeader("User-Agent", "edgestack-monitor/1")
                 .setTimeout(10_000);
-        return client.request(options).compose(request -> request.send(Buffer.buffer(alert.payload())))
+        Buffer payload = Buffer.buffer(alert.payload());
+        if (channel.type().equals("ntfy")) {
+            // ntfy takes the message as the body and the rest as headers (https://docs.ntfy.sh/publish/)
+            JsonObject message = new JsonObject(alert.payload());
+            options.putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Title", message.getString("title"))
+                    .putHeader("Priority", message.getString("priority")).putHeader("Tags", message.getString("tags"));
+            if (channel.token() != null) {
+                options.putHeader("Authorization", "Bearer " + channel.token());
+            }
+            payload = Buffer.buffer(message.getString("text"));
+        }
+        Buffer sent = payload;
+        return client.request(options).compose(request -> request.send(sent))
                 .compose(response -> response.body().map(body -> response.statusCode() / 100 == 2 ? null
                         : "HTTP " + response.statusCode() + ": " + body.toString().replaceAll("\\s+", " ")))
                 .otherwise(error -> String.valueOf(error.getMessage()))

@@ -111,6 +111,12 @@ class MonitorFlowTest {
         assertTrue(opened.contains("release 20261124T110000.000Z-bbbbbbb rolled back to 20261124T100000.000Z-aaaaaaa"), opened);
         await("slack got it too", Duration.ofSeconds(10), () -> requests("POST /slack").stream()
                 .anyMatch(l -> l.contains("{\"text\":\":red_circle: web is down (status)")));
+        await("ntfy got it, as ntfy takes it: text body, title, priority and tags as headers, the access token",
+                Duration.ofSeconds(10), () -> requests("POST /ntfy").stream().anyMatch(l -> l.startsWith(
+                        "POST /ntfy auth=Bearer ntfy-token-for-tests title=[edgestack] web is DOWN priority=high"
+                        + " tags=rotating_light type=text/plain; charset=utf-8 :red_circle: web is down (status)")));
+        await("discord got it", Duration.ofSeconds(10), () -> requests("POST /discord").stream()
+                .anyMatch(l -> l.contains("{\"content\":\":red_circle: web is down (status)")));
 
         await("the opened alert arrives by email", Duration.ofSeconds(15), () -> mails().stream()
                 .anyMatch(m -> m.startsWith("[edgestack] web is DOWN|") && m.contains("rolled back to")));

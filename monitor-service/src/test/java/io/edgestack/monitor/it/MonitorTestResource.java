@@ -37,6 +37,11 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.alerts.hook.url", http + "/hook");
             config.put("edgestack.monitor.alerts.chat.type", "slack");
             config.put("edgestack.monitor.alerts.chat.url", http + "/slack");
+            config.put("edgestack.monitor.alerts.phone.type", "ntfy");
+            config.put("edgestack.monitor.alerts.phone.url", http + "/ntfy");
+            config.put("edgestack.monitor.alerts.phone.token", "ntfy-token-for-tests");
+            config.put("edgestack.monitor.alerts.team.type", "discord");
+            config.put("edgestack.monitor.alerts.team.url", http + "/discord");
             int smtp = freePort();
             int pop3 = freePort();
             mail = new GreenMail(new ServerSetup[] { new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
