@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  *   java DeployCli.java <deploy url> <token file> deploy   [--site S] [ref]     follows the log, exit 1 if it fails
  *   java DeployCli.java <deploy url> <token file> rollback [--site S] [release]
  *   java DeployCli.java <deploy url> <token file> releases [--site S]
+ *   java DeployCli.java <deploy url> <token file> lock     [--site S] [reason]   without a reason: shows the lock
+ *   java DeployCli.java <deploy url> <token file> unlock   [--site S]
  */
 public class DeployCli {
 
@@ -47,6 +49,8 @@ public class DeployCli {
             case "deploy" -> System.exit(deploy(site, arg));
             case "rollback" -> System.exit(rollback(site, arg));
             case "releases" -> System.exit(releases(site));
+            case "lock" -> System.exit(rest.isEmpty() ? showLock(site) : lock(site, String.join(" ", rest)));
+            case "unlock" -> System.exit(unlock(site));
             default -> {
                 System.err.println("edgestack: unknown deploy command '" + command + "'");
                 System.exit(2);
@@ -93,6 +97,37 @@ public class DeployCli {
         }
         System.out.printf("Rolled back in %d ms: %s%n", (System.nanoTime() - start) / 1_000_000,
                 field(response.body(), "reason"));
+        return 0;
+    }
+
+    private static int lock(String site, String reason) throws Exception {
+        HttpResponse<String> response = send("POST", "/api/lock", json("site", site, "reason", reason));
+        if (response.statusCode() != 200) {
+            return problem("lock", response);
+        }
+        System.out.println("Deploys of " + field(response.body(), "site") + " locked: " + field(response.body(), "reason")
+                + " (bin/edgestack unlock to deploy again; rollbacks still work)");
+        return 0;
+    }
+
+    private static int showLock(String site) throws Exception {
+        HttpResponse<String> response = send("GET", "/api/lock" + (site == null ? "" : "?site=" + site), null);
+        if (response.statusCode() != 200) {
+            return problem("lock", response);
+        }
+        System.out.println("true".equals(field(response.body(), "locked"))
+                ? "Deploys of " + field(response.body(), "site") + " are locked by " + field(response.body(), "lockedBy")
+                        + " since " + field(response.body(), "lockedAt") + ": " + field(response.body(), "reason")
+                : "Deploys of " + field(response.body(), "site") + " are not locked");
+        return 0;
+    }
+
+    private static int unlock(String site) throws Exception {
+        HttpResponse<String> response = send("DELETE", "/api/lock" + (site == null ? "" : "?site=" + site), null);
+        if (response.statusCode() != 200) {
+            return problem("unlock", response);
+        }
+        System.out.println("Deploys of " + field(response.body(), "site") + " unlocked");
         return 0;
     }
 

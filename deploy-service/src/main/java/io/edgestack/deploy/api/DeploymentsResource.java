@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -184,6 +185,47 @@ public class DeploymentsResource {
         } catch (IOException e) {
             emitter.fail(e);
         }
+    }
+
+    /** Body of {@code POST /api/lock}. */
+    public record LockRequest(String site, String reason) {
+    }
+
+    /** A site's deploy lock: {@code locked} false with no other field when it has none. */
+    public record LockView(String site, boolean locked, String reason, String lockedBy, Instant lockedAt) {
+        static LockView of(String site, Optional<DeploymentStore.Lock> lock) {
+            return lock.map(l -> new LockView(site, true, l.reason(), l.lockedBy(), l.lockedAt()))
+                    .orElseGet(() -> new LockView(site, false, null, null, null));
+        }
+    }
+
+    @GET
+    @Path("/lock")
+    public LockView lockOf(@QueryParam("site") String siteName) {
+        String site = siteName == null ? config.defaultSite() : siteName;
+        deployer.site(site);
+        return LockView.of(site, store.lockOf(site));
+    }
+
+    /** Locks a site's deploys with a reason (a freeze); locking a locked site replaces its reason. */
+    @POST
+    @Path("/lock")
+    public Response lock(LockRequest request, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = request == null || request.site() == null ? config.defaultSite() : request.site();
+        String reason = request == null || request.reason() == null ? "" : request.reason().strip();
+        if (reason.isEmpty()) {
+            return Problems.of(400, "Invalid lock", "A lock needs a reason (it is what a refused deploy is told).");
+        }
+        DeploymentStore.Lock lock = deployer.lock(site, reason, actor == null ? "api" : "api (" + clip(actor) + ")");
+        return Response.ok(LockView.of(site, Optional.of(lock))).build();
+    }
+
+    @DELETE
+    @Path("/lock")
+    public LockView unlock(@QueryParam("site") String siteName, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = siteName == null ? config.defaultSite() : siteName;
+        deployer.unlock(site, actor == null ? "api" : "api (" + clip(actor) + ")");
+        return LockView.of(site, Optional.empty());
     }
 
     @POST

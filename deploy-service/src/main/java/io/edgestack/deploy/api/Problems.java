@@ -26,6 +26,11 @@ public final class Problems {
     }
 
     @ServerExceptionMapper
+    public Response locked(Deployer.Locked e) {
+        return of(423, "Deploys locked", e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response rollbackRefused(Deployer.RollbackRefused e) {
         return of(409, "Rollback refused", e.getMessage());
     }

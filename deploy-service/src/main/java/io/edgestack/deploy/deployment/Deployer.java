@@ -79,6 +79,22 @@ public class Deployer {
         }
     }
 
+    /** A deploy of a locked site: refused, with the lock. Rollbacks are not refused (they are how a site is saved). */
+    public static final class Locked extends RuntimeException {
+        private final transient DeploymentStore.Lock lock;
+
+        public Locked(DeploymentStore.Lock lock) {
+            super("Deploys of " + lock.site() + " are locked" + (lock.lockedBy() == null ? "" : " by " + lock.lockedBy())
+                    + " since " + lock.lockedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ": " + lock.reason()
+                    + ". Unlock with DELETE /api/lock?site=" + lock.site() + " (bin/edgestack unlock).");
+            this.lock = lock;
+        }
+
+        public DeploymentStore.Lock lock() {
+            return lock;
+        }
+    }
+
     /** A rollback that cannot be done, with the reason. */
     public static final class RollbackRefused extends RuntimeException {
         public RollbackRefused(String message) {
@@ -126,6 +142,8 @@ public class Deployer {
             if (!queued.isEmpty()) {
                 LOG.infof("Resuming %d queued deployment(s) of %s", queued.size(), site);
                 kick(site);
+            } else if (live == null && site(site).deployOnStart() && store.lockOf(site).isPresent()) {
+                LOG.infof("Site %s has no live release, but its deploys are locked: not deploying", site);
             } else if (live == null && site(site).deployOnStart()) {
                 LOG.infof("Site %s has no live release: deploying %s", site, site(site).branch());
                 submit(site, site(site).branch(), "startup", "deploy-service start");
@@ -153,6 +171,11 @@ public class Deployer {
      */
     public Deployment submit(String site, String ref, String trigger, String triggeredBy) {
         site(site);
+        Optional<DeploymentStore.Lock> lock = store.lockOf(site);
+        if (lock.isPresent()) {
+            LOG.infof("Deploy of %s refused (%s, %s): %s", site, trigger, triggeredBy, lock.get().reason());
+            throw new Locked(lock.get());
+        }
         Deployment queued;
         synchronized (this) {
             queued = store.insert(site, "deploy", Deployment.QUEUED, ref, trigger, triggeredBy);
@@ -336,6 +359,27 @@ public class Deployer {
         if (woken != null) {
             woken.forEach(Runnable::run);
         }
+    }
+
+    /**
+     * Locks a site's deploys (a freeze: a push, an API or CLI deploy are refused with the reason until it is unlocked;
+     * deployments already queued or running go on, rollbacks stay possible).
+     */
+    public DeploymentStore.Lock lock(String site, String reason, String by) {
+        site(site);
+        DeploymentStore.Lock lock = store.lock(site, reason, by);
+        LOG.infof("Deploys of %s locked by %s: %s", site, lock.lockedBy(), lock.reason());
+        return lock;
+    }
+
+    /** Unlocks a site's deploys; false when they were not locked. */
+    public boolean unlock(String site, String by) {
+        site(site);
+        boolean unlocked = store.unlock(site);
+        if (unlocked) {
+            LOG.infof("Deploys of %s unlocked by %s", site, by);
+        }
+        return unlocked;
     }
 
     /** The live log of a running deployment, if it runs in this process. */

@@ -173,6 +173,47 @@ public class DeploymentStore {
         update("DELETE FROM site_release WHERE site = ? AND name = ?", site, name);
     }
 
+    // ------------------------------------------------------------------ deploy locks
+
+    /** A site's deploy lock: why, by whom, since when. */
+    public record Lock(String site, String reason, String lockedBy, Instant lockedAt) {
+    }
+
+    /** Locks a site's deploys, or replaces the reason of its lock (keeping who locked it first and when). */
+    public Lock lock(String site, String reason, String by) {
+        Optional<Lock> held = lockOf(site);
+        if (held.isPresent()) {
+            update("UPDATE deploy_lock SET reason = ? WHERE site = ?", clip(reason, 1000), site);
+        } else {
+            update("INSERT INTO deploy_lock (site, reason, locked_by, locked_at) VALUES (?, ?, ?, ?)", site,
+                    clip(reason, 1000), clip(by, 255), Instant.now());
+        }
+        return lockOf(site).orElseThrow();
+    }
+
+    /** Takes a site's lock away; false when it had none. */
+    public boolean unlock(String site) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = prepare(c, "DELETE FROM deploy_lock WHERE site = ?", site)) {
+            int removed = s.executeUpdate();
+            durable(c);
+            return removed > 0;
+        } catch (SQLException e) {
+            throw new StoreException("could not unlock " + site, e);
+        }
+    }
+
+    public Optional<Lock> lockOf(String site) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = prepare(c, "SELECT site, reason, locked_by, locked_at FROM deploy_lock WHERE site = ?", site);
+                ResultSet rs = s.executeQuery()) {
+            return rs.next() ? Optional.of(new Lock(rs.getString("site"), rs.getString("reason"), rs.getString("locked_by"),
+                    instant(rs, "locked_at"))) : Optional.empty();
+        } catch (SQLException e) {
+            throw new StoreException("could not read the lock of " + site, e);
+        }
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     private List<ReleaseRecord> releases(String sql, Object... args) {

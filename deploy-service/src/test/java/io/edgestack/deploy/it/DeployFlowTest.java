@@ -492,6 +492,40 @@ class DeployFlowTest {
     }
 
     @Test
+    void aLockedSiteRefusesDeploysWithItsReasonButNotRollbacksUntilItIsUnlocked() throws Exception {
+        await(1);
+        String before = deployNew("site/lock-a.html", "before the freeze");
+        String live = live();
+        given().header("Authorization", AUTH).get("/api/lock").then().statusCode(200).body("locked", equalTo(false));
+        given().header("Authorization", AUTH).contentType("application/json").body("{\"reason\":\"  \"}").post("/api/lock")
+                .then().statusCode(400);
+        given().contentType("application/json").body("{\"reason\":\"no token\"}").post("/api/lock").then().statusCode(401);
+        given().header("Authorization", AUTH).header("X-Edgestack-Actor", "ada").contentType("application/json")
+                .body("{\"reason\":\"Black Friday freeze\"}").post("/api/lock").then().statusCode(200)
+                .body("locked", equalTo(true)).body("reason", equalTo("Black Friday freeze")).body("lockedBy", equalTo("api (ada)"));
+        int deployments = deploymentCount();
+        // a push: refused, the forge is told why (423), nothing queued
+        String commit = fixture().commit(Map.of("site/lock-b.html", "during the freeze"), Set.of(), "During the freeze");
+        String body = pushBody("refs/heads/main", commit);
+        github("push", body, sign(body)).then().statusCode(423).contentType("application/problem+json")
+                .body("detail", containsString("Deploys of example are locked by api (ada) since "))
+                .body("detail", containsString(": Black Friday freeze. Unlock with DELETE /api/lock?site=example"));
+        given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\":\"main\"}").post("/api/deployments")
+                .then().statusCode(423).body("title", equalTo("Deploys locked"));
+        assertEquals(deployments, deploymentCount(), "nothing queued while locked");
+        assertEquals(live, live());
+        // a rollback still goes through: it is how a site is saved
+        given().header("Authorization", AUTH).contentType("application/json").body("{}").post("/api/rollback").then().statusCode(200);
+        assertTrue(!live.equals(live()), "rolled back while locked");
+        // unlocked: the next push deploys
+        given().header("Authorization", AUTH).delete("/api/lock").then().statusCode(200).body("locked", equalTo(false));
+        JsonPath after = await(push(commit));
+        assertEquals("succeeded", after.getString("status"), after.prettify());
+        assertEquals("during the freeze", liveFile("lock-b.html"));
+        assertTrue(!before.equals(after.getString("release")));
+    }
+
+    @Test
     void followingADeploymentStillInItsQueueWaitsForItsLog() throws Exception {
         await(1);
         fixture().commit(Map.of("delay", "1", "site/queued.html", "queued"), Set.of(), "Slow, to keep the next one queued");

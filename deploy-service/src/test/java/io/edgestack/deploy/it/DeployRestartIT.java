@@ -79,6 +79,9 @@ class DeployRestartIT {
         long waiting = push(port, next);
         assertEquals("queued", deployment(port, waiting).get("status"));
 
+        // a freeze taken while the deployment waits: it goes on (it was queued before), and the lock outlives the kill
+        assertEquals(200, api(port, "POST", "/api/lock", "{\"reason\":\"freeze before the kill\"}").statusCode());
+
         first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         assertEquals(live, Files.readSymbolicLink(current).toString(), "the live release is untouched by the kill");
         assertTrue(ProcessHandle.of(buildPid).map(ProcessHandle::isAlive).orElse(false), "the orphaned build still runs");
@@ -100,6 +103,22 @@ class DeployRestartIT {
         }
         assertFalse(ProcessHandle.of(buildPid).map(ProcessHandle::isAlive).orElse(false), "the orphaned build was stopped");
         assertTrue(Files.readString(log).contains("left running when deploy-service stopped"));
+        HttpResponse<String> lock = api(port, "GET", "/api/lock", null);
+        assertTrue(lock.body().contains("\"locked\":true") && lock.body().contains("freeze before the kill"), lock.body());
+        String frozen = fixture.commit(Map.of("site/frozen.html", "frozen"), Set.of(), "During the freeze");
+        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + frozen + "\"}";
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hooks/github"))
+                .header("X-GitHub-Event", "push").header("Content-Type", "application/json")
+                .header("X-Hub-Signature-256", "sha256=" + Signatures.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(423, refused.statusCode(), refused.body());
+    }
+
+    private HttpResponse<String> api(int port, String method, String path, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private Process start(int port, int management, int proxy, Path log) throws IOException {
