@@ -34,7 +34,12 @@ public final class ReleaseFiles {
 
     private final Path releasesRoot;
     private final Map<String, Live> live = new ConcurrentHashMap<>();
-    private final Map<Path, Redirects> redirects = new ConcurrentHashMap<>();
+    private final Map<Path, Read<Redirects>> redirects = new ConcurrentHashMap<>();
+    private final Map<Path, Read<ReleaseHeaders>> headers = new ConcurrentHashMap<>();
+
+    /** What was read of a release's file, with the file's modification time and size then (-1 when it had none). */
+    private record Read<T>(T value, long modified, long size) {
+    }
     private volatile Consumer<Path> onRetired = release -> { };
 
     public ReleaseFiles(Path releasesRoot) {
@@ -73,19 +78,54 @@ public final class ReleaseFiles {
                 : live.put(site, new Live(release, release.getFileName().toString(), System.nanoTime(), false));
         if (previous != null && !previous.release().equals(release)) {
             redirects.remove(previous.release());
+            headers.remove(previous.release());
             onRetired.accept(previous.release());
         }
         return release;
     }
 
-    /** The redirects of a release folder's {@code _redirects} file ({@link ReleaseRedirects}), read once: blocking. */
+    /**
+     * The redirects of a release folder's {@code _redirects} file ({@link ReleaseRedirects}): read again when the file's
+     * modification time or size changed since, as any file of the release. Blocking.
+     */
     public Redirects redirects(Path release) {
-        return redirects.computeIfAbsent(release, ReleaseRedirects::read);
+        return current(redirects, release, ReleaseRedirects.FILE, ReleaseRedirects::read);
     }
 
-    /** The redirects of a release folder if already read ({@link #redirects}), else null: no disk access. */
+    private static <T> T current(Map<Path, Read<T>> cache, Path release, String file, java.util.function.Function<Path, T> reader) {
+        long modified = -1;
+        long size = -1;
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(release.resolve(file), BasicFileAttributes.class);
+            modified = attributes.lastModifiedTime().toMillis();
+            size = attributes.size();
+        } catch (IOException e) {
+            // none: read as such
+        }
+        Read<T> known = cache.get(release);
+        if (known != null && known.modified() == modified && known.size() == size) {
+            return known.value();
+        }
+        T value = reader.apply(release);
+        cache.put(release, new Read<>(value, modified, size));
+        return value;
+    }
+
+    /** The header rules of a release folder's {@code _headers} file ({@link ReleaseHeaders}), as {@link #redirects}. */
+    ReleaseHeaders headers(Path release) {
+        return current(headers, release, ReleaseHeaders.FILE, ReleaseHeaders::read);
+    }
+
+    /** The header rules of a release folder as last read ({@link #headers}), else null: no disk access. */
+    ReleaseHeaders readHeaders(Path release) {
+        Read<ReleaseHeaders> read = headers.get(release);
+        return read == null ? null : read.value();
+    }
+
+    /** The redirects of a release folder as last read ({@link #redirects}), else null: no disk access. */
     Redirects readRedirects(Path release) {
-        return redirects.get(release);
+        Read<Redirects> read = redirects.get(release);
+        return read == null ? null : read.value();
     }
 
     private Path resolveLive(String site) throws IOException {
@@ -118,6 +158,7 @@ public final class ReleaseFiles {
             return Lookup.noRelease();
         }
         String release = root.getFileName().toString();
+        headers(root); // read with the release, so that its answers can apply them from the event loop
         Redirects.Target moved = redirects(root).target(path, query);
         if (moved != null) {
             return Lookup.redirect(moved.location(), release, moved.status());
@@ -195,7 +236,7 @@ public final class ReleaseFiles {
     }
 
     private static boolean hidden(String path) {
-        return path.contains("/.") || path.equals("/" + ReleaseRedirects.FILE);
+        return path.contains("/.") || path.equals("/" + ReleaseRedirects.FILE) || path.equals("/" + ReleaseHeaders.FILE);
     }
 
     static String extension(String coding) {

@@ -19,7 +19,8 @@ import io.edgestack.proxy.site.Redirects;
  * the status 301 (default), 302, 303, 307 or 308, a final {@code !} accepted (a redirect here always applies, as
  * Netlify's forced ones). What this server does not do is skipped, each line with a warning that names the release and
  * the line: rewrites and proxying (status 200), custom 404s, named placeholders ({@code :slug}), conditions on the query,
- * country or language, and domain-level rules. The file itself is never served.
+ * country or language, and domain-level rules. The file itself is never served. It is read with its release, and again
+ * when it is edited in place (its modification time or size changed), as any file of a release.
  */
 final class ReleaseRedirects {
 

@@ -99,7 +99,7 @@ public class StaticFiles {
             // A copy checked recently is served as it is; an older one too while another request checks it.
             if (hot != null && (System.nanoTime() - hot.verifiedAt < checkNanos || !hot.checking.compareAndSet(false, true))) {
                 hits.increment();
-                answer(request, site, path, hot);
+                answer(request, site, path, hot, release);
                 return;
             }
         }
@@ -115,7 +115,7 @@ public class StaticFiles {
                     Found found = result.result();
                     if (found.hot() != null) {
                         hits.increment();
-                        answer(request, site, path, found.hot());
+                        answer(request, site, path, found.hot(), found.lookup().root());
                     } else {
                         misses.increment();
                         answer(request, site, path, found.lookup());
@@ -154,11 +154,11 @@ public class StaticFiles {
         }
     }
 
-    private void answer(HttpServerRequest request, Site site, String path, HotFile hot) {
+    private void answer(HttpServerRequest request, Site site, String path, HotFile hot, Path release) {
         // A range is a range of the identity bytes: partial answers are never compressed.
         HotFile.Variant variant = request.getHeader(io.netty.handler.codec.http.HttpHeaderNames.RANGE) != null ? hot.identity : hot.choose(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
-        send(request, site, path, new Representation(hot.contentType, variant.etag(), hot.modifiedMillis, hot.lastModified,
-                variant.coding(), hot.varies(), variant.body().length(), variant.body(), null));
+        send(request, site, path, release, new Representation(hot.contentType, variant.etag(), hot.modifiedMillis,
+                hot.lastModified, variant.coding(), hot.varies(), variant.body().length(), variant.body(), null));
     }
 
     private void answer(HttpServerRequest request, Site site, String path, Lookup lookup) {
@@ -178,14 +178,14 @@ public class StaticFiles {
                 }
                 String etag = "\"" + Long.toHexString(lookup.modifiedMillis()) + "-" + Long.toHexString(lookup.size())
                         + (lookup.encoding() != null ? "-" + lookup.encoding() : "") + "\"";
-                send(request, site, path, new Representation(MimeTypes.forName(name), etag, lookup.modifiedMillis(),
+                send(request, site, path, lookup.root(), new Representation(MimeTypes.forName(name), etag, lookup.modifiedMillis(),
                         HttpDate.format(lookup.modifiedMillis()), lookup.encoding(), lookup.varies(), lookup.size(), null,
                         lookup.file().toString()));
             }
         }
     }
 
-    private void send(HttpServerRequest request, Site site, String path, Representation rep) {
+    private void send(HttpServerRequest request, Site site, String path, Path release, Representation rep) {
         HttpServerResponse response = request.response();
         MultiMap headers = response.headers();
         if (rep.coding() != null) {
@@ -202,6 +202,11 @@ public class StaticFiles {
         String cacheControl = site.cacheControlFor(path);
         if (cacheControl != null) {
             headers.set("Cache-Control", cacheControl);
+        }
+        ReleaseHeaders own = release == null ? null : files.readHeaders(release);
+        if (own != null && !own.isEmpty()) {
+            own.apply(path, headers);
+            cacheControl = headers.get("Cache-Control");
         }
 
         if (Conditional.notModified(request, rep.etag(), rep.modifiedMillis())) {

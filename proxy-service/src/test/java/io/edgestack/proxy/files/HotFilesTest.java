@@ -79,6 +79,20 @@ class HotFilesTest {
     }
 
     @Test
+    void aReleasesHeadersApplyAlsoToFilesServedFromMemory() throws Exception {
+        release.file("r-headers", "page/index.html", PAGE);
+        release.file("r-headers", "_headers", "/page/*\n  X-From-Release: yes\n  Cache-Control: no-cache\n");
+        release.activate("r-headers");
+        Thread.sleep(400);
+        double before = counter("hit");
+        for (int i = 0; i < 20 && counter("hit") == before; i++) { // until one is answered from memory
+            given().get("/page/").then().statusCode(200).header("X-From-Release", "yes").header("Cache-Control", "no-cache");
+        }
+        assertTrue(counter("hit") > before, "answered from memory");
+        given().get("/page/").then().statusCode(200).header("X-From-Release", "yes");
+    }
+
+    @Test
     void servesASmallFileFromMemoryOnceItHasBeenRead() throws Exception {
         given().get("/page/").then().statusCode(200);
         awaitTrue(() -> {

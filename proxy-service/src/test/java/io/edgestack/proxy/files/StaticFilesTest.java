@@ -205,9 +205,58 @@ class StaticFilesTest {
         given().get("/posts/first").then().statusCode(404);
         given().get("/search").then().statusCode(404);
         given().get("/_redirects").then().statusCode(404).body(not(containsString("old-about")));
+        // edited in place: read again, as any file of the release
+        release.file("r2", "_redirects", "/old-about  /about-us  302\n");
+        assertEquals("/about-us", RawHttp.get(url.getPort(), "/old-about").header("Location"));
+        assertEquals(404, RawHttp.get(url.getPort(), "/feed").status());
         // the next release has no such file: its redirects are gone with it
         release.activate("r1");
         given().redirects().follow(false).get("/old-about").then().statusCode(404);
+    }
+
+    @Test
+    void appliesTheHeadersFileOfTheLiveReleaseAndNeverServesIt() {
+        release.file("r2", "index.html", "<h1>Second release</h1>");
+        release.file("r2", "about.html", "<h1>About</h1>");
+        release.file("r2", "assets/app.3f9a2c1b.js", "console.log('two');");
+        release.file("r2", "blog/hello/index.html", "<h1>Hello</h1>");
+        release.file("r2", "_headers", """
+                # Netlify / Cloudflare Pages format
+                /assets/*
+                  Cache-Control: public, max-age=31536000, immutable
+                  X-Asset: yes
+                /*
+                  X-Frame-Options: DENY
+                  X-Site: all
+                /about
+                  ! X-Site
+                  X-Robots-Tag: noindex
+                  Content-Length: 5
+                /blog/:slug/
+                  X-Blog: post
+                  Link: </style.css>; rel=preload
+                  X-Blog: second
+                no path here
+                """);
+        release.activate("r2");
+        Response asset = given().get("/assets/app.3f9a2c1b.js").then().statusCode(200).extract().response();
+        assertEquals("public, max-age=31536000, immutable", asset.header("Cache-Control"));
+        assertEquals("yes", asset.header("X-Asset"));
+        assertEquals("DENY", asset.header("X-Frame-Options"), "the release's own wins over the site's default");
+        assertEquals("all", asset.header("X-Site"));
+        Response about = given().get("/about").then().statusCode(200).extract().response();
+        assertNull(about.header("X-Site"), "removed by a later block");
+        assertEquals("noindex", about.header("X-Robots-Tag"));
+        assertEquals("<h1>About</h1>", about.asString(), "a framing header from the file is not taken");
+        Response post = given().get("/blog/hello/").then().statusCode(200).extract().response();
+        assertEquals("post, second", post.header("X-Blog"));
+        assertEquals("</style.css>; rel=preload", post.header("Link"));
+        assertNull(given().get("/").then().statusCode(200).extract().header("X-Blog"));
+        given().header("If-None-Match", asset.header("ETag")).get("/assets/app.3f9a2c1b.js").then().statusCode(304)
+                .header("Cache-Control", "public, max-age=31536000, immutable");
+        given().get("/_headers").then().statusCode(404).body(not(containsString("X-Asset")));
+        release.activate("r1");
+        assertNull(given().get("/about").then().statusCode(200).extract().header("X-Robots-Tag"), "gone with its release");
     }
 
     @Test
