@@ -171,13 +171,13 @@ public class Deployer {
      */
     public Deployment submit(String site, String ref, String trigger, String triggeredBy) {
         site(site);
-        Optional<DeploymentStore.Lock> lock = store.lockOf(site);
-        if (lock.isPresent()) {
-            LOG.infof("Deploy of %s refused (%s, %s): %s", site, trigger, triggeredBy, lock.get().reason());
-            throw new Locked(lock.get());
-        }
         Deployment queued;
-        synchronized (this) {
+        synchronized (this) { // with lock(): a lock taken is seen by every deploy queued after it
+            Optional<DeploymentStore.Lock> lock = store.lockOf(site);
+            if (lock.isPresent()) {
+                LOG.infof("Deploy of %s refused (%s, %s): %s", site, trigger, triggeredBy, lock.get().reason());
+                throw new Locked(lock.get());
+            }
             queued = store.insert(site, "deploy", Deployment.QUEUED, ref, trigger, triggeredBy);
             for (Deployment waiting : store.withStatus(site, Deployment.QUEUED)) {
                 if (waiting.id() != queued.id()) {
@@ -365,7 +365,7 @@ public class Deployer {
      * Locks a site's deploys (a freeze: a push, an API or CLI deploy are refused with the reason until it is unlocked;
      * deployments already queued or running go on, rollbacks stay possible).
      */
-    public DeploymentStore.Lock lock(String site, String reason, String by) {
+    public synchronized DeploymentStore.Lock lock(String site, String reason, String by) {
         site(site);
         DeploymentStore.Lock lock = store.lock(site, reason, by);
         LOG.infof("Deploys of %s locked by %s: %s", site, lock.lockedBy(), lock.reason());
@@ -373,7 +373,7 @@ public class Deployer {
     }
 
     /** Unlocks a site's deploys; false when they were not locked. */
-    public boolean unlock(String site, String by) {
+    public synchronized boolean unlock(String site, String by) {
         site(site);
         boolean unlocked = store.unlock(site);
         if (unlocked) {

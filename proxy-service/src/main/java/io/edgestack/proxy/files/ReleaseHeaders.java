@@ -1,9 +1,5 @@
 package io.edgestack.proxy.files;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-
-import org.jboss.logging.Logger;
 
 import io.vertx.core.MultiMap;
 
@@ -32,11 +26,9 @@ final class ReleaseHeaders {
     static final String FILE = "_headers";
     static final ReleaseHeaders NONE = new ReleaseHeaders(List.of());
 
-    private static final Logger LOG = Logger.getLogger(ReleaseHeaders.class);
     private static final Pattern NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> REFUSED = Set.of("content-length", "transfer-encoding", "content-encoding", "connection",
             "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "content-range");
-    private static final int MAX_LINES = 10_000;
 
     /** One block: the paths it matches, the headers it sets (name, value) and removes (name, null). */
     record Rule(Pattern path, List<String[]> headers) {
@@ -79,19 +71,11 @@ final class ReleaseHeaders {
 
     /** The headers of {@code release}'s {@code _headers}, or none when it has none (or it cannot be read). */
     static ReleaseHeaders read(Path release) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(release.resolve(FILE), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return NONE;
-        } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.warnf("Release %s: %s could not be read (%s); no headers from it", release.getFileName(), FILE, e.getMessage());
-            return NONE;
-        }
+        List<String> lines = ReleaseFile.lines(release, FILE);
         List<Rule> rules = new ArrayList<>();
         Pattern path = null;
         List<String[]> headers = null;
-        for (int i = 0; i < lines.size() && i < MAX_LINES; i++) {
+        for (int i = 0; i < lines.size(); i++) {
             String raw = lines.get(i);
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -105,24 +89,21 @@ final class ReleaseHeaders {
                 path = null;
                 headers = new ArrayList<>();
                 if (!line.startsWith("/")) {
-                    LOG.warnf("Release %s: %s line %d ignored (a block starts with a path): %s", release.getFileName(), FILE, i + 1, line);
+                    ReleaseFile.skipped(release, FILE, i, "a block starts with a path", line);
                     continue;
                 }
                 path = pattern(line);
                 continue;
             }
             if (path == null) {
-                LOG.warnf("Release %s: %s line %d ignored (a header outside a path's block): %s", release.getFileName(), FILE,
-                        i + 1, line);
+                ReleaseFile.skipped(release, FILE, i, "a header outside a path's block", line);
                 continue;
             }
             String[] header = header(line);
             if (header == null) {
-                LOG.warnf("Release %s: %s line %d ignored (not 'Name: value' or '! Name'): %s", release.getFileName(), FILE,
-                        i + 1, line);
+                ReleaseFile.skipped(release, FILE, i, "not 'Name: value' or '! Name'", line);
             } else if (REFUSED.contains(header[0].toLowerCase(Locale.ROOT))) {
-                LOG.warnf("Release %s: %s line %d ignored (%s frames the answer: the server sets it): %s",
-                        release.getFileName(), FILE, i + 1, header[0], line);
+                ReleaseFile.skipped(release, FILE, i, header[0] + " frames the answer: the server sets it", line);
             } else {
                 headers.add(header);
             }
@@ -130,10 +111,11 @@ final class ReleaseHeaders {
         if (path != null && !headers.isEmpty()) {
             rules.add(new Rule(path, List.copyOf(headers)));
         }
-        if (!rules.isEmpty()) {
-            LOG.infof("Release %s: header rules for %d path pattern(s) from %s", release.getFileName(), rules.size(), FILE);
+        if (rules.isEmpty()) {
+            return NONE;
         }
-        return rules.isEmpty() ? NONE : new ReleaseHeaders(rules);
+        ReleaseFile.read(release, FILE, "header rules for " + rules.size() + " path pattern(s)");
+        return new ReleaseHeaders(rules);
     }
 
     /** A path pattern: {@code *} anything, {@code :name} one segment, the rest as written. */

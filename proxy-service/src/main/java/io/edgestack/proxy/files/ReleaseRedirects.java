@@ -1,14 +1,8 @@
 package io.edgestack.proxy.files;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.site.Redirects;
 
@@ -26,25 +20,14 @@ final class ReleaseRedirects {
 
     static final String FILE = "_redirects";
 
-    private static final Logger LOG = Logger.getLogger(ReleaseRedirects.class);
-    private static final int MAX_LINES = 10_000;
-
     private ReleaseRedirects() {
     }
 
     /** The redirects of {@code release}'s {@code _redirects}, or none when it has no such file (or it cannot be read). */
     static Redirects read(Path release) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(release.resolve(FILE), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return Redirects.NONE;
-        } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.warnf("Release %s: %s could not be read (%s); no redirects from it", release.getFileName(), FILE, e.getMessage());
-            return Redirects.NONE;
-        }
+        List<String> lines = ReleaseFile.lines(release, FILE);
         List<Redirects.Rule> rules = new ArrayList<>();
-        for (int i = 0; i < lines.size() && i < MAX_LINES; i++) {
+        for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
@@ -52,15 +35,13 @@ final class ReleaseRedirects {
             try {
                 rules.add(parse(line));
             } catch (IllegalArgumentException e) {
-                LOG.warnf("Release %s: %s line %d ignored (%s): %s", release.getFileName(), FILE, i + 1, e.getMessage(), line);
+                ReleaseFile.skipped(release, FILE, i, e.getMessage(), line);
             }
         }
-        if (lines.size() > MAX_LINES) {
-            LOG.warnf("Release %s: %s has %d lines; only the first %d are read", release.getFileName(), FILE, lines.size(), MAX_LINES);
+        if (rules.isEmpty()) {
+            return Redirects.NONE;
         }
-        if (!rules.isEmpty()) {
-            LOG.infof("Release %s: %d redirect(s) from %s", release.getFileName(), rules.size(), FILE);
-        }
+        ReleaseFile.read(release, FILE, rules.size() + " redirect(s)");
         return new Redirects(rules);
     }
 

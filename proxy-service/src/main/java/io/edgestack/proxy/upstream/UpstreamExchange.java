@@ -246,15 +246,17 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         if (pool.spec().stripPrefix()) {
             proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
         }
-        if (bodyLimit > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null && proxyRequest.getBody() != null
-                && (request.version() == HttpVersion.HTTP_2 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null)) {
+        boolean h2 = request.version() == HttpVersion.HTTP_2;
+        boolean chunked = !h2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+        if (bodyLimit > 0 && (h2 || chunked) && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null
+                && proxyRequest.getBody() != null) {
             // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
         }
-        if (request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+        if (chunked) {
             MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
         }
-        if (request.version() == HttpVersion.HTTP_2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
+        if (h2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
                 && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             // vertx-http-proxy chunks the upstream request only when the visitor's says Transfer-Encoding: chunked,
             // which HTTP/2 never does: a body of unknown length went to a request with neither a length nor chunks,
