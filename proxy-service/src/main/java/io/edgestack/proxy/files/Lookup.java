@@ -15,9 +15,10 @@ import java.util.List;
  * @param sidecars the codings of its precompressed sidecars, in the server's order of preference
  * @param root the live release folder (real path) the lookup was made in, or null
  * @param status for REDIRECT, its status (301 for a folder's trailing slash, or the release's {@code _redirects})
+ * @param path for FILE, the path whose file it is: the request's, or where a rewrite of {@code _redirects} led
  */
 public record Lookup(Kind kind, Path file, long size, long modifiedMillis, String encoding, boolean varies, String location,
-        String release, Path source, long sourceSize, List<String> sidecars, Path root, int status) {
+        String release, Path source, long sourceSize, List<String> sidecars, Path root, int status, String path) {
 
     public enum Kind {
         FILE,
@@ -27,11 +28,11 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
     }
 
     static Lookup noRelease() {
-        return new Lookup(Kind.NO_RELEASE, null, 0, 0, null, false, null, null, null, 0, List.of(), null, 0);
+        return new Lookup(Kind.NO_RELEASE, null, 0, 0, null, false, null, null, null, 0, List.of(), null, 0, null);
     }
 
     static Lookup notFound(Path page, long size, String release) {
-        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release, null, 0, List.of(), null, 0);
+        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release, null, 0, List.of(), null, 0, null);
     }
 
     static Lookup redirect(String location, String release) {
@@ -39,6 +40,6 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
     }
 
     static Lookup redirect(String location, String release, int status) {
-        return new Lookup(Kind.REDIRECT, null, 0, 0, null, false, location, release, null, 0, List.of(), null, status);
+        return new Lookup(Kind.REDIRECT, null, 0, 0, null, false, location, release, null, 0, List.of(), null, status, null);
     }
 }

@@ -159,13 +159,68 @@ public final class ReleaseFiles {
         }
         String release = root.getFileName().toString();
         headers(root); // read with the release, so that its answers can apply them from the event loop
-        Redirects.Target moved = redirects(root).target(path, query);
-        if (moved != null) {
-            return Lookup.redirect(moved.location(), release, moved.status());
+        Redirects.Match rule = redirects(root).match(path);
+        if (rule != null && rule.redirects()) {
+            return Lookup.redirect(rule.location(query), release, rule.status());
         }
-        if (hidden(path)) {
+        if (rule != null && rule.force()) {
+            return rewrite(root, release, rule, acceptEncoding);
+        }
+        Lookup found = hidden(path) ? null : file(root, release, path, acceptEncoding, query, true);
+        if (found != null) {
+            return found;
+        }
+        return rule != null ? rewrite(root, release, rule, acceptEncoding) : notFound(root, release);
+    }
+
+    /**
+     * What a rewrite of {@code _redirects} serves: the file at its {@code to} (a folder's index.html without the
+     * trailing-slash redirect), with status 200, or as the not-found page for 404; the site's 404 when there is none.
+     */
+    private Lookup rewrite(Path root, String release, Redirects.Match rule, String acceptEncoding) throws IOException {
+        String target = targetPath(rule.to());
+        Lookup found = target == null || hidden(target) ? null : file(root, release, target, acceptEncoding, null, false);
+        if (found == null) {
             return notFound(root, release);
         }
+        if (rule.status() == 404) {
+            return Lookup.notFound(found.source(), found.sourceSize(), release);
+        }
+        return found;
+    }
+
+    /** The cleaned path of a rewrite's {@code to}: without query or fragment, decoded, no dot segments; else null. */
+    static String targetPath(String to) {
+        int end = to.length();
+        for (char c : new char[] { '?', '#' }) {
+            int at = to.indexOf(c);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
+        }
+        String path;
+        try {
+            path = java.net.URLDecoder.decode(to.substring(0, end).replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (!path.startsWith("/") || path.indexOf('\0') >= 0 || path.indexOf('\\') >= 0) {
+            return null;
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals("..") || segment.equals(".")) {
+                return null;
+            }
+        }
+        return path;
+    }
+
+    /**
+     * The file that answers {@code path} in {@code root}, or null when nothing does. A folder named without its trailing
+     * slash gets a {@code 301} to it ({@code toFolder}) or its index.html (for a rewrite's target).
+     */
+    private Lookup file(Path root, String release, String path, String acceptEncoding, String query, boolean toFolder)
+            throws IOException {
         Path candidate = root.resolve(path.substring(1));
         Path target;
         if (path.endsWith("/")) {
@@ -173,17 +228,18 @@ public final class ReleaseFiles {
         } else if (Files.isRegularFile(candidate)) {
             target = candidate;
         } else if (Files.isRegularFile(candidate.resolve("index.html"))) {
-            return Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), release);
+            return toFolder ? Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), release)
+                    : file(root, release, path + "/", acceptEncoding, null, false); // keyed as the folder, whose redirect stays
         } else {
             target = candidate.resolveSibling(candidate.getFileName() + ".html");
         }
         Path real = inside(root, target);
         if (real == null) {
-            return notFound(root, release);
+            return null;
         }
         BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
         if (!attributes.isRegularFile()) {
-            return notFound(root, release);
+            return null;
         }
         List<String> available = new ArrayList<>(CODINGS.size());
         for (String coding : CODINGS) {
@@ -197,10 +253,10 @@ public final class ReleaseFiles {
             Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
             BasicFileAttributes encoded = Files.readAttributes(sidecar, BasicFileAttributes.class);
             return new Lookup(Lookup.Kind.FILE, sidecar, encoded.size(), attributes.lastModifiedTime().toMillis(), coding,
-                    true, null, release, real, attributes.size(), List.copyOf(available), root, 200);
+                    true, null, release, real, attributes.size(), List.copyOf(available), root, 200, path);
         }
         return new Lookup(Lookup.Kind.FILE, real, attributes.size(), attributes.lastModifiedTime().toMillis(), null,
-                !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root, 200);
+                !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root, 200, path);
     }
 
     /** The site's own page for an error status ({@code 404.html}, {@code 50x.html}) in its live release, or null. */

@@ -8,13 +8,15 @@ import io.edgestack.proxy.site.Redirects;
 
 /**
  * The {@code _redirects} file at the root of a release, in the format of Netlify and Cloudflare Pages, so that a site
- * carries its own redirects from one deploy to the next: one redirect a line, {@code from to [status]}, {@code #}
- * comments and blank lines skipped; {@code from} a path or a prefix ending in {@code *} ({@code :splat} in {@code to}),
- * the status 301 (default), 302, 303, 307 or 308, a final {@code !} accepted (a redirect here always applies, as
- * Netlify's forced ones). What this server does not do is skipped, each line with a warning that names the release and
- * the line: rewrites and proxying (status 200), custom 404s, named placeholders ({@code :slug}), conditions on the query,
- * country or language, and domain-level rules. The file itself is never served. It is read with its release, and again
- * when it is edited in place (its modification time or size changed), as any file of a release.
+ * carries its own redirects from one deploy to the next: one rule a line, {@code from to [status][!]}, {@code #}
+ * comments and blank lines skipped; {@code from} a path with {@code :placeholders} (one segment each) and a splat
+ * ({@code *}), filled into {@code to} ({@code :splat} for the splat); the first rule that matches, in the file's order,
+ * applies. Statuses: 301 (default), 302, 303, 307 and 308 redirect, wherever a file is; 200 rewrites to a path of the
+ * release and 404 serves one with status 404, both only where no file answers the path unless forced with a final
+ * {@code !} ({@code /* /index.html 200}: a single-page app's fallback). What this server does not do is skipped, each
+ * line with a warning that names the release and the line: proxying to another host (200 to a URL), conditions on the
+ * query, country or language, and domain-level rules. The file itself is never served. It is read with its release,
+ * and again when it is edited in place (its modification time or size changed), as any file of a release.
  */
 final class ReleaseRedirects {
 
@@ -57,23 +59,22 @@ final class ReleaseRedirects {
         if (!from.startsWith("/")) {
             throw new IllegalArgumentException("domain-level rules are not supported: from must be a path");
         }
-        if (from.matches(".*/:[A-Za-z].*") || to.matches(".*:(?!splat)[A-Za-z]+.*") && to.startsWith("/")) {
-            throw new IllegalArgumentException("named placeholders are not supported, only * and :splat");
+        if (to.indexOf('=') >= 0 && !to.startsWith("/") && !to.startsWith("http")) {
+            throw new IllegalArgumentException("conditions on the query are not supported");
         }
         int status = 301;
+        boolean force = false;
         if (fields.length >= 3) {
-            String code = fields[2].endsWith("!") ? fields[2].substring(0, fields[2].length() - 1) : fields[2];
+            force = fields[2].endsWith("!");
+            String code = force ? fields[2].substring(0, fields[2].length() - 1) : fields[2];
             if (!code.matches("[0-9]{3}")) {
                 throw new IllegalArgumentException("conditions on the query, country or language are not supported");
             }
             status = Integer.parseInt(code);
-            if (status == 200) {
-                throw new IllegalArgumentException("rewrites and proxying (200) are not supported");
-            }
         }
         if (fields.length > 3) {
             throw new IllegalArgumentException("conditions after the status are not supported");
         }
-        return Redirects.rule(from, to, status);
+        return Redirects.releaseRule(from, to, status, force);
     }
 }

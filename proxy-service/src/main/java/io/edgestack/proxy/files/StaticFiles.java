@@ -87,25 +87,33 @@ public class StaticFiles {
         }
         Path release = files.trustedRelease(site.name(), checkNanos);
         Redirects redirects = release == null ? null : files.readRedirects(release);
+        HotFile claimed = null; // the copy this request checks against the disk
         if (redirects != null) { // else not read yet for this release: the lookup below reads them
+            String served = path;
             if (!redirects.isEmpty()) {
-                Redirects.Target moved = redirects.target(path, request.query());
-                if (moved != null) {
-                    answer(request, site, path, Lookup.redirect(moved.location(), release.getFileName().toString(), moved.status()));
+                Redirects.Match rule = redirects.match(path);
+                if (rule != null && rule.redirects()) {
+                    answer(request, site, path, Lookup.redirect(rule.location(request.query()), release.getFileName().toString(),
+                            rule.status()));
                     return;
                 }
+                if (rule != null && rule.force() && rule.status() == 200) {
+                    served = ReleaseFiles.targetPath(rule.to()); // forced: its copy in memory, if any, is the answer
+                }
             }
-            HotFile hot = hotFiles.get(release, path);
+            HotFile hot = served == null ? null : hotFiles.get(release, served);
             // A copy checked recently is served as it is; an older one too while another request checks it.
             if (hot != null && (System.nanoTime() - hot.verifiedAt < checkNanos || !hot.checking.compareAndSet(false, true))) {
                 hits.increment();
-                answer(request, site, path, hot, release);
+                answer(request, site, served, hot, release);
                 return;
             }
+            claimed = hot;
         }
         String acceptEncoding = request.getHeader(HttpHeaders.ACCEPT_ENCODING);
         String query = request.query();
-        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query), false)
+        HotFile checked = claimed;
+        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, checked), false)
                 .onComplete(result -> {
                     if (result.failed()) {
                         LOG.errorf(result.cause(), "Cannot read %s of site %s", path, site.name());
@@ -113,43 +121,42 @@ public class StaticFiles {
                         return;
                     }
                     Found found = result.result();
+                    Lookup lookup = found.lookup();
+                    String served = lookup.path() == null ? path : lookup.path();
                     if (found.hot() != null) {
                         hits.increment();
-                        answer(request, site, path, found.hot(), found.lookup().root());
+                        answer(request, site, served, found.hot(), lookup.root());
                     } else {
                         misses.increment();
-                        answer(request, site, path, found.lookup());
+                        answer(request, site, served, lookup);
                     }
                     if (found.load()) {
-                        Lookup lookup = found.lookup();
-                        vertx.executeBlocking(() -> hotFiles.load(lookup.root(), path, lookup, site.cacheControlFor(path)), false)
+                        vertx.executeBlocking(() -> hotFiles.load(lookup.root(), served, lookup, site.cacheControlFor(served)), false)
                                 .onFailure(e -> LOG.debugf(e, "No in-memory copy of %s", lookup.source()));
                     }
                 });
     }
 
-    /** On a worker: looks the path up, and compares the copy in memory (if any) with the disk. */
-    private Found find(Site site, String path, String acceptEncoding, String query) throws IOException {
-        HotFile known = null;
-        Path trusted = files.trustedRelease(site.name(), Long.MAX_VALUE);
-        if (trusted != null) {
-            known = hotFiles.get(trusted, path);
-        }
+    /**
+     * On a worker: looks the path up, and compares the copy in memory (if any) with the disk. {@code claimed}: the copy
+     * whose check this request took on the event loop, handed back when done (or null).
+     */
+    private Found find(Site site, String path, String acceptEncoding, String query, HotFile claimed) throws IOException {
         try {
             Lookup lookup = files.find(site.name(), path, acceptEncoding, query);
             if (lookup.kind() != Lookup.Kind.FILE) {
                 return new Found(lookup, null, false);
             }
-            HotFile hot = hotFiles.get(lookup.root(), path);
+            HotFile hot = hotFiles.get(lookup.root(), lookup.path()); // the rewritten path's copy, for a rewrite
             if (hot != null && hot.matches(lookup)) {
                 hot.verifiedAt = System.nanoTime();
                 return new Found(lookup, hot, false);
             }
-            boolean load = hotFiles.fits(lookup) && hotFiles.claim(lookup.root(), path);
+            boolean load = hotFiles.fits(lookup) && hotFiles.claim(lookup.root(), lookup.path());
             return new Found(lookup, null, load);
         } finally {
-            if (known != null) {
-                known.checking.set(false);
+            if (claimed != null) {
+                claimed.checking.set(false);
             }
         }
     }

@@ -1,7 +1,7 @@
 package io.edgestack.proxy.site;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,34 +9,83 @@ import java.util.Set;
 
 /**
  * A site's redirects, as Caddy's {@code redir} and the {@code _redirects} files of Netlify and Cloudflare Pages write
- * them: {@code from} a path ({@code /old}, matched with or without a trailing slash) or a path prefix ending in
- * {@code *} ({@code /blog/*}, whose rest is {@code :splat}), {@code to} a path or an absolute URL, with a status (301 by
- * default). The request's query string goes along unless {@code to} has its own. A redirect applies before the routes,
- * whether or not a file or upstream would answer the path.
+ * them: {@code from} a path ({@code /old}, matched with or without a trailing slash) that may hold placeholders
+ * ({@code :slug}, one path segment) and a splat ({@code *} at its end, any rest, {@code :splat} in {@code to}); {@code to} a path or
+ * an absolute URL where the placeholders are filled in; a status, 301 by default. The first rule that matches a path, in
+ * the order written, is the one that applies. The request's query string goes along unless {@code to} has its own.
+ * A redirect applies before the routes, whether or not a file or upstream would answer the path.
+ *
+ * <p>A release's own file ({@link #releaseRule}) may also rewrite: status 200 serves the file at {@code to} under the
+ * requested address ({@code /* /index.html 200}, a single-page app's fallback), 404 serves it with status 404 (a
+ * section's own not-found page). Those apply only where no file answers the path, unless forced ({@code 200!}).
  */
 public final class Redirects {
 
-    /** One redirect. {@code prefix}: {@code from} ended in {@code *} and is the part before it. */
-    public record Rule(String from, boolean prefix, String to, int status) {
+    /**
+     * One rule. {@code pattern} is null for a plain path; else it matches a whole cleaned path, with the values of
+     * {@code names} (placeholders, and {@code splat}) in its groups.
+     */
+    public record Rule(String from, String to, int status, boolean force, java.util.regex.Pattern pattern, List<String> names) {
+
+        public boolean redirects() {
+            return STATUSES.contains(status);
+        }
+    }
+
+    /** What applies to a path: its rule and {@code to} with the placeholders filled in (percent-encoded). */
+    public record Match(Rule rule, String to) {
+
+        public boolean redirects() {
+            return rule.redirects();
+        }
+
+        public int status() {
+            return rule.status();
+        }
+
+        public boolean force() {
+            return rule.force();
+        }
+
+        /** The redirect's Location: {@code to}, with {@code query} (raw, or null) when {@code to} has none of its own. */
+        public String location(String query) {
+            String location = to;
+            if (query != null && !query.isEmpty() && location.indexOf('?') < 0) {
+                int fragment = location.indexOf('#');
+                location = fragment < 0 ? location + "?" + query
+                        : location.substring(0, fragment) + "?" + query + location.substring(fragment);
+            }
+            return location;
+        }
+    }
+
+    /** The answer to a redirected request. */
+    public record Target(String location, int status) {
     }
 
     public static final Set<Integer> STATUSES = Set.of(301, 302, 303, 307, 308);
+    /** What a release's {@code _redirects} may also do: rewrite (200) and serve a not-found page (404). */
+    public static final Set<Integer> REWRITES = Set.of(200, 404);
     public static final Redirects NONE = new Redirects(List.of());
 
     private final List<Rule> rules;
-    private final Map<String, Rule> exact = new HashMap<>();
-    private final List<Rule> prefixes = new ArrayList<>();
+    /** A plain path (without its trailing slash) → the position of the first rule written for it. */
+    private final Map<String, Integer> plain = new HashMap<>();
+    /** The positions of the rules with placeholders or a splat, in order. */
+    private final int[] patterns;
 
     public Redirects(List<Rule> rules) {
         this.rules = List.copyOf(rules);
-        for (Rule rule : rules) {
-            if (rule.prefix()) {
-                prefixes.add(rule);
+        List<Integer> withPattern = new ArrayList<>();
+        for (int i = 0; i < this.rules.size(); i++) {
+            Rule rule = this.rules.get(i);
+            if (rule.pattern() == null) {
+                plain.putIfAbsent(withoutSlash(rule.from()), i);
             } else {
-                exact.putIfAbsent(withoutSlash(rule.from()), rule); // the first of two for the same path wins
+                withPattern.add(i);
             }
         }
-        prefixes.sort(Comparator.comparingInt((Rule r) -> r.from().length()).reversed()); // longest prefix wins
+        this.patterns = withPattern.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public List<Rule> rules() {
@@ -47,47 +96,58 @@ public final class Redirects {
         return rules.isEmpty();
     }
 
+    /** The first rule, in the order written, that matches {@code path} (already cleaned), or null. */
+    public Match match(String path) {
+        Integer exact = plain.get(withoutSlash(path));
+        int first = exact == null ? Integer.MAX_VALUE : exact;
+        for (int position : patterns) {
+            if (position > first) {
+                break;
+            }
+            Rule rule = rules.get(position);
+            java.util.regex.Matcher matcher = rule.pattern().matcher(path);
+            if (matcher.matches()) {
+                return new Match(rule, fill(rule, matcher));
+            }
+        }
+        return exact == null ? null : new Match(rules.get(exact), rules.get(exact).to());
+    }
+
     /**
      * Where {@code path} (already cleaned) with {@code query} (or null) is redirected to, or null when no redirect
      * matches.
      */
     public Target target(String path, String query) {
-        Rule rule = exact.get(withoutSlash(path));
-        String splat = "";
-        if (rule == null) {
-            for (Rule candidate : prefixes) {
-                if (path.startsWith(candidate.from())) {
-                    rule = candidate;
-                    splat = path.substring(candidate.from().length());
-                    break;
-                }
-            }
-        }
-        if (rule == null) {
-            return null;
-        }
-        String location = rule.to().replace(":splat", encode(splat));
-        if (query != null && !query.isEmpty() && location.indexOf('?') < 0) {
-            int fragment = location.indexOf('#');
-            location = fragment < 0 ? location + "?" + query
-                    : location.substring(0, fragment) + "?" + query + location.substring(fragment);
-        }
-        return new Target(location, rule.status());
+        Match match = match(path);
+        return match == null || !match.redirects() ? null : new Target(match.location(query), match.status());
     }
 
-    /** The answer to a redirected request. */
-    public record Target(String location, int status) {
+    private static String fill(Rule rule, java.util.regex.Matcher matcher) {
+        String to = rule.to();
+        if (to.indexOf(':') < 0) {
+            return to;
+        }
+        // longest names first, so that :slug is not taken for the start of :slugline
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < rule.names().size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> rule.names().get(b).length() - rule.names().get(a).length());
+        for (int i : order) {
+            to = to.replace(":" + rule.names().get(i), encode(matcher.group(i + 1)));
+        }
+        return to;
     }
 
     /** {@code path} (decoded) percent-encoded again for a {@code Location}: what RFC 3986 allows in a path stays. */
     static String encode(String path) {
         StringBuilder out = null;
-        byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             int b = bytes[i] & 0xff;
             boolean keep = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || "-._~/!$&'()*+,;=:@".indexOf(b) >= 0;
             if (!keep && out == null) {
-                out = new StringBuilder(path.length() + 16).append(new String(bytes, 0, i, java.nio.charset.StandardCharsets.UTF_8));
+                out = new StringBuilder(path.length() + 16).append(new String(bytes, 0, i, StandardCharsets.UTF_8));
             }
             if (out != null) {
                 out.append(keep ? String.valueOf((char) b) : String.format("%%%02X", b));
@@ -101,24 +161,91 @@ public final class Redirects {
     }
 
     /**
-     * Reads one redirect; the message of the exception says what is wrong.
+     * Reads one redirect of the sites file; the message of the exception says what is wrong.
      *
      * @throws IllegalArgumentException a {@code from} that is not a path, a {@code to} that is neither a path nor an
      *         http(s) URL, a status that is not a redirect's
      */
     public static Rule rule(String from, String to, int status) {
+        if (!STATUSES.contains(status)) {
+            throw new IllegalArgumentException("status: " + status + " is not one of 301, 302, 303, 307, 308");
+        }
+        return build(from, to, status, false);
+    }
+
+    /**
+     * Reads one rule of a release's {@code _redirects}: a redirect as {@link #rule}, or a rewrite (200) or not-found page
+     * (404) to a path of the release; {@code force}: it applies even where a file answers the path.
+     */
+    public static Rule releaseRule(String from, String to, int status, boolean force) {
+        if (REWRITES.contains(status)) {
+            if (to == null || !to.startsWith("/")) {
+                throw new IllegalArgumentException("a rewrite (" + status + ") serves a path of the release: proxying to '"
+                        + to + "' is not supported");
+            }
+        } else if (!STATUSES.contains(status)) {
+            throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404");
+        }
+        return build(from, to, status, force);
+    }
+
+    private static Rule build(String from, String to, int status, boolean force) {
         if (from == null || !from.startsWith("/") || from.indexOf('*') >= 0 && from.indexOf('*') != from.length() - 1
                 || from.contains("?") || from.contains("#")) {
-            throw new IllegalArgumentException("from: '" + from + "' is not a path, or a path prefix ending in *");
+            throw new IllegalArgumentException("from: '" + from + "' is not a path (with :placeholders, and * at its end)");
         }
         if (to == null || !(to.startsWith("/") || to.startsWith("https://") || to.startsWith("http://"))
                 || to.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
             throw new IllegalArgumentException("to: '" + to + "' is not a path or an http(s):// URL");
         }
-        if (!STATUSES.contains(status)) {
-            throw new IllegalArgumentException("status: " + status + " is not one of 301, 302, 303, 307, 308");
+        List<String> names = new ArrayList<>();
+        java.util.regex.Pattern pattern = pattern(from, names);
+        return new Rule(from, to, status, force, pattern, List.copyOf(names));
+    }
+
+    /**
+     * The pattern of a {@code from}, or null for a plain path: {@code :name} matches one segment, {@code *} any rest
+     * (named {@code splat}); a trailing slash is optional after a placeholder. Fills {@code names} in group order.
+     */
+    static java.util.regex.Pattern pattern(String from, List<String> names) {
+        StringBuilder regex = new StringBuilder();
+        int i = 0;
+        boolean dynamic = false;
+        while (i < from.length()) {
+            char c = from.charAt(i);
+            if (c == '*') {
+                regex.append("(.*)");
+                names.add("splat");
+                dynamic = true;
+                i++;
+            } else if (c == ':' && i > 0 && from.charAt(i - 1) == '/' && i + 1 < from.length() && Character.isLetter(from.charAt(i + 1))) {
+                int end = i + 1;
+                while (end < from.length() && (Character.isLetterOrDigit(from.charAt(end)) || from.charAt(end) == '_')) {
+                    end++;
+                }
+                String name = from.substring(i + 1, end);
+                if (names.contains(name) || name.equals("splat")) {
+                    throw new IllegalArgumentException("from: '" + from + "' names :" + name + " twice");
+                }
+                regex.append("([^/]+)");
+                names.add(name);
+                dynamic = true;
+                i = end;
+            } else {
+                int end = i + 1;
+                while (end < from.length() && from.charAt(end) != '*' && from.charAt(end) != ':') {
+                    end++;
+                }
+                regex.append(java.util.regex.Pattern.quote(from.substring(i, end)));
+                i = end;
+            }
         }
-        boolean prefix = from.endsWith("*");
-        return new Rule(prefix ? from.substring(0, from.length() - 1) : from, prefix, to, status);
+        if (!dynamic) {
+            return null;
+        }
+        if (!from.endsWith("*") && !from.endsWith("/")) {
+            regex.append("/?");
+        }
+        return java.util.regex.Pattern.compile(regex.toString());
     }
 }

@@ -184,10 +184,12 @@ class StaticFilesTest {
                 /old-about      /about                 301
                 /blog/2023/*    /archive/:splat        302
                 /feed           https://feeds.example.test/site.xml  308!
-                /home           /                      200
-                /posts/:slug    /blog/:slug
+                /posts/:year/:slug    /blog/:slug?from=:year
                 /about          /over-there
                 /search q=:q    /find                  301
+                /elsewhere/*    https://other.example.test/:splat  200
+                /search         /find                  302 Country=fr
+                /blog/2023/x    /never                 301
                 """);
         release.activate("r2");
         RawHttp.Answer about = RawHttp.get(url.getPort(), "/old-about?ref=a");
@@ -197,13 +199,17 @@ class StaticFilesTest {
         assertEquals(302, archived.status(), archived.head());
         assertEquals("/archive/hello/", archived.header("Location"));
         assertEquals("no-cache", archived.header("Cache-Control"), "a temporary redirect is not kept");
+        assertEquals("/archive/x", RawHttp.get(url.getPort(), "/blog/2023/x").header("Location"), "the first rule that matches wins");
         assertEquals("https://feeds.example.test/site.xml", RawHttp.get(url.getPort(), "/feed").header("Location"));
-        // a redirect applies whether or not a file is there (as Netlify's forced ones)
+        // placeholders: one segment each, filled in (encoded) wherever they are in the target; a trailing slash is optional
+        assertEquals("/blog/hello%20world?from=2024", RawHttp.get(url.getPort(), "/posts/2024/hello%20world").header("Location"));
+        assertEquals("/blog/b?from=2024", RawHttp.get(url.getPort(), "/posts/2024/b/").header("Location"));
+        assertEquals(404, RawHttp.get(url.getPort(), "/posts/2024/b/c").status(), "a placeholder is one segment");
+        // a redirect applies whether or not a file is there (as Cloudflare Pages' and Netlify's forced ones)
         assertEquals("/over-there", RawHttp.get(url.getPort(), "/about").header("Location"));
-        // lines this server does not do are skipped: a rewrite, a named placeholder, a query condition
-        given().get("/home").then().statusCode(404);
-        given().get("/posts/first").then().statusCode(404);
+        // lines this server does not do are skipped: a query condition, proxying to another host, a country condition
         given().get("/search").then().statusCode(404);
+        given().get("/elsewhere/page").then().statusCode(404);
         given().get("/_redirects").then().statusCode(404).body(not(containsString("old-about")));
         // edited in place: read again, as any file of the release
         release.file("r2", "_redirects", "/old-about  /about-us  302\n");
@@ -212,6 +218,59 @@ class StaticFilesTest {
         // the next release has no such file: its redirects are gone with it
         release.activate("r1");
         given().redirects().follow(false).get("/old-about").then().statusCode(404);
+    }
+
+    @Test
+    void rewritesOfTheRedirectsFileServeAnotherFileUnderTheSameAddress() throws Exception {
+        release.file("r2", "index.html", "<h1>Second release</h1>");
+        release.file("r2", "app/index.html", "<div id=app>single-page app</div>");
+        release.file("r2", "app/main.js", "start();");
+        release.file("r2", "app/settings.html", "<h1>Settings, a page of its own</h1>");
+        release.file("r2", "docs/index.html", "<h1>Docs</h1>");
+        release.file("r2", "docs/404.html", "<h1>No such page in the docs</h1>");
+        release.file("r2", "shop/v2.html", "<h1>Shop, second version</h1>");
+        release.file("r2", "shop.html", "<h1>Shop, first version</h1>");
+        release.file("r2", "products/item.html", "<h1>Item page for every product</h1>");
+        release.file("r2", "404.html", "<h1>Site not found page</h1>");
+        release.file("r2", "_redirects", """
+                /app/*            /app/                   200
+                /docs/*           /docs/404.html          404
+                /shop             /shop/v2.html           200!
+                /products/:id     /products/item.html     200
+                /lost/*           /nowhere.html           200
+                /escape/*         /../../../outside-secret.txt  200
+                /hidden           /.git/config            200
+                """);
+        release.file("r2", ".git/config", "secret");
+        release.activate("r2");
+        // a single-page app: its routes get its index.html under their own address; its files are served as they are
+        given().get("/app/users/42").then().statusCode(200).body(equalTo("<div id=app>single-page app</div>"))
+                .header("Cache-Control", "public, max-age=0, must-revalidate");
+        given().get("/app/main.js").then().statusCode(200).body(equalTo("start();"));
+        given().get("/app/settings").then().statusCode(200).body(equalTo("<h1>Settings, a page of its own</h1>"));
+        Response spa = given().get("/app/users/7").then().statusCode(200).extract().response();
+        given().header("If-None-Match", spa.header("ETag")).get("/app/anything").then().statusCode(304);
+        given().header("Range", "bytes=0-4").get("/app/users/1").then().statusCode(206).body(equalTo("<div "));
+        given().head("/app/users/9").then().statusCode(200).header("Content-Length", "33");
+        // a section's own not-found page, with status 404, where no file answers
+        given().get("/docs/missing").then().statusCode(404).body(containsString("No such page in the docs"));
+        given().get("/docs/").then().statusCode(200).body(equalTo("<h1>Docs</h1>"));
+        // forced: applies although /shop.html would answer /shop
+        given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>"));
+        given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>")); // from memory too
+        given().get("/products/kettle").then().statusCode(200).body(equalTo("<h1>Item page for every product</h1>"));
+        // a rewrite to nothing, out of the release or to a hidden file is the site's 404
+        given().get("/lost/x").then().statusCode(404).body(containsString("Site not found page"));
+        given().get("/escape/x").then().statusCode(404).body(not(containsString("outside")));
+        given().get("/hidden").then().statusCode(404).body(not(containsString("secret")));
+        // the rewritten file edited in place: served anew under every address that leads to it
+        release.file("r2", "app/index.html", "<div id=app>single-page app, version 2</div>");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!given().get("/app/users/42").asString().contains("version 2") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        given().get("/app/users/42").then().statusCode(200).body(equalTo("<div id=app>single-page app, version 2</div>"));
+        given().get("/app/").then().statusCode(200).body(equalTo("<div id=app>single-page app, version 2</div>"));
     }
 
     @Test

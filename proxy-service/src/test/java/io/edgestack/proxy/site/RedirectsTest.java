@@ -2,6 +2,8 @@ package io.edgestack.proxy.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -27,12 +29,54 @@ class RedirectsTest {
     }
 
     @Test
-    void aPrefixPassesTheRestOnAndTheLongestPrefixWins() {
+    void aSplatPassesTheRestOnAndTheFirstRuleThatMatchesWins() {
         assertEquals(new Redirects.Target("https://docs.example.test/guide/start", 308), redirects.target("/docs/guide/start", null));
         assertEquals(new Redirects.Target("https://docs.example.test/", 308), redirects.target("/docs/", null));
-        assertEquals(new Redirects.Target("/archive/v1/api", 301), redirects.target("/docs/v1/api", null));
+        // written after /docs/*, so never reached (as Netlify, Cloudflare Pages and GitLab Pages read them)
+        assertEquals(new Redirects.Target("https://docs.example.test/v1/api", 308), redirects.target("/docs/v1/api", null));
         // the rest is decoded in the cleaned path: encoded again in the Location
         assertEquals(new Redirects.Target("https://docs.example.test/caf%C3%A9%20menu", 308), redirects.target("/docs/café menu", null));
+        // a plain path written before a pattern that also matches it wins, and one written after does not
+        Redirects ordered = new Redirects(List.of(
+                Redirects.rule("/shop/sale", "/sale", 302),
+                Redirects.rule("/shop/*", "/store/:splat", 301),
+                Redirects.rule("/shop/cart", "/cart", 301)));
+        assertEquals(new Redirects.Target("/sale", 302), ordered.target("/shop/sale/", null));
+        assertEquals(new Redirects.Target("/store/cart", 301), ordered.target("/shop/cart", null));
+    }
+
+    @Test
+    void placeholdersMatchOneSegmentEachAndAreFilledInWhereverTheTargetNamesThem() {
+        Redirects dated = new Redirects(List.of(
+                Redirects.rule("/news/:year/:month/:slug", "/blog-:year-:month/:slug.html", 301),
+                Redirects.rule("/u/:user/*", "https://:user.example.test/:splat", 302),
+                Redirects.rule("/tag/:t", "/tags#:t", 301),
+                Redirects.rule("/p/:slug/:slugline", "/:slugline/:slug", 301)));
+        assertEquals(new Redirects.Target("/blog-2024-05/hello.html", 301), dated.target("/news/2024/05/hello", null));
+        assertEquals(new Redirects.Target("/blog-2024-05/hello.html", 301), dated.target("/news/2024/05/hello/", null));
+        assertNull(dated.target("/news/2024/05", null));
+        assertNull(dated.target("/news/2024/05/hello/more", null));
+        assertEquals(new Redirects.Target("https://ann.example.test/a/b", 302), dated.target("/u/ann/a/b", null));
+        assertEquals(new Redirects.Target("/tags?x=1#caf%C3%A9", 301), dated.target("/tag/café", "x=1"));
+        assertEquals(new Redirects.Target("/two/one", 301), dated.target("/p/one/two", null), "longer names are filled whole");
+    }
+
+    @Test
+    void aReleaseMayAlsoRewriteButTheSitesFileOnlyRedirects() {
+        Redirects.Rule spa = Redirects.releaseRule("/*", "/index.html", 200, false);
+        Redirects withSpa = new Redirects(List.of(spa));
+        assertEquals(200, withSpa.match("/any/route").status());
+        assertEquals("/index.html", withSpa.match("/").to());
+        assertNull(withSpa.target("/any/route", null), "a rewrite is not a redirect");
+        assertEquals("status: 200 is not one of 301, 302, 303, 307, 308",
+                assertThrows(IllegalArgumentException.class, () -> Redirects.rule("/*", "/index.html", 200)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Redirects.releaseRule("/api/*", "https://api.example.test/:splat", 200, false)).getMessage()
+                .contains("proxying"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Redirects.releaseRule("/:a/:a", "/x", 301, false)).getMessage().contains("names :a twice"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Redirects.releaseRule("/*/x/*", "/x", 301, false)).getMessage().contains("* at its end"));
     }
 
     @Test

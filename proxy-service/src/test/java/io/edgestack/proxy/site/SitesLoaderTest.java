@@ -128,7 +128,7 @@ class SitesLoaderTest {
                 """, "a").forHost("any");
         assertEquals(2, site.redirects().rules().size());
         assertEquals(new Redirects.Target("https://blog.example.test/2024/post?x=1", 308), site.redirects().target("/blog/2024/post", "x=1"));
-        assertEquals("sites[0].redirects[0].from: 'old' is not a path, or a path prefix ending in *", problem("""
+        assertEquals("sites[0].redirects[0].from: 'old' is not a path (with :placeholders, and * at its end)", problem("""
                 sites:
                   - {name: a, redirects: [{from: old, to: /new}]}
                 """));
@@ -148,7 +148,7 @@ class SitesLoaderTest {
                 sites:
                   - {name: a, redirects: [{form: /old, to: /new}]}
                 """));
-        assertEquals("sites[0].redirects[0].from: '/a*/b' is not a path, or a path prefix ending in *", problem("""
+        assertEquals("sites[0].redirects[0].from: '/a*/b' is not a path (with :placeholders, and * at its end)", problem("""
                 sites:
                   - {name: a, redirects: [{from: "/a*/b", to: /new}]}
                 """));
