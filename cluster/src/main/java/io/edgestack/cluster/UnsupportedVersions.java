@@ -9,12 +9,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
@@ -62,6 +68,49 @@ public class UnsupportedVersions {
             request.connection().close();
             return true;
         }
+        answer(connection.channelHandlerContext());
+        return true;
+    }
+
+    /**
+     * For a server of one's own whose requests Vert.x would answer itself ({@code HTTP/9.9 501}, before any request
+     * handler, on a server without a WebSocket handler): from its connection handler, puts a gate in the connection's
+     * pipeline, in front of Vert.x's own handler, that answers such a request {@code 505} and drops all that follows on
+     * the connection. Requests of HTTP/1.0 and HTTP/1.1 pass at the cost of a type and identity check; HTTP/2
+     * connections have no such requests and get no gate.
+     */
+    public static void guard(HttpConnection connection) {
+        if (connection instanceof ConnectionBase base) {
+            ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
+            if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
+                pipeline.addBefore("handler", "versionGate", new Gate());
+            }
+        }
+    }
+
+    /** One per HTTP/1.x connection: shut once it has refused a request. */
+    private static final class Gate extends ChannelInboundHandlerAdapter {
+
+        private boolean shut;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            if (shut) {
+                ReferenceCountUtil.release(message);
+                return;
+            }
+            if (message instanceof HttpRequest request && request.protocolVersion() != HttpVersion.HTTP_1_1
+                    && request.protocolVersion() != HttpVersion.HTTP_1_0 && request.decoderResult().isSuccess()) {
+                shut = true;
+                ReferenceCountUtil.release(message);
+                answer(ctx);
+                return;
+            }
+            ctx.fireChannelRead(message);
+        }
+    }
+
+    private static void answer(ChannelHandlerContext ctx) {
         FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, Unpooled.copiedBuffer(
                         "505 HTTP Version Not Supported: this server speaks HTTP/1.0, HTTP/1.1 and HTTP/2\n",
@@ -69,7 +118,6 @@ public class UnsupportedVersions {
         answer.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .set(HttpHeaderNames.CONTENT_LENGTH, answer.content().readableBytes())
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        connection.channelHandlerContext().writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
-        return true;
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -42,6 +42,7 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.edgestack.cluster.UnsupportedVersions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -157,6 +158,7 @@ public class PublicServer {
 
     /** A visitor's connection, counted until its channel closes (a WebSocket's too: see {@link RequestEnd#onClose}). */
     private void opened(HttpConnection connection) {
+        UnsupportedVersions.guard(connection);
         metrics.opened(connection);
         RequestEnd.onClose(connection, () -> metrics.closed(connection));
     }

@@ -49,6 +49,23 @@ class BadRequestsTest {
     }
 
     @Test
+    void answersVersionsItDoesNotSpeakWith505InHttp11AndClosesTheConnection() {
+        // Vert.x alone answered "HTTP/9.9 501 Not Implemented": a status line no HTTP/1.1 client reads
+        for (String version : new String[] {"HTTP/9.9", "HTTP/2.0", "FOO/1.1", "HTTP/1.2"}) {
+            RawHttp.Answer answer = send("GET / " + version + "\r\nHost: localhost\r\n\r\n"
+                    + "GET /second HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertTrue(answer.head().startsWith("HTTP/1.1 505 "), version + ": " + answer.head());
+            assertTrue(answer.closed(), version + ": the connection is closed after the answer");
+            assertEquals(1, java.util.regex.Pattern.compile("HTTP/1\\.1 \\d{3} ").matcher(answer.head() + answer.body()).results().count(),
+                    "the request after it is not answered: " + answer.head() + answer.body());
+        }
+        RawHttp.Answer old = send("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n");
+        assertTrue(old.head().startsWith("HTTP/1.0 ") && old.status() != 505, old.head());
+        RawHttp.Answer current = send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertTrue(current.head().startsWith("HTTP/1.1 ") && current.status() != 505 && current.status() != 501, current.head());
+    }
+
+    @Test
     void refusesSeveralHostHeaders() {
         // RFC 9112 §3.2: one site could be chosen by the first and the upstream or a cache could act on the second
         RawHttp.Answer answer = send("GET / HTTP/1.1\r\nHost: localhost\r\nHost: other.example\r\nConnection: close\r\n\r\n");
