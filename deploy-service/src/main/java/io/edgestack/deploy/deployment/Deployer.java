@@ -139,6 +139,7 @@ public class Deployer {
             metrics.live(site, live);
             List<Deployment> queued = store.withStatus(site, Deployment.QUEUED);
             metrics.queued(site, queued.size());
+            metrics.locked(site, store.lockOf(site).isPresent());
             if (!queued.isEmpty()) {
                 LOG.infof("Resuming %d queued deployment(s) of %s", queued.size(), site);
                 kick(site);
@@ -176,6 +177,7 @@ public class Deployer {
             Optional<DeploymentStore.Lock> lock = store.lockOf(site);
             if (lock.isPresent()) {
                 LOG.infof("Deploy of %s refused (%s, %s): %s", site, trigger, triggeredBy, lock.get().reason());
+                metrics.refused(site, "locked");
                 throw new Locked(lock.get());
             }
             queued = store.insert(site, "deploy", Deployment.QUEUED, ref, trigger, triggeredBy);
@@ -368,6 +370,7 @@ public class Deployer {
     public synchronized DeploymentStore.Lock lock(String site, String reason, String by) {
         site(site);
         DeploymentStore.Lock lock = store.lock(site, reason, by);
+        metrics.locked(site, true);
         LOG.infof("Deploys of %s locked by %s: %s", site, lock.lockedBy(), lock.reason());
         return lock;
     }
@@ -376,6 +379,7 @@ public class Deployer {
     public synchronized boolean unlock(String site, String by) {
         site(site);
         boolean unlocked = store.unlock(site);
+        metrics.locked(site, false);
         if (unlocked) {
             LOG.infof("Deploys of %s unlocked by %s", site, by);
         }

@@ -13,8 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * deploy-service's metrics: deployments by result, build and total durations, rollbacks by kind, the queue, and the
- * live release of each site as an info metric ({@code edgestack_deploy_live_release_info{site,release} 1}).
+ * deploy-service's metrics: deployments by result, build and total durations, rollbacks by kind, the queue, deploy
+ * locks and the deploys they refused, and the live release of each site as an info metric
+ * ({@code edgestack_deploy_live_release_info{site,release} 1}).
  */
 @ApplicationScoped
 public class DeployMetrics {
@@ -22,9 +23,21 @@ public class DeployMetrics {
     private final MeterRegistry registry;
     private final Map<String, Gauge> liveRelease = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> queued = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> locked = new ConcurrentHashMap<>();
 
     public DeployMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Removes the gauges this bean registered: a registry that outlives the application (tests restart it in one JVM)
+     * would otherwise keep reading the values of the instance that registered them first.
+     */
+    @jakarta.annotation.PreDestroy
+    void close() {
+        for (String name : new String[] {"edgestack.deploy.queued", "edgestack.deploy.locked", "edgestack.deploy.live.release.info"}) {
+            registry.find(name).meters().forEach(registry::remove);
+        }
     }
 
     /** {@code result}: succeeded, failed, superseded. */
@@ -51,10 +64,27 @@ public class DeployMetrics {
     public void queued(String site, int count) {
         queued.computeIfAbsent(site, s -> {
             AtomicInteger value = new AtomicInteger();
-            Gauge.builder("edgestack.deploy.queued", value, AtomicInteger::get).description("Deployments waiting")
+            Gauge.builder("edgestack.deploy.queued", value::get).description("Deployments waiting")
                     .tag("site", s).register(registry);
             return value;
         }).set(count);
+    }
+
+    /** Whether a site's deploys are locked (1) or not (0): {@code edgestack_deploy_locked{site}}. */
+    public void locked(String site, boolean isLocked) {
+        locked.computeIfAbsent(site, s -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder("edgestack.deploy.locked", value::get)
+                    .description("1 while the site's deploys are locked (refused with the lock's reason)").tag("site", s)
+                    .register(registry);
+            return value;
+        }).set(isLocked ? 1 : 0);
+    }
+
+    /** A deploy refused, {@code edgestack_deploy_refused_total{site,reason}}; {@code reason}: locked. */
+    public void refused(String site, String reason) {
+        Counter.builder("edgestack.deploy.refused").description("Deploys refused before they were queued").tag("site", site)
+                .tag("reason", reason).register(registry).increment();
     }
 
     public synchronized void live(String site, String release) {

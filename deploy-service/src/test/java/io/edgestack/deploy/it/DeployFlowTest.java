@@ -493,36 +493,45 @@ class DeployFlowTest {
 
     @Test
     void aLockedSiteRefusesDeploysWithItsReasonButNotRollbacksUntilItIsUnlocked() throws Exception {
-        await(1);
-        String before = deployNew("site/lock-a.html", "before the freeze");
-        String live = live();
-        given().header("Authorization", AUTH).get("/api/lock").then().statusCode(200).body("locked", equalTo(false));
-        given().header("Authorization", AUTH).contentType("application/json").body("{\"reason\":\"  \"}").post("/api/lock")
-                .then().statusCode(400);
-        given().contentType("application/json").body("{\"reason\":\"no token\"}").post("/api/lock").then().statusCode(401);
-        given().header("Authorization", AUTH).header("X-Edgestack-Actor", "ada").contentType("application/json")
-                .body("{\"reason\":\"Black Friday freeze\"}").post("/api/lock").then().statusCode(200)
-                .body("locked", equalTo(true)).body("reason", equalTo("Black Friday freeze")).body("lockedBy", equalTo("api (ada)"));
-        int deployments = deploymentCount();
-        // a push: refused, the forge is told why (423), nothing queued
-        String commit = fixture().commit(Map.of("site/lock-b.html", "during the freeze"), Set.of(), "During the freeze");
-        String body = pushBody("refs/heads/main", commit);
-        github("push", body, sign(body)).then().statusCode(423).contentType("application/problem+json")
-                .body("detail", containsString("Deploys of example are locked by api (ada) since "))
-                .body("detail", containsString(": Black Friday freeze. Unlock with DELETE /api/lock?site=example"));
-        given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\":\"main\"}").post("/api/deployments")
-                .then().statusCode(423).body("title", equalTo("Deploys locked"));
-        assertEquals(deployments, deploymentCount(), "nothing queued while locked");
-        assertEquals(live, live());
-        // a rollback still goes through: it is how a site is saved
-        given().header("Authorization", AUTH).contentType("application/json").body("{}").post("/api/rollback").then().statusCode(200);
-        assertTrue(!live.equals(live()), "rolled back while locked");
-        // unlocked: the next push deploys
-        given().header("Authorization", AUTH).delete("/api/lock").then().statusCode(200).body("locked", equalTo(false));
-        JsonPath after = await(push(commit));
-        assertEquals("succeeded", after.getString("status"), after.prettify());
-        assertEquals("during the freeze", liveFile("lock-b.html"));
-        assertTrue(!before.equals(after.getString("release")));
+        try {
+            await(1);
+            String before = deployNew("site/lock-a.html", "before the freeze");
+            String live = live();
+            given().header("Authorization", AUTH).get("/api/lock").then().statusCode(200).body("locked", equalTo(false));
+            given().header("Authorization", AUTH).contentType("application/json").body("{\"reason\":\"  \"}").post("/api/lock")
+                    .then().statusCode(400);
+            given().contentType("application/json").body("{\"reason\":\"no token\"}").post("/api/lock").then().statusCode(401);
+            given().header("Authorization", AUTH).header("X-Edgestack-Actor", "ada").contentType("application/json")
+                    .body("{\"reason\":\"Black Friday freeze\"}").post("/api/lock").then().statusCode(200)
+                    .body("locked", equalTo(true)).body("reason", equalTo("Black Friday freeze")).body("lockedBy", equalTo("api (ada)"));
+            int deployments = deploymentCount();
+            // a push: refused, the forge is told why (423), nothing queued
+            String commit = fixture().commit(Map.of("site/lock-b.html", "during the freeze"), Set.of(), "During the freeze");
+            String body = pushBody("refs/heads/main", commit);
+            github("push", body, sign(body)).then().statusCode(423).contentType("application/problem+json")
+                    .body("detail", containsString("Deploys of example are locked by api (ada) since "))
+                    .body("detail", containsString(": Black Friday freeze. Unlock with DELETE /api/lock?site=example"));
+            given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\":\"main\"}").post("/api/deployments")
+                    .then().statusCode(423).body("title", equalTo("Deploys locked"));
+            assertEquals(deployments, deploymentCount(), "nothing queued while locked");
+            assertEquals(live, live());
+            String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("edgestack_deploy_locked{site=\"example\"} 1.0"), metrics);
+            assertTrue(metric(metrics, "edgestack_deploy_refused_total{reason=\"locked\",site=\"example\"}") >= 2, metrics);
+            // a rollback still goes through: it is how a site is saved
+            given().header("Authorization", AUTH).contentType("application/json").body("{}").post("/api/rollback").then().statusCode(200);
+            assertTrue(!live.equals(live()), "rolled back while locked");
+            // unlocked: the next push deploys
+            given().header("Authorization", AUTH).delete("/api/lock").then().statusCode(200).body("locked", equalTo(false));
+            assertTrue(given().get(management + "metrics").then().extract().asString()
+                    .contains("edgestack_deploy_locked{site=\"example\"} 0.0"));
+            JsonPath after = await(push(commit));
+            assertEquals("succeeded", after.getString("status"), after.prettify());
+            assertEquals("during the freeze", liveFile("lock-b.html"));
+            assertTrue(!before.equals(after.getString("release")));
+        } finally { // the other tests deploy: never leave the site locked
+            given().header("Authorization", AUTH).delete("/api/lock");
+        }
     }
 
     @Test
@@ -540,6 +549,16 @@ class DeployFlowTest {
         assertTrue(all.contains("Deployment #" + queued + " of example") && all.contains("Done in"), all);
         assertEquals("succeeded", await(queued).getString("status"));
         fixture().commit(Map.of(), Set.of("delay"), "Fast again");
+    }
+
+    /** The value of a series in Prometheus' text format, or -1 when it is not there. */
+    private static double metric(String metrics, String series) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return -1;
     }
 
     /** The data lines of a deployment's server-sent log, read until the server ends the stream. */
@@ -587,6 +606,7 @@ class DeployFlowTest {
         String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("edgestack_deploy_deployments_total{result=\"succeeded\",site=\"example\""), metrics);
         assertTrue(metrics.contains("edgestack_deploy_live_release_info{release=\"" + live() + "\",site=\"example\""), metrics);
+        assertTrue(metrics.contains("edgestack_deploy_queued{site=\"example\"} 0.0"), metrics);
         assertTrue(metrics.contains("edgestack_deploy_build_seconds_bucket"), metrics);
         assertTrue(metrics.contains("edgestack_deploy_duration_seconds_count"), metrics);
     }
