@@ -42,8 +42,9 @@ public class Alerter {
     private static final Duration MAX_WAIT = Duration.ofMinutes(5);
 
     /**
-     * A configured channel: a webhook, Slack, Discord or ntfy URL (ntfy with an optional access token), or the recipients
-     * of an email.
+     * A configured channel: a webhook, Slack, Discord or ntfy URL (ntfy with an optional access token), a Gotify server
+     * and its application token, a Telegram bot's token and chat ({@code to}: the chat id; {@code url}: the Bot API), or
+     * the recipients of an email.
      */
     public record Channel(String name, String type, URI url, List<String> to, String token) {
 
@@ -53,7 +54,10 @@ public class Alerter {
         }
     }
 
-    static final java.util.Set<String> TYPES = java.util.Set.of("webhook", "slack", "discord", "ntfy", "email");
+    static final java.util.Set<String> TYPES = java.util.Set.of("webhook", "slack", "discord", "ntfy", "gotify", "telegram",
+            "email");
+    /** Telegram's Bot API, where a channel of that type names none. */
+    static final String TELEGRAM_API = "https://api.telegram.org";
 
     private final MonitorStore store;
     private final Vertx vertx;
@@ -81,10 +85,14 @@ public class Alerter {
         String prefix = "edgestack.monitor.alerts." + name + ".";
         String type = settings.getOrDefault("type", "webhook");
         if (!TYPES.contains(type)) {
-            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack, discord, ntfy or email");
+            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack, discord, ntfy, gotify, telegram or email");
         }
-        List<String> known = type.equals("email") ? List.of("type", "to") : type.equals("ntfy") ? List.of("type", "url", "token")
-                : List.of("type", "url");
+        List<String> known = switch (type) {
+            case "email" -> List.of("type", "to");
+            case "ntfy", "gotify" -> List.of("type", "url", "token");
+            case "telegram" -> List.of("type", "token", "chat-id", "url");
+            default -> List.of("type", "url");
+        };
         for (String key : settings.keySet()) {
             if (!known.contains(key)) {
                 throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: " + String.join(", ", known) + ")");
@@ -99,11 +107,30 @@ public class Alerter {
             }
             return new Channel(name, type, null, recipients, null);
         }
+        if (type.equals("telegram")) {
+            String token = settings.get("token");
+            if (token == null || !token.trim().matches("[0-9]+:[A-Za-z0-9_-]+")) { // the token itself is never repeated
+                throw new CheckSpec.Invalid(prefix + "token: " + (token == null ? "missing" : "not a bot token (<digits>:<letters>, from @BotFather)"));
+            }
+            String chat = settings.get("chat-id");
+            if (chat == null || !chat.trim().matches("-?[0-9]+|@[A-Za-z][A-Za-z0-9_]{3,}")) {
+                throw new CheckSpec.Invalid(prefix + "chat-id: " + (chat == null ? "missing" : "'" + chat + "' is not a chat id (a number) or @channel"));
+            }
+            String api = settings.getOrDefault("url", TELEGRAM_API);
+            if (!(api.startsWith("http://") || api.startsWith("https://"))) {
+                throw new CheckSpec.Invalid(prefix + "url: '" + api + "' is not an http(s) URL");
+            }
+            return new Channel(name, type, URI.create(api.endsWith("/") ? api.substring(0, api.length() - 1) : api),
+                    List.of(chat.trim()), token.trim());
+        }
         String url = settings.get("url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new CheckSpec.Invalid(prefix + "url: " + (url == null ? "missing" : "'" + url + "' is not an http(s) URL"));
         }
         String token = settings.get("token");
+        if (type.equals("gotify") && (token == null || token.isBlank())) {
+            throw new CheckSpec.Invalid(prefix + "token: missing (the token of a Gotify application)");
+        }
         return new Channel(name, type, URI.create(url), List.of(), token == null || token.isBlank() ? null : token.trim());
     }
 
@@ -137,6 +164,11 @@ public class Alerter {
                 case "ntfy" -> new JsonObject().put("title", subject(spec, kind)).put("text", text)
                         .put("priority", kind.equals("opened") ? "high" : "default")
                         .put("tags", kind.equals("opened") ? "rotating_light" : "white_check_mark").encode();
+                case "gotify" -> new JsonObject().put("title", subject(spec, kind)).put("message", text)
+                        .put("priority", kind.equals("opened") ? 8 : 4).encode();
+                case "telegram" -> new JsonObject().put("chat_id", channel.to().get(0))
+                        .put("text", text.length() <= 4096 ? text : text.substring(0, 4095) + "…")
+                        .put("disable_web_page_preview", true).encode();
                 case "email" -> new JsonObject().put("subject", subject(spec, kind)).put("text", text).encode();
                 default -> event.copy().put("text", text).encode();
             };
@@ -177,8 +209,12 @@ public class Alerter {
                     .map(v -> (String) null).otherwise(error -> "SMTP: " + error.getMessage())
                     .compose(error -> record(alert, error));
         }
-        URI url = channel.url();
-        RequestOptions options = new RequestOptions().setAbsoluteURI(url.toString()).setMethod(HttpMethod.POST)
+        String url = switch (channel.type()) {
+            case "telegram" -> channel.url() + "/bot" + channel.token() + "/sendMessage";
+            case "gotify" -> channel.url().toString().replaceAll("/+$", "") + "/message";
+            default -> channel.url().toString();
+        };
+        RequestOptions options = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
                 .putHeader("Content-Type", "application/json").putHeader("User-Agent", "edgestack-monitor/1")
                 .setTimeout(10_000);
         Buffer payload = Buffer.buffer(alert.payload());
@@ -191,13 +227,24 @@ public class Alerter {
                 options.putHeader("Authorization", "Bearer " + channel.token());
             }
             payload = Buffer.buffer(message.getString("text"));
+        } else if (channel.type().equals("gotify")) {
+            options.putHeader("X-Gotify-Key", channel.token());
         }
         Buffer sent = payload;
         return client.request(options).compose(request -> request.send(sent))
                 .compose(response -> response.body().map(body -> response.statusCode() / 100 == 2 ? null
                         : "HTTP " + response.statusCode() + ": " + body.toString().replaceAll("\\s+", " ")))
                 .otherwise(error -> String.valueOf(error.getMessage()))
+                .map(error -> redacted(error, channel.token()))
                 .compose(error -> record(alert, error));
+    }
+
+    /**
+     * A delivery's error without the channel's token, which a Telegram URL carries in its path and an HTTP client may
+     * repeat (a timeout names the request): the error is stored, listed by the API and logged.
+     */
+    static String redacted(String error, String token) {
+        return error == null || token == null ? error : error.replace(token, "<token>");
     }
 
     private Future<Void> record(MonitorStore.Alert alert, String error) {

@@ -117,6 +117,12 @@ class MonitorFlowTest {
                         + " tags=rotating_light type=text/plain; charset=utf-8 :red_circle: web is down (status)")));
         await("discord got it", Duration.ofSeconds(10), () -> requests("POST /discord").stream()
                 .anyMatch(l -> l.contains("{\"content\":\":red_circle: web is down (status)")));
+        await("telegram got it: the bot's token in the Bot API's path, the chat id in the message", Duration.ofSeconds(10),
+                () -> requests("POST /telegram/bot123456:test-bot-token/sendMessage").stream().anyMatch(l -> l.contains(
+                        "{\"chat_id\":\"-100200300\",\"text\":\":red_circle: web is down (status)")));
+        await("gotify got it: the application token as X-Gotify-Key, a high priority", Duration.ofSeconds(10),
+                () -> requests("POST /gotify/message").stream().anyMatch(l -> l.contains("key=gotify-app-token {\"title\":"
+                        + "\"[edgestack] web is DOWN\",\"message\":\":red_circle: web is down (status)") && l.contains("\"priority\":8}")));
 
         await("the opened alert arrives by email", Duration.ofSeconds(15), () -> mails().stream()
                 .anyMatch(m -> m.startsWith("[edgestack] web is DOWN|") && m.contains("rolled back to")));

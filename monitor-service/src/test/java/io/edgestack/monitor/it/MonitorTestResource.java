@@ -42,6 +42,13 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.alerts.phone.token", "ntfy-token-for-tests");
             config.put("edgestack.monitor.alerts.team.type", "discord");
             config.put("edgestack.monitor.alerts.team.url", http + "/discord");
+            config.put("edgestack.monitor.alerts.bot.type", "telegram");
+            config.put("edgestack.monitor.alerts.bot.token", "123456:test-bot-token");
+            config.put("edgestack.monitor.alerts.bot.chat-id", "-100200300");
+            config.put("edgestack.monitor.alerts.bot.url", http + "/telegram");
+            config.put("edgestack.monitor.alerts.home.type", "gotify");
+            config.put("edgestack.monitor.alerts.home.url", http + "/gotify/");
+            config.put("edgestack.monitor.alerts.home.token", "gotify-app-token");
             int smtp = freePort();
             int pop3 = freePort();
             mail = new GreenMail(new ServerSetup[] { new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),

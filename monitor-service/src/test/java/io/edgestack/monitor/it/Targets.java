@@ -110,7 +110,8 @@ public final class Targets {
             synchronized (Targets.class) {
                 String ntfy = path.equals("/ntfy") ? " title=" + exchange.getRequestHeaders().getFirst("Title") + " priority="
                         + exchange.getRequestHeaders().getFirst("Priority") + " tags=" + exchange.getRequestHeaders().getFirst("Tags")
-                        + " type=" + exchange.getRequestHeaders().getFirst("Content-Type") : "";
+                        + " type=" + exchange.getRequestHeaders().getFirst("Content-Type")
+                        : path.startsWith("/gotify/") ? " key=" + exchange.getRequestHeaders().getFirst("X-Gotify-Key") : "";
                 Files.writeString(root.resolve("requests.log"), exchange.getRequestMethod() + " " + path + " auth="
                         + exchange.getRequestHeaders().getFirst("Authorization") + ntfy + " " + new String(body, StandardCharsets.UTF_8)
                                 .replace('\n', ' ') + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -138,7 +139,8 @@ public final class Targets {
             boolean down = Files.exists(root.resolve("site-down"));
             status = down ? 500 : 200;
             answer = down ? "<h1>Internal Server Error</h1>" : "{\"status\": \"ok\", \"site\": \"Welcome\"}";
-        } else if (path.equals("/hook") || path.equals("/slack") || path.equals("/ntfy") || path.equals("/discord")) {
+        } else if (path.equals("/hook") || path.equals("/slack") || path.equals("/ntfy") || path.equals("/discord")
+                || path.startsWith("/telegram/bot") && path.endsWith("/sendMessage") || path.equals("/gotify/message")) {
             boolean down = Files.exists(root.resolve("receiver-down"));
             status = down ? 503 : 200;
             answer = down ? "receiver unavailable" : "ok";
