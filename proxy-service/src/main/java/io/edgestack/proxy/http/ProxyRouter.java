@@ -13,6 +13,7 @@ import io.edgestack.proxy.cache.HttpCache;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.metrics.ProxyMetrics;
+import io.edgestack.proxy.site.Access;
 import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
@@ -29,8 +30,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 
 /**
- * The public request path: request id, site by host, path checks, route by longest prefix, then the route's
- * handler. Security headers and the access log hook onto every response, errors included.
+ * The public request path: request id, site by host, path checks, route by longest prefix, the site's or route's
+ * access, then the site's redirects and the route's handler. Security headers and the access log hook onto every
+ * response, errors included.
  */
 @Singleton
 public class ProxyRouter {
@@ -47,10 +49,12 @@ public class ProxyRouter {
     private final ProxyMetrics metrics;
     private final long maxBodySize;
     private final HttpCache cache;
+    private final AccessGate accessGate;
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
-            ProxyMetrics metrics, HttpCache cache,
+            ProxyMetrics metrics, HttpCache cache, AccessGate accessGate,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.accessGate = accessGate;
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.cache = cache;
         this.metrics = metrics;
@@ -111,6 +115,20 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
             return;
         }
+        Route route = site.route(path);
+        outcome.route = route;
+        Access access = site.accessOn(route);
+        if (access != null) { // before anything is answered from the site: its redirects, its cache, its files
+            accessGate.admit(request, access, trusted.client(request), () -> dispatch(request, end, site, host, tls, path, route, outcome));
+            return;
+        }
+        dispatch(request, end, site, host, tls, path, route, outcome);
+    }
+
+    /** The request's answer once it is admitted: a redirect of the site, its route's upstream or files, or 404. */
+    private void dispatch(HttpServerRequest request, RequestEnd end, Site site, String host, boolean tls, String path,
+            Route route, Outcome outcome) {
+        HttpServerResponse response = request.response();
         if (!site.redirects().isEmpty()) {
             Redirects.Target redirect = site.redirects().target(path, request.query());
             if (redirect != null) {
@@ -119,8 +137,6 @@ public class ProxyRouter {
                 return;
             }
         }
-        Route route = site.route(path);
-        outcome.route = route;
         if (route == null) {
             ErrorPages.send(request, 404, "Not Found", "No route of site '" + site.name() + "' matches this path.", null);
             return;

@@ -1,11 +1,8 @@
 package io.edgestack.proxy.http;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.List;
 
-import io.netty.util.NetUtil;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 
 /**
@@ -13,57 +10,19 @@ import io.vertx.core.net.SocketAddress;
  */
 public final class TrustedProxies {
 
-    private record Block(byte[] network, int bits) {
-        boolean contains(byte[] address) {
-            if (address.length != network.length) {
-                return false;
-            }
-            int full = bits / 8;
-            for (int i = 0; i < full; i++) {
-                if (address[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = bits % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = (0xff << (8 - rest)) & 0xff;
-            return (address[full] & mask) == (network[full] & mask);
-        }
-    }
+    private final IpBlocks blocks;
 
-    private final List<Block> blocks;
-
-    private TrustedProxies(List<Block> blocks) {
+    private TrustedProxies(IpBlocks blocks) {
         this.blocks = blocks;
     }
 
     /** Parses entries like {@code 10.0.0.0/8}, {@code ::1} or {@code 192.168.1.10}; the error names the bad entry. */
     public static TrustedProxies parse(List<String> entries) {
-        List<Block> blocks = new ArrayList<>();
-        for (String entry : entries) {
-            String text = entry.trim();
-            if (text.isEmpty()) {
-                continue;
-            }
-            int slash = text.indexOf('/');
-            String host = slash < 0 ? text : text.substring(0, slash);
-            if (!host.matches("[0-9a-fA-F:.]+")) {
-                throw new IllegalArgumentException("edgestack.proxy.trusted-proxies: '" + text + "' is not an IP address or CIDR block");
-            }
-            try {
-                byte[] address = InetAddress.getByName(host).getAddress();
-                int bits = slash < 0 ? address.length * 8 : Integer.parseInt(text.substring(slash + 1));
-                if (bits < 0 || bits > address.length * 8) {
-                    throw new NumberFormatException();
-                }
-                blocks.add(new Block(address, bits));
-            } catch (UnknownHostException | NumberFormatException e) {
-                throw new IllegalArgumentException("edgestack.proxy.trusted-proxies: '" + text + "' is not an IP address or CIDR block");
-            }
+        try {
+            return new TrustedProxies(IpBlocks.parse(entries));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("edgestack.proxy.trusted-proxies: " + e.getMessage());
         }
-        return new TrustedProxies(List.copyOf(blocks));
     }
 
     /** The last address asked about and the answer: most requests come from the one peer in front (the tunnel). */
@@ -85,19 +44,37 @@ public final class TrustedProxies {
         if (seen != null && seen.address().equals(address)) {
             return seen.trusted();
         }
-        // An address literal, parsed without a regular expression or a resolver (null when it is not one).
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
-        boolean trusted = bytes != null && contains(bytes);
+        boolean trusted = blocks.contains(address);
         last = new Verdict(address, trusted);
         return trusted;
     }
 
-    private boolean contains(byte[] address) {
-        for (Block block : blocks) {
-            if (block.contains(address)) {
-                return true;
+    /**
+     * The visitor's address: the peer's own, or, when the peer is a trusted proxy (the tunnel's connector, a load
+     * balancer), the right-most address of its {@code X-Forwarded-For} that is not a trusted proxy itself (the left-most
+     * when all are). An entry that is not an address literal is returned as it is, and matches no block.
+     */
+    public String client(HttpServerRequest request) {
+        SocketAddress remote = request.remoteAddress();
+        String address = remote == null ? null : remote.hostAddress();
+        if (!trusts(address)) {
+            return address;
+        }
+        String forwarded = request.getHeader("X-Forwarded-For");
+        if (forwarded == null) {
+            return address;
+        }
+        String[] hops = forwarded.split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            if (hop.isEmpty()) {
+                continue;
+            }
+            address = hop;
+            if (!blocks.contains(hop)) {
+                return hop;
             }
         }
-        return false;
+        return address;
     }
 }

@@ -3,9 +3,10 @@ package io.edgestack.proxy.site;
 import io.edgestack.proxy.upstream.PoolSpec;
 
 /**
- * A path prefix of a site and what answers it: the site's live release (static) or an upstream pool.
+ * A path prefix of a site and what answers it: the site's live release (static) or an upstream pool; {@code access}
+ * its own, or null for the site's.
  */
-public record Route(String pathPrefix, Kind kind, PoolSpec upstream) {
+public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access) {
 
     public enum Kind {
         STATIC,
@@ -13,7 +14,7 @@ public record Route(String pathPrefix, Kind kind, PoolSpec upstream) {
     }
 
     public static Route staticFiles(String pathPrefix) {
-        return new Route(pathPrefix, Kind.STATIC, null);
+        return new Route(pathPrefix, Kind.STATIC, null, null);
     }
 
     public boolean matches(String path) {

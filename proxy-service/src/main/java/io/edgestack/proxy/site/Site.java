@@ -3,10 +3,17 @@ package io.edgestack.proxy.site;
 import java.util.List;
 
 /**
- * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules, edge cache and redirects.
+ * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules, edge cache, redirects,
+ * and who may use it ({@link Access#OPEN}: anyone).
  */
 public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, CacheRules cacheRules,
-        EdgeCache edgeCache, Redirects redirects) {
+        EdgeCache edgeCache, Redirects redirects, Access access) {
+
+    /** The access that applies on {@code route} (null: no route): the route's own, else the site's; null when open. */
+    public Access accessOn(Route route) {
+        Access applies = route != null && route.access() != null ? route.access() : access;
+        return applies.isOpen() ? null : applies;
+    }
 
     public Route route(String path) {
         Route best = null;

@@ -35,7 +35,7 @@ public final class SitesLoader {
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
         Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
-                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF, Redirects.NONE);
+                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF, Redirects.NONE, Access.OPEN);
         return new Sites(List.of(site), site);
     }
 
@@ -92,7 +92,7 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping");
         }
-        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects"));
+        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects", "access"));
         String name = text(node, key + ".name", node.get("name"));
         if (!SITE_NAME.matcher(name).matches()) {
             throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
@@ -121,7 +121,68 @@ public final class SitesLoader {
         }
         return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
                 new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"),
-                redirects(node.get("redirects"), key + ".redirects"));
+                redirects(node.get("redirects"), key + ".redirects"),
+                node.has("access") ? access(node.get("access"), key + ".access") : Access.OPEN);
+    }
+
+    /**
+     * {@code access: {allow: [CIDR...], deny: [CIDR...], basic-auth: {realm, users: {name: bcrypt hash}}}}; {@code {}}
+     * is open (on a route: opens what its site closes).
+     */
+    static Access access(JsonNode node, String key) {
+        if (node == null || node.isNull()) {
+            return Access.OPEN;
+        }
+        allowOnly(node, key + ".", Set.of("allow", "deny", "basic-auth"));
+        io.edgestack.proxy.http.IpBlocks allow = blocks(node.get("allow"), key + ".allow");
+        io.edgestack.proxy.http.IpBlocks deny = blocks(node.get("deny"), key + ".deny");
+        JsonNode auth = node.get("basic-auth");
+        if (auth == null || auth.isNull()) {
+            return new Access(allow, deny, null, Map.of());
+        }
+        allowOnly(auth, key + ".basic-auth.", Set.of("realm", "users"));
+        String realm = auth.hasNonNull("realm") ? text(auth, key + ".basic-auth.realm", auth.get("realm")) : "restricted";
+        if (realm.isEmpty() || realm.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '"' || c == '\\')) {
+            throw new SiteConfigException(key + ".basic-auth.realm", "'" + realm + "' must be printable, without quotes or backslashes");
+        }
+        JsonNode users = auth.get("users");
+        if (users == null || !users.isObject() || users.isEmpty()) {
+            throw new SiteConfigException(key + ".basic-auth.users", "must map at least one user name to a bcrypt hash "
+                    + "(htpasswd -nbB <user> <password>, or caddy hash-password)");
+        }
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = users.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> user = fields.next();
+            String userKey = key + ".basic-auth.users." + user.getKey();
+            if (user.getKey().isEmpty() || user.getKey().contains(":") || user.getKey().chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new SiteConfigException(userKey, "a user name has no ':' and no control character");
+            }
+            String hash = text(users, userKey, user.getValue());
+            if (!Access.BCRYPT.matcher(hash).matches()) { // the value is not repeated: it may be a password written by mistake
+                throw new SiteConfigException(userKey, "not a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -nbB or caddy "
+                        + "hash-password print it): write the hash, never the password");
+            }
+            hashes.put(user.getKey(), hash);
+        }
+        return new Access(allow, deny, realm, hashes);
+    }
+
+    private static io.edgestack.proxy.http.IpBlocks blocks(JsonNode node, String key) {
+        if (node == null || node.isNull()) {
+            return io.edgestack.proxy.http.IpBlocks.NONE;
+        }
+        requireArray(node, key);
+        List<String> entries = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String entry = text(node, key + "[" + i + "]", node.get(i));
+            try {
+                io.edgestack.proxy.http.IpBlocks.parse(List.of(entry));
+            } catch (IllegalArgumentException e) {
+                throw new SiteConfigException(key + "[" + i + "]", e.getMessage());
+            }
+            entries.add(entry);
+        }
+        return io.edgestack.proxy.http.IpBlocks.parse(entries);
     }
 
     private static Redirects redirects(JsonNode node, String key) {
@@ -154,7 +215,7 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static' or 'upstream')");
         }
-        allowOnly(node, key + ".", Set.of("path", "static", "upstream"));
+        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "access"));
         String path = text(node, key + ".path", node.get("path"));
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
@@ -163,10 +224,11 @@ public final class SitesLoader {
             throw new SiteConfigException(key, "needs exactly one handler: 'static: {}' serves the site's live release, "
                     + "'upstream: {targets: [...]}' proxies to servers");
         }
+        Access access = node.has("access") ? access(node.get("access"), key + ".access") : null;
         if (node.has("static")) {
-            return Route.staticFiles(path);
+            return new Route(path, Route.Kind.STATIC, null, access);
         }
-        return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"));
+        return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"), access);
     }
 
     private static HeaderPolicy headers(JsonNode node, String key) {

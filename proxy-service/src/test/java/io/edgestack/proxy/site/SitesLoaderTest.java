@@ -3,6 +3,7 @@ package io.edgestack.proxy.site;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -70,7 +71,7 @@ class SitesLoaderTest {
                   - name: a
                     routes: [{path: api, static: {}}]
                 """));
-        assertEquals("sites[0].routs: unknown key (expected one of cache, edge-cache, headers, hosts, name, redirects, routes)", problem("""
+        assertEquals("sites[0].routs: unknown key (expected one of access, cache, edge-cache, headers, hosts, name, redirects, routes)", problem("""
                 sites:
                   - name: a
                     routs: []
@@ -158,5 +159,50 @@ class SitesLoaderTest {
     void reportsYamlSyntaxErrorsWithTheLine() {
         String message = problem("sites:\n  - name: a\n   bad: [\n");
         assertEquals(true, message.startsWith("sites file: not valid YAML"), message);
+    }
+
+    @Test
+    void readsAccessRulesAndNamesWhatIsWrongWithOne() {
+        String hash = "$2y$10$" + "a".repeat(53);
+        Sites sites = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    access:
+                      allow: [10.0.0.0/8]
+                      basic-auth: {users: {ada: "%s"}}
+                    routes:
+                      - {path: /, static: {}}
+                      - {path: /open/, static: {}, access: {}}
+                      - {path: /lan/, static: {}, access: {deny: ["::1"]}}
+                """.formatted(hash), "a");
+        Site site = sites.forHost("any");
+        Access closed = site.accessOn(site.route("/"));
+        assertEquals("restricted", closed.realm());
+        assertEquals(java.util.Map.of("ada", hash), closed.users());
+        assertTrue(closed.admits("10.9.8.7") && !closed.admits("192.0.2.1") && !closed.admits(null));
+        assertNull(site.accessOn(site.route("/open/x")), "{} opens a route");
+        Access lan = site.accessOn(site.route("/lan/x"));
+        assertTrue(!lan.asksPassword() && lan.admits("192.0.2.1") && !lan.admits("::1"), "a route's own replaces the site's");
+        assertNull(SitesLoader.parse("sites: [{name: a}]", "a").forHost("x").accessOn(null), "no access: open");
+
+        assertEquals("sites[0].access.allow[1]: '10.0.0.0/33' is not an IP address or CIDR block", problem("""
+                sites: [{name: a, access: {allow: [10.0.0.0/8, 10.0.0.0/33]}}]
+                """));
+        assertEquals("sites[0].access.deny[0]: 'office.example.com' is not an IP address or CIDR block", problem("""
+                sites: [{name: a, access: {deny: [office.example.com]}}]
+                """));
+        String wrote = problem("""
+                sites: [{name: a, access: {basic-auth: {users: {ada: "hunter2"}}}}]
+                """);
+        assertEquals("sites[0].access.basic-auth.users.ada: not a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -nbB or caddy "
+                + "hash-password print it): write the hash, never the password", wrote);
+        assertTrue(!wrote.contains("hunter2"), "a password written by mistake is not repeated");
+        assertTrue(problem("sites: [{name: a, access: {basic-auth: {users: {}}}}]")
+                .startsWith("sites[0].access.basic-auth.users: must map at least one user name to a bcrypt hash"));
+        assertEquals("sites[0].access.basic-auth.realm: 'say \"hi\"' must be printable, without quotes or backslashes",
+                problem("sites: [{name: a, access: {basic-auth: {realm: 'say \"hi\"', users: {ada: \"" + hash + "\"}}}}]"));
+        assertEquals("sites[0].routes[0].access.password: unknown key", problem("""
+                sites: [{name: a, routes: [{path: /, static: {}, access: {password: x}}]}]
+                """).replaceAll(" \\(.*", ""));
     }
 }

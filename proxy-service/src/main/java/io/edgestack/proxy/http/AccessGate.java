@@ -1,0 +1,127 @@
+package io.edgestack.proxy.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import jakarta.inject.Singleton;
+
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.jboss.logging.Logger;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import io.edgestack.proxy.site.Access;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Applies a site's or route's {@link Access} to a request: a client address it does not admit gets {@code 403}; where
+ * it asks for a password, a request without good credentials gets {@code 401} with {@code WWW-Authenticate: Basic}.
+ * A bcrypt check takes tens of milliseconds of CPU: it runs on a worker thread (the request paused meanwhile), and a
+ * successful one is remembered (a SHA-256 of the password with the hash it matched, for 10 minutes) so that the
+ * requests after it are admitted on the event loop, as Caddy's {@code basic_auth} cache does. An unknown user is checked
+ * against a known user's hash, so that the time taken does not tell which names exist. Passwords are never logged.
+ */
+@Singleton
+public class AccessGate {
+
+    private static final Logger LOG = Logger.getLogger(AccessGate.class);
+
+    private final Vertx vertx;
+    private final Cache<String, Boolean> verified = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterAccess(Duration.ofMinutes(10)).build();
+
+    public AccessGate(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /**
+     * Runs {@code next} when {@code access} admits the request (at once, or after a password check on a worker);
+     * otherwise answers it.
+     */
+    public void admit(HttpServerRequest request, Access access, String client, Runnable next) {
+        if (!access.admits(client)) {
+            ErrorPages.send(request, 403, "Forbidden", "This address may not use this site.", null);
+            return;
+        }
+        if (!access.asksPassword()) {
+            next.run();
+            return;
+        }
+        String[] credentials = credentials(request.getHeader("Authorization"));
+        if (credentials == null) {
+            challenge(request, access, "This site asks for a user name and password.");
+            return;
+        }
+        String user = credentials[0];
+        String password = credentials[1];
+        String hash = access.users().get(user);
+        String key = hash == null ? null : key(hash, password);
+        if (key != null && verified.getIfPresent(key) != null) {
+            next.run();
+            return;
+        }
+        String against = hash != null ? hash : access.users().values().iterator().next();
+        request.pause();
+        vertx.executeBlocking(() -> checks(against, password), false).onComplete(result -> {
+            boolean good = hash != null && result.succeeded() && result.result();
+            if (result.failed()) {
+                LOG.warnf("Could not check the password of user '%s': %s", user, result.cause().toString());
+            }
+            if (request.response().ended() || request.response().closed()) {
+                return;
+            }
+            request.resume(); // the body, if any, is delivered on a later turn, once the next step has set its handlers
+            if (good) {
+                verified.put(key, Boolean.TRUE);
+                next.run();
+            } else {
+                challenge(request, access, "The user name or password is wrong.");
+            }
+        });
+    }
+
+    private static boolean checks(String hash, String password) {
+        try {
+            return OpenBSDBCrypt.checkPassword(hash, password.toCharArray());
+        } catch (IllegalArgumentException e) { // a password over bcrypt's 72 bytes, or a hash of another kind
+            return false;
+        }
+    }
+
+    private static void challenge(HttpServerRequest request, Access access, String detail) {
+        request.response().putHeader("WWW-Authenticate", "Basic realm=\"" + access.realm() + "\", charset=\"UTF-8\"");
+        ErrorPages.send(request, 401, "Unauthorized", detail, null);
+    }
+
+    /** The user and password of a {@code Basic} Authorization header, or null when there are none (or malformed). */
+    static String[] credentials(String header) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        return colon <= 0 ? null : new String[] { decoded.substring(0, colon), decoded.substring(colon + 1) };
+    }
+
+    private static String key(String hash, String password) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(hash.getBytes(StandardCharsets.US_ASCII));
+            digest.update((byte) 0);
+            return hash + HexFormat.of().formatHex(digest.digest(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.edgestack.proxy.access;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.edgestack.proxy.files.TestRelease;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+
+/**
+ * A site behind a password, a route of it left open, and a site only some addresses may use, through the proxy's own
+ * public port, with a real upstream on loopback.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = AccessTest.Sites.class, restrictToAnnotatedClass = true)
+class AccessTest {
+
+    static final String PASSWORD = "correct horse battery staple";
+    /** Used by one test only, so that its first request is the one that waits for the bcrypt check. */
+    static final String GRACES = "grace's own passphrase";
+
+    /** An upstream that echoes what it received, and the sites file. */
+    public static class Sites implements QuarkusTestResourceLifecycleManager {
+        private Vertx vertx;
+
+        @Override
+        public Map<String, String> start() {
+            vertx = Vertx.vertx();
+            try {
+                CompletableFuture<HttpServer> started = new CompletableFuture<>();
+                vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> request.response()
+                        .putHeader("X-Authorization-Seen", String.valueOf(request.getHeader("Authorization") != null))
+                        .end(request.method() + " " + request.uri() + " " + body)))
+                        .listen(0, "127.0.0.1").onComplete(result -> {
+                            if (result.succeeded()) {
+                                started.complete(result.result());
+                            } else {
+                                started.completeExceptionally(result.cause());
+                            }
+                        });
+                int upstream = started.get(10, TimeUnit.SECONDS).actualPort();
+                byte[] salt = new byte[16];
+                new SecureRandom().nextBytes(salt);
+                String hash = OpenBSDBCrypt.generate("2b", PASSWORD.toCharArray(), salt, 4); // cost 4: a test's speed
+                String graces = OpenBSDBCrypt.generate("2y", GRACES.toCharArray(), salt, 6);
+                Path sites = Path.of("target/access-sites.yaml").toAbsolutePath();
+                Files.writeString(sites, """
+                        default-site: example
+                        sites:
+                          - name: example
+                          - name: staging
+                            hosts: [staging.test]
+                            access:
+                              basic-auth:
+                                realm: Staging of example
+                                users: {ada: "%1$s", grace: "%3$s"}
+                            redirects:
+                              - {from: /old, to: /new}
+                            routes:
+                              - {path: /, static: {}}
+                              - {path: /healthz, static: {}, access: {}}
+                              - path: /api/
+                                upstream: {targets: ["http://127.0.0.1:%2$d"]}
+                          - name: office
+                            hosts: [office.test]
+                            access:
+                              allow: [10.1.0.0/16, "2001:db8::/32"]
+                              deny: [10.1.2.3]
+                        """.formatted(hash, upstream, graces));
+                return Map.of("edgestack.proxy.sites-file", sites.toString(),
+                        "edgestack.proxy.trusted-proxies", "127.0.0.1,::1");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            vertx.close();
+        }
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @BeforeEach
+    void releases() {
+        for (String site : List.of("staging", "office")) {
+            TestRelease release = new TestRelease(Path.of("target/test-releases"), site).clear();
+            release.file("r1", "index.html", "<h1>" + site + " home</h1>");
+            release.file("r1", "healthz", "ok");
+            release.activate("r1");
+        }
+    }
+
+    @Test
+    void aSiteBehindAPasswordAsksForItAndLetsTheRightOneIn() {
+        Response asked = given().header("Host", "staging.test").get("/").then().statusCode(401).extract().response();
+        assertEquals("Basic realm=\"Staging of example\", charset=\"UTF-8\"", asked.header("WWW-Authenticate"));
+        assertTrue(!asked.asString().contains("staging home"), asked.asString());
+        given().header("Host", "staging.test").header("Authorization", basic("ada", "wrong")).get("/").then().statusCode(401)
+                .body(containsString("wrong"));
+        given().header("Host", "staging.test").header("Authorization", basic("bob", PASSWORD)).get("/").then().statusCode(401);
+        given().header("Host", "staging.test").header("Authorization", "Basic !!!not-base64").get("/").then().statusCode(401);
+        given().header("Host", "staging.test").header("Authorization", "Bearer " + PASSWORD).get("/").then().statusCode(401);
+        for (int i = 0; i < 3; i++) { // the first is checked on a worker, the next ones from the remembered check
+            given().header("Host", "staging.test").header("Authorization", basic("ada", PASSWORD)).get("/").then()
+                    .statusCode(200).body(equalTo("<h1>staging home</h1>"));
+        }
+        // the site's redirects are behind its password too; a route may open what its site closes
+        given().header("Host", "staging.test").redirects().follow(false).get("/old").then().statusCode(401);
+        given().header("Host", "staging.test").get("/healthz").then().statusCode(200).body(equalTo("ok"));
+        // JSON clients get a problem document
+        given().header("Host", "staging.test").accept("application/json").get("/").then().statusCode(401)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void aProxiedRouteGetsItsBodyWholeAfterThePasswordCheck() {
+        String body = "x".repeat(200_000);
+        // a password not checked yet: the request waits for the check, paused, and loses none of its body
+        for (int i = 0; i < 2; i++) {
+            given().header("Host", "staging.test").header("Authorization", basic("grace", GRACES)).body(body)
+                    .post("/api/upload").then().statusCode(200).body(equalTo("POST /api/upload " + body))
+                    .header("X-Authorization-Seen", "true");
+        }
+        given().header("Host", "staging.test").body(body).post("/api/upload").then().statusCode(401)
+                .body(not(containsString("POST /api/upload")));
+    }
+
+    @Test
+    void onlyTheAllowedAddressesReachAnAddressRestrictedSite() {
+        // the peer (127.0.0.1) is a trusted proxy, as the tunnel's connector: the visitor is read from X-Forwarded-For
+        given().header("Host", "office.test").header("X-Forwarded-For", "10.1.5.5").get("/").then().statusCode(200)
+                .body(equalTo("<h1>office home</h1>"));
+        given().header("Host", "office.test").header("X-Forwarded-For", "2001:db8::7").get("/").then().statusCode(200);
+        given().header("Host", "office.test").header("X-Forwarded-For", "10.1.2.3").get("/").then().statusCode(403)
+                .body(not(containsString("office home")));
+        given().header("Host", "office.test").header("X-Forwarded-For", "192.0.2.1").get("/").then().statusCode(403);
+        // a visitor who writes an allowed address first is known by the address the trusted proxy added after it
+        given().header("Host", "office.test").header("X-Forwarded-For", "10.1.5.5, 192.0.2.1").get("/").then().statusCode(403);
+        given().header("Host", "office.test").header("X-Forwarded-For", "not-an-address").get("/").then().statusCode(403);
+        given().header("Host", "office.test").get("/").then().statusCode(403); // 127.0.0.1 itself is not allowed
+        // the other sites are open
+        given().get("/").then().statusCode(not(403));
+    }
+}
