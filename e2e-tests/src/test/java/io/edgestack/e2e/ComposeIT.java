@@ -117,7 +117,20 @@ class ComposeIT {
         HttpResponse<String> page = awaitStatus(site + "/", 200, Duration.ofMinutes(2));
         String index = Files.readString(root.resolve("examples/site/index.html"));
         assertEquals(index, page.body(), "the example site's index, as deployed");
-        assertTrue(page.headers().firstValue("X-Request-Id").isPresent());
+        String requestId = page.headers().firstValue("X-Request-Id").orElseThrow();
+        // The connector is one of proxy-service's trusted proxies: its access log has the visitor's request id, and the
+        // visitor's address as the client, the connector's as the peer.
+        String net = settings.get("EDGESTACK_NET");
+        String access = "";
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15); access.isEmpty() && System.nanoTime() < until; ) {
+            access = compose(List.of("logs", "--no-color", "proxy")).output().lines()
+                    .filter(line -> line.contains("\"id\":\"" + requestId + "\"")).findFirst().orElse("");
+            if (access.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        assertTrue(access.contains("\"remote\":\"" + net + ".202\"") && access.contains("\"client\":\"")
+                && !access.contains("\"client\":\"" + net + ".202\""), "proxy access log line for " + requestId + ": " + access);
         assertEquals(404, get(site + "/no-such-page").statusCode());
         assertEquals(200, get("http://127.0.0.1:" + settings.get("EDGESTACK_MONITOR_PORT") + "/").statusCode(),
                 "the status page");

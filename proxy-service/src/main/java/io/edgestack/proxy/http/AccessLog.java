@@ -15,7 +15,11 @@ public final class AccessLog {
     private AccessLog() {
     }
 
-    public static void record(HttpServerRequest request, String site, String requestId, long startNanos) {
+    /**
+     * @param trusted the proxies whose {@code X-Forwarded-For} names the visitor: {@code remote} is the peer,
+     *        {@code client} the visitor (as Caddy's {@code remote_ip} and {@code client_ip})
+     */
+    public static void record(HttpServerRequest request, TrustedProxies trusted, String site, String requestId, long startNanos) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
@@ -25,7 +29,10 @@ public final class AccessLog {
                 .append("{\"id\":\"").append(requestId)
                 .append("\",\"site\":\"").append(site)
                 .append("\",\"remote\":\"").append(request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress())
-                .append("\",\"method\":\"").append(request.method().name())
+                .append("\",\"client\":\"");
+        String client = trusted.client(request);
+        escape(line, client == null ? "" : client); // from a header: escaped
+        line.append("\",\"method\":\"").append(request.method().name())
                 .append("\",\"uri\":\"");
         escape(line, request.uri());
         line.append("\",\"status\":").append(response.getStatusCode())

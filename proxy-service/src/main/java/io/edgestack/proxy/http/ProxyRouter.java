@@ -84,7 +84,7 @@ public class ProxyRouter {
         Outcome outcome = new Outcome();
         end.add(() -> {
             if (accessLog) {
-                AccessLog.record(request, site.name(), requestId, start);
+                AccessLog.record(request, trusted, site.name(), requestId, start);
             }
             String routeLabel = outcome.route != null ? outcome.route.pathPrefix() : routeLabel(site, request.path());
             metrics.record(new ProxyMetrics.Labels(site.name(), routeLabel, outcome.upstream,
