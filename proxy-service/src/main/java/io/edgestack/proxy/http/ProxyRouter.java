@@ -14,6 +14,7 @@ import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.edgestack.proxy.site.Access;
+import io.edgestack.proxy.site.RateLimit;
 import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
@@ -31,7 +32,7 @@ import io.vertx.core.http.HttpVersion;
 
 /**
  * The public request path: request id, site by host, path checks, route by longest prefix, the site's or route's
- * access, then the site's redirects and the route's handler. Security headers and the access log hook onto every
+ * rate limit and access, then the site's redirects and the route's handler. Security headers and the access log hook onto every
  * response, errors included.
  */
 @Singleton
@@ -117,9 +118,21 @@ public class ProxyRouter {
         }
         Route route = site.route(path);
         outcome.route = route;
+        RateLimit limit = site.rateLimitOn(route);
         Access access = site.accessOn(route);
+        String client = limit != null || access != null ? trusted.client(request) : null;
+        if (limit != null) { // first: password guesses are requests too
+            long wait = limit.take(client);
+            if (wait > 0) {
+                metrics.rateLimited(site.name(), route == null ? "none" : route.pathPrefix());
+                response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+                ErrorPages.send(request, 429, "Too Many Requests", "Too many requests from this address: try again in "
+                        + wait + " s.", null);
+                return;
+            }
+        }
         if (access != null) { // before anything is answered from the site: its redirects, its cache, its files
-            accessGate.admit(request, access, trusted.client(request), () -> dispatch(request, end, site, host, tls, path, route, outcome));
+            accessGate.admit(request, access, client, () -> dispatch(request, end, site, host, tls, path, route, outcome));
             return;
         }
         dispatch(request, end, site, host, tls, path, route, outcome);

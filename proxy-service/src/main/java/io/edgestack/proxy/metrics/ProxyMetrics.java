@@ -67,6 +67,12 @@ public class ProxyMetrics {
         }
     }
 
+    /** A request refused by a rate limit: {@code edgestack_proxy_rate_limited_total{site,route}}. */
+    public void rateLimited(String site, String route) {
+        Counter.builder("edgestack.proxy.rate.limited").description("Requests refused with 429 by a site's or route's rate limit")
+                .tag("site", site).tag("route", route).register(registry).increment();
+    }
+
     /** Registers health and in-flight gauges for the upstreams of a pool (once per upstream). */
     public void watch(UpstreamPool pool) {
         for (Upstream upstream : pool.upstreams()) {

@@ -4,9 +4,9 @@ import io.edgestack.proxy.upstream.PoolSpec;
 
 /**
  * A path prefix of a site and what answers it: the site's live release (static) or an upstream pool; {@code access}
- * its own, or null for the site's.
+ * and {@code rateLimit} its own, or null for the site's.
  */
-public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access) {
+public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access, RateLimit rateLimit) {
 
     public enum Kind {
         STATIC,
@@ -14,7 +14,7 @@ public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access acce
     }
 
     public static Route staticFiles(String pathPrefix) {
-        return new Route(pathPrefix, Kind.STATIC, null, null);
+        return new Route(pathPrefix, Kind.STATIC, null, null, null);
     }
 
     public boolean matches(String path) {

@@ -4,10 +4,16 @@ import java.util.List;
 
 /**
  * A site: its host names, its routes (longest prefix wins), its headers, Cache-Control rules, edge cache, redirects,
- * and who may use it ({@link Access#OPEN}: anyone).
+ * who may use it ({@link Access#OPEN}: anyone) and how often ({@link RateLimit#NONE}: no limit).
  */
 public record Site(String name, List<String> hosts, List<Route> routes, HeaderPolicy headers, CacheRules cacheRules,
-        EdgeCache edgeCache, Redirects redirects, Access access) {
+        EdgeCache edgeCache, Redirects redirects, Access access, RateLimit rateLimit) {
+
+    /** The rate limit that applies on {@code route} (null: no route): the route's own, else the site's; null for none. */
+    public RateLimit rateLimitOn(Route route) {
+        RateLimit applies = route != null && route.rateLimit() != null ? route.rateLimit() : rateLimit;
+        return applies.isNone() ? null : applies;
+    }
 
     /** The access that applies on {@code route} (null: no route): the route's own, else the site's; null when open. */
     public Access accessOn(Route route) {

@@ -35,7 +35,7 @@ public final class SitesLoader {
     /** The built-in configuration: one static site answering every host. */
     public static Sites defaults(String defaultSite) {
         Site site = new Site(defaultSite, List.of(), List.of(Route.staticFiles("/")), HeaderPolicy.DEFAULTS,
-                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF, Redirects.NONE, Access.OPEN);
+                new CacheRules(CacheRule.DEFAULTS), EdgeCache.OFF, Redirects.NONE, Access.OPEN, RateLimit.NONE);
         return new Sites(List.of(site), site);
     }
 
@@ -92,7 +92,8 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping");
         }
-        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects", "access"));
+        allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects", "access",
+                "rate-limit"));
         String name = text(node, key + ".name", node.get("name"));
         if (!SITE_NAME.matcher(name).matches()) {
             throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
@@ -122,7 +123,26 @@ public final class SitesLoader {
         return new Site(name, List.copyOf(hosts), List.copyOf(routes), headers(node.get("headers"), key + ".headers"),
                 new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"),
                 redirects(node.get("redirects"), key + ".redirects"),
-                node.has("access") ? access(node.get("access"), key + ".access") : Access.OPEN);
+                node.has("access") ? access(node.get("access"), key + ".access") : Access.OPEN,
+                node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : RateLimit.NONE);
+    }
+
+    /** {@code rate-limit: {requests: 10, per: 1m, burst: 5}} per client address; {@code {}}: none (a route lifts its site's). */
+    static RateLimit rateLimit(JsonNode node, String key) {
+        if (node == null || node.isNull() || node.isObject() && node.isEmpty()) {
+            return RateLimit.NONE;
+        }
+        allowOnly(node, key + ".", Set.of("requests", "per", "burst"));
+        if (!node.has("requests")) {
+            throw new SiteConfigException(key + ".requests", "is required: how many requests a client may make per 'per'");
+        }
+        int requests = UpstreamSpecs.integer(node, "requests", 0, 1, 1_000_000, key);
+        java.time.Duration per = UpstreamSpecs.duration(node, "per", "1s", key);
+        if (per.isZero() || per.compareTo(java.time.Duration.ofDays(1)) > 0) {
+            throw new SiteConfigException(key + ".per", "must be from 1ms to 24h");
+        }
+        int burst = UpstreamSpecs.integer(node, "burst", requests, 1, 1_000_000, key);
+        return new RateLimit(requests, per, burst);
     }
 
     /**
@@ -215,7 +235,7 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static' or 'upstream')");
         }
-        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "access"));
+        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "access", "rate-limit"));
         String path = text(node, key + ".path", node.get("path"));
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
@@ -225,10 +245,12 @@ public final class SitesLoader {
                     + "'upstream: {targets: [...]}' proxies to servers");
         }
         Access access = node.has("access") ? access(node.get("access"), key + ".access") : null;
+        RateLimit rateLimit = node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : null;
         if (node.has("static")) {
-            return new Route(path, Route.Kind.STATIC, null, access);
+            return new Route(path, Route.Kind.STATIC, null, access, rateLimit);
         }
-        return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"), access);
+        return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"), access,
+                rateLimit);
     }
 
     private static HeaderPolicy headers(JsonNode node, String key) {

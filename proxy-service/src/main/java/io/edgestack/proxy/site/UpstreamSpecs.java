@@ -106,7 +106,7 @@ final class UpstreamSpecs {
         return Durations.parse(key + "." + field, value == null ? fallback : SitesLoader.text(node, key + "." + field, value));
     }
 
-    private static int integer(JsonNode node, String field, int fallback, int min, int max, String key) {
+    static int integer(JsonNode node, String field, int fallback, int min, int max, String key) {
         JsonNode value = node.get(field);
         if (value == null) {
             return fallback;

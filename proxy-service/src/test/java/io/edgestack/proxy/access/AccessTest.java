@@ -88,6 +88,13 @@ class AccessTest {
                             access:
                               allow: [10.1.0.0/16, "2001:db8::/32"]
                               deny: [10.1.2.3]
+                          - name: busy
+                            hosts: [busy.test]
+                            rate-limit: {requests: 3, per: 1m}
+                            routes:
+                              - {path: /, static: {}}
+                              - {path: /healthz, static: {}, rate-limit: {}}
+                              - {path: /login, static: {}, rate-limit: {requests: 1, per: 1h}, access: {basic-auth: {users: {ada: "%1$s"}}}}
                         """.formatted(hash, upstream, graces));
                 return Map.of("edgestack.proxy.sites-file", sites.toString(),
                         "edgestack.proxy.trusted-proxies", "127.0.0.1,::1");
@@ -102,13 +109,16 @@ class AccessTest {
         }
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource(value = "", management = true)
+    java.net.URL management;
+
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @BeforeEach
     void releases() {
-        for (String site : List.of("staging", "office")) {
+        for (String site : List.of("staging", "office", "busy")) {
             TestRelease release = new TestRelease(Path.of("target/test-releases"), site).clear();
             release.file("r1", "index.html", "<h1>" + site + " home</h1>");
             release.file("r1", "healthz", "ok");
@@ -149,6 +159,31 @@ class AccessTest {
         }
         given().header("Host", "staging.test").body(body).post("/api/upload").then().statusCode(401)
                 .body(not(containsString("POST /api/upload")));
+    }
+
+    @Test
+    void aClientOverItsRateIsToldToComeBackLaterAndTheOthersAreNot() {
+        for (int i = 0; i < 3; i++) {
+            given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.7").get("/").then().statusCode(200);
+        }
+        Response refused = given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.7").get("/").then()
+                .statusCode(429).extract().response();
+        long retry = Long.parseLong(refused.header("Retry-After"));
+        assertTrue(retry >= 1 && retry <= 20, "3 a minute: the next one within 20 s, said " + retry);
+        assertTrue(!refused.asString().contains("busy home"), refused.asString());
+        given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.8").get("/").then().statusCode(200);
+        // a route may lift its site's limit
+        for (int i = 0; i < 5; i++) {
+            given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.7").get("/healthz").then().statusCode(200);
+        }
+        // the limit comes before the password: a guess past the limit is not even checked
+        given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.9").header("Authorization", basic("ada", "guess"))
+                .get("/login").then().statusCode(401);
+        given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.9").header("Authorization", basic("ada", PASSWORD))
+                .get("/login").then().statusCode(429).header("Retry-After", org.hamcrest.Matchers.notNullValue());
+        String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("edgestack_proxy_rate_limited_total{route=\"/\",site=\"busy\"} 1.0"), metrics);
+        assertTrue(metrics.contains("edgestack_proxy_rate_limited_total{route=\"/login\",site=\"busy\"} 1.0"), metrics);
     }
 
     @Test

@@ -71,7 +71,7 @@ class SitesLoaderTest {
                   - name: a
                     routes: [{path: api, static: {}}]
                 """));
-        assertEquals("sites[0].routs: unknown key (expected one of access, cache, edge-cache, headers, hosts, name, redirects, routes)", problem("""
+        assertEquals("sites[0].routs: unknown key (expected one of access, cache, edge-cache, headers, hosts, name, rate-limit, redirects, routes)", problem("""
                 sites:
                   - name: a
                     routs: []
@@ -204,5 +204,29 @@ class SitesLoaderTest {
         assertEquals("sites[0].routes[0].access.password: unknown key", problem("""
                 sites: [{name: a, routes: [{path: /, static: {}, access: {password: x}}]}]
                 """).replaceAll(" \\(.*", ""));
+    }
+
+    @Test
+    void readsRateLimitsAndNamesWhatIsWrongWithOne() {
+        Site site = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    rate-limit: {requests: 10, per: 1m, burst: 5}
+                    routes:
+                      - {path: /, static: {}}
+                      - {path: /free/, static: {}, rate-limit: {}}
+                      - {path: /login, static: {}, rate-limit: {requests: 5, per: 1h}}
+                """, "a").forHost("x");
+        assertEquals("10 per PT1M, burst 5", site.rateLimitOn(site.route("/")).toString());
+        assertNull(site.rateLimitOn(site.route("/free/x")));
+        assertEquals("5 per PT1H, burst 5", site.rateLimitOn(site.route("/login")).toString(), "the burst is the rate's");
+        assertNull(SitesLoader.parse("sites: [{name: a}]", "a").forHost("x").rateLimitOn(null));
+        assertEquals("sites[0].rate-limit.requests: is required: how many requests a client may make per 'per'",
+                problem("sites: [{name: a, rate-limit: {per: 1m}}]"));
+        assertEquals("sites[0].rate-limit.requests: must be a whole number from 1 to 1000000",
+                problem("sites: [{name: a, rate-limit: {requests: 0}}]"));
+        assertEquals("sites[0].routes[0].rate-limit.per: must be from 1ms to 24h",
+                problem("sites: [{name: a, routes: [{path: /, static: {}, rate-limit: {requests: 1, per: 0s}}]}]"));
+        assertTrue(problem("sites: [{name: a, rate-limit: {requests: 1, per: soon}}]").startsWith("sites[0].rate-limit.per: "));
     }
 }
