@@ -337,6 +337,11 @@ public class Deployer {
         metrics.deployment(deployment.site(), Deployment.FAILED);
         metrics.total(deployment.site(), Duration.between(started, Instant.now()));
         LOG.warnf("Deployment #%d of %s failed: %s", deployment.id(), deployment.site(), full);
+        if (!stopping) { // a deploy cut short by a stop is not news: it is resumed or reported at the next start
+            publish("deploy.failed", new JsonObject().put("site", deployment.site()).put("deployment", deployment.id())
+                    .put("stage", stage).put("reason", reason).put("liveRelease", live).put("ref", deployment.ref())
+                    .put("trigger", deployment.trigger()).put("triggeredBy", deployment.triggeredBy()));
+        }
     }
 
     /**

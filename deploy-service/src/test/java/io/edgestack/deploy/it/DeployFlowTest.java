@@ -219,9 +219,23 @@ class DeployFlowTest {
     void failingBuildLeavesTheLiveReleaseServing() throws Exception {
         await(1);
         String liveBefore = live();
+        List<JsonObject> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var consumer = vertx.eventBus().<JsonObject>consumer("deploy.failed", m -> failed.add(m.body()));
         String commit = fixture().commit(Map.of("fail", "missing dependency left-pad", "site/index.html", "<h1>broken</h1>"),
                 Set.of(), "Broken build");
         JsonPath done = await(push(commit));
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (failed.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        consumer.unregister();
+        JsonObject event = failed.stream().filter(e -> e.getLong("deployment") == done.getLong("id")).findFirst().orElseThrow();
+        assertEquals("example", event.getString("site"));
+        assertEquals("build", event.getString("stage"));
+        assertTrue(event.getString("reason").contains("missing dependency left-pad"), event.encode());
+        assertEquals(liveBefore, event.getString("liveRelease"));
+        assertEquals("github", event.getString("trigger"));
+        assertEquals(1, event.getInteger("version"));
         assertEquals("failed", done.getString("status"));
         assertEquals("build", done.getString("stage"));
         assertTrue(done.getString("reason").contains("exited with status 3"), done.getString("reason"));

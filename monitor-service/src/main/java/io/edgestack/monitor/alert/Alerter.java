@@ -44,9 +44,10 @@ public class Alerter {
     /**
      * A configured channel: a webhook, Slack, Discord or ntfy URL (ntfy with an optional access token), a Gotify server
      * and its application token, a Telegram bot's token and chat ({@code to}: the chat id; {@code url}: the Bot API), or
-     * the recipients of an email.
+     * the recipients of an email. {@code deploys}: which of deploy-service's events it is told too ({@code none},
+     * {@code failed}, or {@code all}: releases that went live and rollbacks too).
      */
-    public record Channel(String name, String type, URI url, List<String> to, String token) {
+    public record Channel(String name, String type, URI url, List<String> to, String token, String deploys) {
 
         @Override
         public String toString() { // the token never goes to a log
@@ -56,6 +57,7 @@ public class Alerter {
 
     static final java.util.Set<String> TYPES = java.util.Set.of("webhook", "slack", "discord", "ntfy", "gotify", "telegram",
             "email");
+    static final java.util.Set<String> DEPLOYS = java.util.Set.of("none", "failed", "all");
     /** Telegram's Bot API, where a channel of that type names none. */
     static final String TELEGRAM_API = "https://api.telegram.org";
 
@@ -88,15 +90,19 @@ public class Alerter {
             throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack, discord, ntfy, gotify, telegram or email");
         }
         List<String> known = switch (type) {
-            case "email" -> List.of("type", "to");
-            case "ntfy", "gotify" -> List.of("type", "url", "token");
-            case "telegram" -> List.of("type", "token", "chat-id", "url");
-            default -> List.of("type", "url");
+            case "email" -> List.of("type", "to", "deploys");
+            case "ntfy", "gotify" -> List.of("type", "url", "token", "deploys");
+            case "telegram" -> List.of("type", "token", "chat-id", "url", "deploys");
+            default -> List.of("type", "url", "deploys");
         };
         for (String key : settings.keySet()) {
             if (!known.contains(key)) {
                 throw new CheckSpec.Invalid(prefix + key + ": unknown key (known: " + String.join(", ", known) + ")");
             }
+        }
+        String deploys = settings.getOrDefault("deploys", "none").trim();
+        if (!DEPLOYS.contains(deploys)) {
+            throw new CheckSpec.Invalid(prefix + "deploys: '" + deploys + "' is not none, failed or all");
         }
         if (type.equals("email")) {
             String to = settings.get("to");
@@ -105,7 +111,7 @@ public class Alerter {
             if (recipients.isEmpty() || recipients.stream().anyMatch(a -> !a.matches("[^@\\s]+@[^@\\s]+"))) {
                 throw new CheckSpec.Invalid(prefix + "to: " + (to == null ? "missing" : "'" + to + "' is not a list of addresses"));
             }
-            return new Channel(name, type, null, recipients, null);
+            return new Channel(name, type, null, recipients, null, deploys);
         }
         if (type.equals("telegram")) {
             String token = settings.get("token");
@@ -121,7 +127,7 @@ public class Alerter {
                 throw new CheckSpec.Invalid(prefix + "url: '" + api + "' is not an http(s) URL");
             }
             return new Channel(name, type, URI.create(api.endsWith("/") ? api.substring(0, api.length() - 1) : api),
-                    List.of(chat.trim()), token.trim());
+                    List.of(chat.trim()), token.trim(), deploys);
         }
         String url = settings.get("url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
@@ -131,7 +137,8 @@ public class Alerter {
         if (type.equals("gotify") && (token == null || token.isBlank())) {
             throw new CheckSpec.Invalid(prefix + "token: missing (the token of a Gotify application)");
         }
-        return new Channel(name, type, URI.create(url), List.of(), token == null || token.isBlank() ? null : token.trim());
+        return new Channel(name, type, URI.create(url), List.of(), token == null || token.isBlank() ? null : token.trim(),
+                deploys);
     }
 
     void start(@Observes StartupEvent event) {
@@ -157,21 +164,7 @@ public class Alerter {
             if (!spec.alerts().isEmpty() && !spec.alerts().contains(channel.name())) {
                 continue;
             }
-            String payload = switch (channel.type()) {
-                case "slack" -> new JsonObject().put("text", text).encode();
-                case "discord" -> new JsonObject().put("content", text.length() <= 2000 ? text : text.substring(0, 1999) + "…")
-                        .encode();
-                case "ntfy" -> new JsonObject().put("title", subject(spec, kind)).put("text", text)
-                        .put("priority", kind.equals("opened") ? "high" : "default")
-                        .put("tags", kind.equals("opened") ? "rotating_light" : "white_check_mark").encode();
-                case "gotify" -> new JsonObject().put("title", subject(spec, kind)).put("message", text)
-                        .put("priority", kind.equals("opened") ? 8 : 4).encode();
-                case "telegram" -> new JsonObject().put("chat_id", channel.to().get(0))
-                        .put("text", text.length() <= 4096 ? text : text.substring(0, 4095) + "…")
-                        .put("disable_web_page_preview", true).encode();
-                case "email" -> new JsonObject().put("subject", subject(spec, kind)).put("text", text).encode();
-                default -> event.copy().put("text", text).encode();
-            };
+            String payload = payload(channel, subject(spec, kind), text, kind.equals("opened"), event);
             store.alert(incidentId, channel.name(), kind, payload, suppressed ? "suppressed" : "pending");
             if (suppressed) {
                 metrics.alert(channel.name(), "suppressed");
@@ -180,6 +173,75 @@ public class Alerter {
         if (!suppressed) {
             vertx.runOnContext(v -> sendDue());
         }
+    }
+
+    /** A title, a text and (for a webhook) the whole event, in the format of the channel's receiver. */
+    private static String payload(Channel channel, String title, String text, boolean urgent, JsonObject event) {
+        return switch (channel.type()) {
+            case "slack" -> new JsonObject().put("text", text).encode();
+            case "discord" -> new JsonObject().put("content", text.length() <= 2000 ? text : text.substring(0, 1999) + "…")
+                    .encode();
+            case "ntfy" -> new JsonObject().put("title", title).put("text", text)
+                    .put("priority", urgent ? "high" : "default")
+                    .put("tags", urgent ? "rotating_light" : "white_check_mark").encode();
+            case "gotify" -> new JsonObject().put("title", title).put("message", text).put("priority", urgent ? 8 : 4).encode();
+            case "telegram" -> new JsonObject().put("chat_id", channel.to().get(0))
+                    .put("text", text.length() <= 4096 ? text : text.substring(0, 4095) + "…")
+                    .put("disable_web_page_preview", true).encode();
+            case "email" -> new JsonObject().put("subject", title).put("text", text).encode();
+            default -> event.copy().put("text", text).encode();
+        };
+    }
+
+    /**
+     * Tells the channels that take deploys ({@code .deploys}) of one of deploy-service's events: {@code deploy.failed}
+     * (to {@code failed} and {@code all}), {@code deploy.completed} and {@code deploy.rolled-back} (to {@code all}).
+     * Recorded with incident 0 and sent, and retried, as the incidents' alerts; a maintenance window holds none back.
+     * Blocking (database): call from a worker thread.
+     */
+    public void deploy(String address, JsonObject event) {
+        String site = event.getString("site");
+        Object id = event.getValue("deployment");
+        String kind;
+        String title;
+        String text;
+        switch (address) {
+            case "deploy.failed" -> {
+                kind = "deploy-failed";
+                title = "[edgestack] deploy of " + site + " failed";
+                text = ":x: Deploy #" + id + " of " + site + " failed at " + event.getString("stage", "?") + ": "
+                        + clip(event.getString("reason", "no reason given"), 1500);
+            }
+            case "deploy.completed" -> {
+                kind = "deploy-live";
+                title = "[edgestack] " + site + " is live as " + event.getString("release");
+                text = ":rocket: " + site + " is live as " + event.getString("release") + " (deploy #" + id
+                        + (event.getValue("changedFiles") != null ? ", " + event.getValue("changedFiles") + " file(s) changed" : "") + ")";
+            }
+            case "deploy.rolled-back" -> {
+                kind = "deploy-rollback";
+                title = "[edgestack] " + site + " rolled back";
+                text = ":leftwards_arrow_with_hook: " + site + " rolled back to " + event.getString("release")
+                        + (Boolean.TRUE.equals(event.getBoolean("automatic")) ? " automatically" : "")
+                        + (event.getString("reason") != null ? ": " + clip(event.getString("reason"), 1500) : "");
+            }
+            default -> throw new IllegalArgumentException("not a deploy event: " + address);
+        }
+        boolean failed = kind.equals("deploy-failed");
+        boolean any = false;
+        for (Channel channel : channels.values()) {
+            if (channel.deploys().equals("all") || failed && channel.deploys().equals("failed")) {
+                store.alert(0, channel.name(), kind, payload(channel, title, text, failed, event.copy().put("kind", kind)), "pending");
+                any = true;
+            }
+        }
+        if (any) {
+            vertx.runOnContext(v -> sendDue());
+        }
+    }
+
+    private static String clip(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
     private void sendDue() {

@@ -48,9 +48,9 @@ class ChannelsTest {
     void errorsNameTheChannelAndTheKey() {
         assertEquals("edgestack.monitor.alerts.ops.type: 'pager' is not webhook, slack, discord, ntfy, gotify, telegram or email",
                 error(Map.of("type", "pager", "url", "http://x/")));
-        assertEquals("edgestack.monitor.alerts.ops.token: unknown key (known: type, url)",
+        assertEquals("edgestack.monitor.alerts.ops.token: unknown key (known: type, url, deploys)",
                 error(Map.of("type", "slack", "url", "http://x/", "token", "t")));
-        assertEquals("edgestack.monitor.alerts.ops.topic: unknown key (known: type, url, token)",
+        assertEquals("edgestack.monitor.alerts.ops.topic: unknown key (known: type, url, token, deploys)",
                 error(Map.of("type", "ntfy", "url", "http://x/", "topic", "t")));
         assertEquals("edgestack.monitor.alerts.ops.url: 'ntfy.sh/ops' is not an http(s) URL",
                 error(Map.of("type", "ntfy", "url", "ntfy.sh/ops")));
@@ -61,7 +61,9 @@ class ChannelsTest {
                 error(Map.of("type", "telegram", "token", "1:a", "chat-id", "me")));
         assertEquals("edgestack.monitor.alerts.ops.token: missing (the token of a Gotify application)",
                 error(Map.of("type", "gotify", "url", "https://push.example.test")));
-        assertEquals("edgestack.monitor.alerts.ops.to: unknown key (known: type, token, chat-id, url)",
+        assertEquals("edgestack.monitor.alerts.ops.deploys: 'some' is not none, failed or all",
+                error(Map.of("type", "slack", "url", "http://x/", "deploys", "some")));
+        assertEquals("edgestack.monitor.alerts.ops.to: unknown key (known: type, token, chat-id, url, deploys)",
                 error(Map.of("type", "telegram", "token", "1:a", "chat-id", "1", "to", "x")));
     }
 }

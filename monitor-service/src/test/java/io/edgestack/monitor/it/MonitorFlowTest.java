@@ -292,6 +292,33 @@ class MonitorFlowTest {
     }
 
     @Test
+    void deployEventsReachTheChannelsThatTakeThem() throws Exception {
+        int hooks = requests("POST /hook").size();
+        int chats = requests("POST /slack").size();
+        int team = requests("POST /discord").size();
+        bus.publish("deploy.failed", new io.vertx.core.json.JsonObject().put("version", 1).put("site", "blog")
+                .put("deployment", 41).put("stage", "build").put("reason", "exited with status 1: npm ERR! missing script: build")
+                .put("liveRelease", "20261125T040000.000Z-ccccccc").put("trigger", "github"));
+        await("the failed deploy reaches the webhook (deploys: all)", Duration.ofSeconds(10), () -> requests("POST /hook")
+                .stream().skip(hooks).anyMatch(l -> l.contains("\"kind\":\"deploy-failed\"")
+                        && l.contains(":x: Deploy #41 of blog failed at build: exited with status 1: npm ERR! missing script: build")));
+        await("and Slack (deploys: failed)", Duration.ofSeconds(10), () -> requests("POST /slack").stream().skip(chats)
+                .anyMatch(l -> l.contains("{\"text\":\":x: Deploy #41 of blog failed at build")));
+        bus.publish("deploy.completed", new io.vertx.core.json.JsonObject().put("version", 1).put("site", "blog")
+                .put("deployment", 42).put("release", "20261125T050000.000Z-ddddddd").put("changedFiles", 3));
+        await("the release that went live reaches the webhook", Duration.ofSeconds(10), () -> requests("POST /hook").stream()
+                .skip(hooks).anyMatch(l -> l.contains(":rocket: blog is live as 20261125T050000.000Z-ddddddd (deploy #42, 3 file(s) changed)")));
+        bus.publish("deploy.failed", "not an event");
+        bus.publish("deploy.failed", new io.vertx.core.json.JsonObject().put("version", 1).put("stage", "build"));
+        Thread.sleep(1500);
+        assertTrue(requests("POST /slack").stream().skip(chats).noneMatch(l -> l.contains(":rocket:")), "Slack takes failures only");
+        assertEquals(team, requests("POST /discord").size(), "a channel without deploys: none of them");
+        JsonPath alerts = given().header("Authorization", AUTH).get("/api/alerts").jsonPath();
+        assertTrue(alerts.getList("findAll { it.kind == 'deploy-failed' }.channel").containsAll(List.of("hook", "chat")),
+                alerts.prettify());
+    }
+
+    @Test
     void aDeployOfASiteMakesItsChecksRunFasterForTheWatchWindow() throws Exception {
         assertEquals(3600.0, check("shop").getDouble("currentIntervalSeconds"));
         bus.publish("deploy.completed", "this is not an event");

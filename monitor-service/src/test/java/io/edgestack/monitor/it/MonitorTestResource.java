@@ -37,6 +37,8 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.alerts.hook.url", http + "/hook");
             config.put("edgestack.monitor.alerts.chat.type", "slack");
             config.put("edgestack.monitor.alerts.chat.url", http + "/slack");
+            config.put("edgestack.monitor.alerts.hook.deploys", "all");
+            config.put("edgestack.monitor.alerts.chat.deploys", "failed");
             config.put("edgestack.monitor.alerts.phone.type", "ntfy");
             config.put("edgestack.monitor.alerts.phone.url", http + "/ntfy");
             config.put("edgestack.monitor.alerts.phone.token", "ntfy-token-for-tests");
