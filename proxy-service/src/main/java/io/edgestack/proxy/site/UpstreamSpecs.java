@@ -21,7 +21,7 @@ final class UpstreamSpecs {
 
     static PoolSpec parse(JsonNode node, String key) {
         SitesLoader.allowOnly(node, key + ".", Set.of("targets", "policy", "hash-header", "timeouts", "retries", "health",
-                "passive", "strip-prefix", "intercept-errors"));
+                "passive", "strip-prefix", "intercept-errors", "host-header", "request-headers", "response-headers"));
         JsonNode targetList = node.get("targets");
         if (targetList == null) {
             throw new SiteConfigException(key + ".targets", "is required: a list of http:// or https:// URLs");
@@ -69,7 +69,64 @@ final class UpstreamSpecs {
                 duration(passive, "window", "30s", key + ".passive"),
                 duration(passive, "cooldown", "30s", key + ".passive"),
                 bool(node, "strip-prefix", false, key),
-                bool(node, "intercept-errors", true, key));
+                bool(node, "intercept-errors", true, key),
+                headerRules(node, key));
+    }
+
+    /**
+     * {@code host-header: upstream | <name>}, {@code request-headers} and {@code response-headers}: mappings of a header
+     * name to the value it is set to, or to null to remove it.
+     */
+    private static io.edgestack.proxy.upstream.HeaderRules headerRules(JsonNode node, String key) {
+        String host = null;
+        if (node.hasNonNull("host-header")) {
+            host = SitesLoader.text(node, key + ".host-header", node.get("host-header")).toLowerCase(java.util.Locale.ROOT);
+            if (!host.equals(io.edgestack.proxy.upstream.HeaderRules.UPSTREAM) && !host.equals(io.edgestack.proxy.upstream.HeaderRules.VISITOR)
+                    && !host.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?")) {
+                throw new SiteConfigException(key + ".host-header", "'" + host + "' is not 'upstream' (the chosen server's "
+                        + "name), 'visitor' (the visitor's Host) or a host name (with an optional :port)");
+            }
+        }
+        java.util.Map<String, String> requestSet = new java.util.LinkedHashMap<>();
+        List<String> requestRemove = new ArrayList<>();
+        headerChanges(node.get("request-headers"), key + ".request-headers", requestSet, requestRemove);
+        java.util.Map<String, String> responseSet = new java.util.LinkedHashMap<>();
+        List<String> responseRemove = new ArrayList<>();
+        headerChanges(node.get("response-headers"), key + ".response-headers", responseSet, responseRemove);
+        if (host == null && requestSet.isEmpty() && requestRemove.isEmpty() && responseSet.isEmpty() && responseRemove.isEmpty()) {
+            return io.edgestack.proxy.upstream.HeaderRules.NONE;
+        }
+        return new io.edgestack.proxy.upstream.HeaderRules(host, requestSet, requestRemove, responseSet, responseRemove);
+    }
+
+    private static void headerChanges(JsonNode node, String key, java.util.Map<String, String> set, List<String> remove) {
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (!node.isObject()) {
+            throw new SiteConfigException(key, "must map header names to a value, or to null to remove the header");
+        }
+        for (var fields = node.fields(); fields.hasNext(); ) {
+            var field = fields.next();
+            String name = field.getKey();
+            String fieldKey = key + "." + name;
+            if (!io.edgestack.proxy.upstream.HeaderRules.NAME.matcher(name).matches()) {
+                throw new SiteConfigException(fieldKey, "is not a header name");
+            }
+            if (io.edgestack.proxy.upstream.HeaderRules.REFUSED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                throw new SiteConfigException(fieldKey, "frames the message or belongs to the connection: the proxy sets it"
+                        + (name.equalsIgnoreCase("host") ? " (host-header chooses the Host the upstream is asked for)" : ""));
+            }
+            if (field.getValue().isNull()) {
+                remove.add(name);
+                continue;
+            }
+            String value = SitesLoader.text(node, fieldKey, field.getValue());
+            if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                throw new SiteConfigException(fieldKey, "has a control character");
+            }
+            set.put(name, value);
+        }
     }
 
     private static PoolSpec.HealthSpec health(JsonNode node, String key) {

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public record PoolSpec(List<String> targets, String policy, String hashHeader, Duration connectTimeout,
         Duration firstByteTimeout, Duration idleTimeout, int retries, HealthSpec health, int passiveFailures,
-        Duration passiveWindow, Duration passiveCooldown, boolean stripPrefix, boolean interceptErrors) {
+        Duration passiveWindow, Duration passiveCooldown, boolean stripPrefix, boolean interceptErrors, HeaderRules headers) {
 
     public static final List<String> POLICIES = List.of("round-robin", "least-connections", "random-two", "ip-hash",
             "header-hash");

@@ -147,7 +147,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private MultiMap forUpstream(MultiMap headers) {
         HopByHop.strip(headers, request.getHeader(HttpHeaders.CONNECTION));
         ForwardedHeaders.apply(request, headers, trusted);
-        return headers.set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
+        headers.set(HeaderNames.REQUEST_ID, request.response().headers().get(HeaderNames.REQUEST_ID));
+        HeaderRules rules = pool.spec().headers();
+        if (rules.changesRequests()) {
+            rules.request(headers);
+        }
+        return headers;
     }
 
     /** The URI the upstream is asked for: the visitor's, without the route's prefix if the pool strips it. */
@@ -188,19 +193,29 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setConnectTimeout(pool.spec().connectTimeout().toMillis())
                 .setIdleTimeout(pool.spec().firstByteTimeout().toMillis());
         return client.request(options).map(request -> {
-            String host = io.edgestack.proxy.http.Authority.of(template);
-            io.vertx.core.net.HostAndPort authority = host == null ? null : io.vertx.core.net.HostAndPort.parseAuthority(host, -1);
+            HeaderRules rules = pool.spec().headers(); // the Host as the visitor's own requests have it
+            io.vertx.core.net.HostAndPort authority = rules.authority(upstream, io.edgestack.proxy.http.Authority.of(template));
             if (authority != null) {
                 request.authority(authority);
             }
             ForwardedHeaders.apply(template, request.headers(), trusted);
+            if (rules.changesRequests()) {
+                rules.request(request.headers());
+            }
             return request;
         });
     }
 
     @Override
     public Future<HttpClientRequest> create(ProxyContext context) {
-        return attempt(pool.spec().retries());
+        return attempt(pool.spec().retries()).map(created -> {
+            io.vertx.core.net.HostAndPort authority = pool.spec().headers().authority(chosen,
+                    io.edgestack.proxy.http.Authority.of(request));
+            if (authority != null) { // vertx-http-proxy asks the upstream for the proxy request's authority
+                context.request().setAuthority(authority);
+            }
+            return created;
+        });
     }
 
     private Future<HttpClientRequest> attempt(int retriesLeft) {
@@ -286,6 +301,10 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         int status = response.getStatusCode();
         if (status != 101) {
             HopByHop.strip(response.headers());
+        }
+        HeaderRules rules = pool.spec().headers();
+        if (rules.changesResponses()) {
+            rules.response(response.headers());
         }
         if (pool.spec().interceptErrors() && wantsHtml() && (status == 404 || (status >= 500 && status <= 504))) {
             response.release();

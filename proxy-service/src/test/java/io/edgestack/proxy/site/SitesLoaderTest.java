@@ -229,4 +229,32 @@ class SitesLoaderTest {
                 problem("sites: [{name: a, routes: [{path: /, static: {}, rate-limit: {requests: 1, per: 0s}}]}]"));
         assertTrue(problem("sites: [{name: a, rate-limit: {requests: 1, per: soon}}]").startsWith("sites[0].rate-limit.per: "));
     }
+
+    @Test
+    void readsAnUpstreamsHeaderRulesAndNamesWhatIsWrongWithOne() {
+        Site site = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    routes:
+                      - path: /
+                        upstream:
+                          targets: [https://app.example.test]
+                          host-header: upstream
+                          request-headers: {X-Env: prod, Cookie: null}
+                          response-headers: {X-Powered-By: null}
+                """, "a").forHost("x");
+        var rules = site.route("/").upstream().headers();
+        assertEquals("upstream", rules.host());
+        assertEquals(java.util.Map.of("X-Env", "prod"), rules.requestSet());
+        assertEquals(List.of("Cookie"), rules.requestRemove());
+        assertEquals(List.of("X-Powered-By"), rules.responseRemove());
+        String upstream = "sites: [{name: a, routes: [{path: /, upstream: {targets: [http://127.0.0.1:1], %s}}]}]";
+        assertEquals("sites[0].routes[0].upstream.host-header: 'my host' is not 'upstream' (the chosen server's name), "
+                + "'visitor' (the visitor's Host) or a host name (with an optional :port)", problem(upstream.formatted("host-header: my host")));
+        assertEquals("sites[0].routes[0].upstream.request-headers.Content-Length: frames the message or belongs to the "
+                + "connection: the proxy sets it", problem(upstream.formatted("request-headers: {Content-Length: 5}")));
+        assertTrue(problem(upstream.formatted("request-headers: {Host: x}")).endsWith("(host-header chooses the Host the upstream is asked for)"));
+        assertEquals("sites[0].routes[0].upstream.response-headers.bad name: is not a header name",
+                problem(upstream.formatted("response-headers: {bad name: x}")));
+    }
 }

@@ -79,6 +79,23 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               targets: [http://127.0.0.1:%1$d]
                               strip-prefix: true
                               timeouts: {first-byte: 400ms, idle: 400ms}
+                          - path: /hosted/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              host-header: upstream
+                              request-headers: {X-Env: staging, Cookie: null}
+                              response-headers: {X-Upstream: null, X-Frame-Options: DENY, X-Served-By: edgestack}
+                          - path: /named/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              host-header: app.internal.test
+                          - path: /vhost/
+                            upstream:
+                              targets: [http://127.0.0.1:%1$d]
+                              strip-prefix: true
+                              host-header: visitor
                           - path: /ws
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/

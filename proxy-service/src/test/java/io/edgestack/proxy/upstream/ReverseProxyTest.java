@@ -70,6 +70,25 @@ class ReverseProxyTest {
     }
 
     @Test
+    void aRouteChangesTheHostAndHeadersOnTheWayUpAndDown() {
+        JsonPath seen = given().header("Cookie", "session=visitor").header("X-Env", "from-visitor").get("/hosted/echo").then()
+                .statusCode(200).header("X-Upstream", org.hamcrest.Matchers.nullValue()).header("X-Frame-Options", "DENY")
+                .header("X-Served-By", "edgestack").extract().jsonPath();
+        assertEquals("127.0.0.1:" + FakeUpstreams.portA, seen.getString("headers.host"), "the chosen server's own name");
+        assertEquals("staging", seen.getString("headers.x-env"), "set over the visitor's");
+        assertEquals(null, seen.getString("headers.cookie"), "removed");
+        assertTrue(seen.getString("headers.x-forwarded-host").startsWith("localhost"), seen.prettify());
+        JsonPath named = given().get("/named/echo").then().statusCode(200).extract().jsonPath();
+        assertEquals("app.internal.test", named.getString("headers.host"));
+        JsonPath vhost = given().header("Host", "shop.example.test").get("/vhost/echo").then().statusCode(200).extract().jsonPath();
+        assertEquals("shop.example.test", vhost.getString("headers.host"), "the visitor's, as Caddy sends it");
+        // without the rules: the server's address as written in targets (the visitor's in X-Forwarded-Host), its headers
+        JsonPath plain = given().get("/one/echo").then().statusCode(200).header("X-Upstream", "a").extract().jsonPath();
+        assertEquals("127.0.0.1:" + FakeUpstreams.portA, plain.getString("headers.host"));
+        assertTrue(plain.getString("headers.x-forwarded-host").startsWith("localhost"), plain.prettify());
+    }
+
+    @Test
     void givesTheSitesCacheControlRuleToAnUpstreamAnswerThatSetsNone() {
         // the default rules, as for static files: HTML is revalidated, hashed build assets are kept for a year
         given().get("/one/page.html").then().statusCode(200).header("Cache-Control", "public, max-age=0, must-revalidate");
