@@ -208,6 +208,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
 
     @Override
     public Future<HttpClientRequest> create(ProxyContext context) {
+        if (pool.spec().headers().host() == null) {
+            return attempt(pool.spec().retries());
+        }
         return attempt(pool.spec().retries()).map(created -> {
             io.vertx.core.net.HostAndPort authority = pool.spec().headers().authority(chosen,
                     io.edgestack.proxy.http.Authority.of(request));
