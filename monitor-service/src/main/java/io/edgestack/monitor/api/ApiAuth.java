@@ -13,7 +13,7 @@ import io.edgestack.monitor.config.MonitorConfig;
 
 /**
  * Guards what changes monitoring or shows alert contents ({@code /api/checks}, {@code /api/alerts},
- * {@code /api/maintenance}) with the API token, compared in constant time and never logged. The status, the incident
+ * {@code /api/maintenance}, and changes to {@code /api/announcements}) with the API token, compared in constant time and never logged. The status, the incident
  * history and push heartbeats stay public (a push carries its own token).
  */
 public class ApiAuth {
@@ -27,7 +27,9 @@ public class ApiAuth {
     @ServerRequestFilter(preMatching = true)
     public Response check(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/api/checks") && !path.startsWith("/api/alerts") && !path.startsWith("/api/maintenance")) {
+        boolean announcing = path.startsWith("/api/announcements") && !request.getMethod().equals("GET");
+        if (!path.startsWith("/api/checks") && !path.startsWith("/api/alerts") && !path.startsWith("/api/maintenance")
+                && !announcing) {
             return null;
         }
         if (expected == null) {

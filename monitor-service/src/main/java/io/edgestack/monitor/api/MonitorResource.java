@@ -44,14 +44,21 @@ public class MonitorResource {
     }
 
     /** One check's state. */
-    public record CheckState(String name, String type, String target, String state, String site, boolean fromApi,
+    public record CheckState(String name, String type, String target, String state, String site, String group, boolean fromApi,
             CheckResult last, Long openIncident, long intervalSeconds, double currentIntervalSeconds) {
     }
 
     /** Everything the status page shows. */
     public record Status(Instant at, List<CheckState> checks, List<MonitorStore.Incident> openIncidents,
-            List<Maintenance.Window> maintenance, List<CheckScheduler.Watch> watching, List<Tunnels.Down> tunnelsDown) {
+            List<Maintenance.Window> maintenance, List<CheckScheduler.Watch> watching, List<Tunnels.Down> tunnelsDown,
+            List<MonitorStore.Announcement> announcements) {
     }
+
+    /** Body of {@code POST /api/announcements}. */
+    public record AnnouncementRequest(String title, String body, String style) {
+    }
+
+    static final java.util.Set<String> STYLES = java.util.Set.of("info", "warning", "danger", "success");
 
     /** Body of {@code POST /api/maintenance}. */
     public record MaintenanceRequest(String site, Integer minutes, String reason) {
@@ -63,7 +70,7 @@ public class MonitorResource {
         List<CheckState> checks = scheduler.checks().values().stream()
                 .sorted(java.util.Comparator.comparing(CheckSpec::name)).map(this::state).toList();
         return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open(),
-                List.copyOf(scheduler.watches().values()), tunnels.down());
+                List.copyOf(scheduler.watches().values()), tunnels.down(), store.announcements());
     }
 
     @GET
@@ -124,6 +131,38 @@ public class MonitorResource {
         return Response.status(201).entity(window).build();
     }
 
+    @GET
+    @Path("/announcements")
+    public List<MonitorStore.Announcement> announcements() {
+        return store.announcements();
+    }
+
+    /** Puts a note on the status page, newest first, until it is deleted. */
+    @POST
+    @Path("/announcements")
+    public Response announce(AnnouncementRequest request) {
+        String title = request == null || request.title() == null ? "" : request.title().strip();
+        String body = request == null || request.body() == null || request.body().isBlank() ? null : request.body().strip();
+        String style = request == null || request.style() == null ? "info" : request.style();
+        if (title.isEmpty() || title.length() > 200) {
+            return Problems.of(400, "Invalid announcement", "'title' is required, at most 200 characters.");
+        }
+        if (body != null && body.length() > 4000) {
+            return Problems.of(400, "Invalid announcement", "'body' has at most 4000 characters.");
+        }
+        if (!STYLES.contains(style)) {
+            return Problems.of(400, "Invalid announcement", "'style' is one of info, warning, danger, success.");
+        }
+        return Response.status(201).entity(store.announce(title, body, style)).build();
+    }
+
+    @DELETE
+    @Path("/announcements/{id}")
+    public Response unannounce(@PathParam("id") long id) {
+        return store.unannounce(id) ? Response.noContent().build()
+                : Problems.of(404, "No such announcement", "There is no announcement " + id + ".");
+    }
+
     @DELETE
     @Path("/maintenance/{id}")
     public Response closeMaintenance(@PathParam("id") String id) {
@@ -149,7 +188,7 @@ public class MonitorResource {
         CheckResult last = scheduler.last(spec.name()).orElse(null);
         Long incident = scheduler.openIncident(spec.name());
         String state = CheckResult.state(incident, last);
-        return new CheckState(spec.name(), spec.type(), spec.target(), state, spec.site(), scheduler.isFromApi(spec.name()), last,
+        return new CheckState(spec.name(), spec.type(), spec.target(), state, spec.site(), spec.group(), scheduler.isFromApi(spec.name()), last,
                 incident, spec.interval().toSeconds(), scheduler.intervalOf(spec).toMillis() / 1000.0);
     }
 }

@@ -31,19 +31,20 @@ import java.util.TreeSet;
  *        {@code MX} answer is its exchange's name), or empty: any answer will do
  * @param resolver of a dns check: the DNS server asked ({@code host} or {@code host:port}), or null: the first
  *        {@code nameserver} of {@code /etc/resolv.conf}
+ * @param group the section of the status page the check is shown in, or null
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
-        String entryLayer, String tunnel, String record, List<String> expected, String resolver) {
+        String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
             "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel", "record", "expected", "resolver");
+            "entry-layer", "tunnel", "record", "expected", "resolver", "group");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -176,7 +177,15 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
-                record, expected, resolver);
+                record, expected, resolver, group(r.text("group", null), prefix));
+    }
+
+    /** The section of the status page the check is shown in (null: the checks without one, first). */
+    private static String group(String group, String prefix) {
+        if (group != null && (group.length() > 100 || group.chars().anyMatch(c -> c < 0x20))) {
+            throw new Invalid(prefix + "group: at most 100 printable characters");
+        }
+        return group == null || group.isBlank() ? null : group.strip();
     }
 
     /** The DNS server a dns check asks. */

@@ -64,6 +64,18 @@ public interface MonitorConfig {
     /** deploy-service, told about incidents on checks that name a {@code site} (it rolls back a fresh deploy). */
     Deploy deploy();
 
+    /** The public status page. */
+    StatusPage status();
+
+    interface StatusPage {
+        /** Its heading and the start of the browser's title. */
+        @WithDefault("Status")
+        String title();
+
+        /** A line under the heading ("Everything that serves example.com"). */
+        Optional<String> description();
+    }
+
     interface Deploy {
         /** deploy-service's public URL; "none" turns the calls off. */
         @WithDefault("http://127.0.0.1:8082")

@@ -25,9 +25,9 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 
 /**
- * The public status page, {@code GET /} (and {@code /status}): server-rendered, no asset from anywhere else. Each
- * check's state, 90 daily uptime bars, a response-time chart as inline SVG, the incident history, and a banner while a
- * maintenance window (a deploy) is open. The same data is {@code GET /api/status} as JSON.
+ * The public status page, {@code GET /} (and {@code /status}): server-rendered, no asset from anywhere else. Its title
+ * and description, the announcements, each check's state (in sections by {@code group}), 90 daily uptime bars, a
+ * response-time chart as inline SVG, the incident history, and a banner while a maintenance window (a deploy) is open. The same data is {@code GET /api/status} as JSON.
  */
 @Path("/")
 public class StatusPage {
@@ -42,7 +42,11 @@ public class StatusPage {
     private final Maintenance maintenance;
     private final Tunnels tunnels;
 
-    public StatusPage(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels) {
+    private final io.edgestack.monitor.config.MonitorConfig.StatusPage page;
+
+    public StatusPage(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels,
+            io.edgestack.monitor.config.MonitorConfig config) {
+        this.page = config.status();
         this.tunnels = tunnels;
         this.scheduler = scheduler;
         this.store = store;
@@ -58,6 +62,14 @@ public class StatusPage {
             String latency, String summary) {
     }
 
+    /** A section of checks: those of one {@code group} (null: those without one). */
+    public record GroupView(String name, List<CheckView> checks) {
+    }
+
+    /** An announcement as shown. */
+    public record AnnouncementView(String title, String body, String style, String posted) {
+    }
+
     /** An incident as shown. */
     public record IncidentView(String check, String started, String duration, String cause, String summary, boolean open,
             String note, String layer) {
@@ -65,8 +77,9 @@ public class StatusPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance status(String overall, String overallCss, List<String> banners, List<CheckView> checks,
-                List<IncidentView> incidents, String updated);
+        static native TemplateInstance status(String title, String description, String overall, String overallCss,
+                List<AnnouncementView> announcements, List<String> banners, List<GroupView> groups, List<IncidentView> incidents,
+                String updated);
     }
 
     @GET
@@ -84,10 +97,12 @@ public class StatusPage {
 
     private TemplateInstance render() {
         List<CheckView> checks = new ArrayList<>();
+        Map<String, List<CheckView>> grouped = new java.util.TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
         int down = 0;
         int degraded = 0;
         for (CheckSpec spec : scheduler.checks().values().stream().sorted(Comparator.comparing(CheckSpec::name)).toList()) {
             CheckView view = view(spec);
+            grouped.computeIfAbsent(spec.group(), g -> new ArrayList<>()).add(view);
             if (view.state().equals("down")) {
                 down++;
             } else if (view.state().equals("degraded")) {
@@ -118,8 +133,12 @@ public class StatusPage {
                 : down > 0 ? down + " of " + checks.size() + " checks down" + (degraded > 0 ? "; " + stale : "")
                 : degraded > 0 ? "Degraded: " + stale : "All systems operational";
         String css = checks.isEmpty() ? "none" : down > 0 ? "down" : degraded > 0 ? "partial" : "up";
-        return Templates.status(overall, css, banners, checks, incidents,
-                Instant.now().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
+        List<GroupView> groups = grouped.entrySet().stream().map(g -> new GroupView(g.getKey(), g.getValue())).toList();
+        List<AnnouncementView> announcements = store.announcements().stream().map(a -> new AnnouncementView(a.title(), a.body(),
+                a.style(), a.createdAt().atZone(ZoneOffset.UTC).toLocalDateTime().withNano(0).toString().replace('T', ' ') + " UTC"))
+                .toList();
+        return Templates.status(page.title(), page.description().orElse(null), overall, css, announcements, banners, groups,
+                incidents, Instant.now().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
     }
 
     private CheckView view(CheckSpec spec) {

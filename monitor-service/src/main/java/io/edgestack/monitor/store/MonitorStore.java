@@ -240,6 +240,29 @@ public class MonitorStore {
                         check);
     }
 
+    /** A note on the status page, from the API ({@code style}: info, warning, danger or success). */
+    public record Announcement(long id, String title, String body, String style, Instant createdAt) {
+    }
+
+    public Announcement announce(String title, String body, String style) {
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        long id = insert("INSERT INTO announcement (title, body, style, created_at) VALUES (?, ?, ?, ?)", title, body, style, now);
+        return new Announcement(id, title, body, style, now);
+    }
+
+    /** Newest first. */
+    public List<Announcement> announcements() {
+        List<Announcement> out = new ArrayList<>();
+        query("SELECT * FROM announcement ORDER BY id DESC", rs -> out.add(new Announcement(rs.getLong("id"),
+                rs.getString("title"), rs.getString("body"), rs.getString("style"), instant(rs, "created_at"))));
+        return out;
+    }
+
+    /** False when there was no such announcement. */
+    public boolean unannounce(long id) {
+        return update("DELETE FROM announcement WHERE id = ?", id) > 0;
+    }
+
     public long alert(long incidentId, String channel, String kind, String payload, String status) {
         Instant now = Instant.now();
         return insert("INSERT INTO alert (incident_id, channel, kind, payload, status, attempts, next_attempt_at, created_at)"

@@ -292,6 +292,35 @@ class MonitorFlowTest {
     }
 
     @Test
+    void theStatusPageHasItsTitleSectionsAndAnnouncements() {
+        String page = given().get("/").then().statusCode(200).extract().asString();
+        assertTrue(page.contains("<title>Example status — ") && page.contains("<h1>Example status</h1>"), page);
+        assertTrue(page.contains("<p class=\"description\">Everything that serves example.test</p>"), page);
+        int section = page.indexOf("<h2 class=\"group\">Infrastructure</h2>");
+        assertTrue(section > 0 && page.indexOf("id=\"check-port\"") > section && page.indexOf("id=\"check-web\"") < section,
+                "port in its group's section, web (no group) before the sections");
+        assertEquals("Infrastructure", given().get("/api/status").jsonPath().getString("checks.find { it.name == 'port' }.group"));
+
+        String note = "{\"title\":\"Planned database upgrade\",\"body\":\"Sunday 02:00 UTC, <b>5 minutes</b>\",\"style\":\"warning\"}";
+        given().contentType("application/json").body(note).post("/api/announcements").then().statusCode(401);
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body("{\"title\":\"x\",\"style\":\"purple\"}").post("/api/announcements").then().statusCode(400);
+        given().header("Authorization", AUTH).contentType("application/json").body("{\"body\":\"no title\"}")
+                .post("/api/announcements").then().statusCode(400);
+        long id = given().header("Authorization", AUTH).contentType("application/json").body(note).post("/api/announcements")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        page = given().get("/").asString();
+        assertTrue(page.contains("<div class=\"announcement warning\"><strong>Planned database upgrade</strong>"), page);
+        assertTrue(page.contains("Sunday 02:00 UTC, &lt;b&gt;5 minutes&lt;/b&gt;"), "escaped: " + page);
+        assertEquals("Planned database upgrade", given().get("/api/announcements").jsonPath().getString("[0].title"));
+        assertEquals("warning", given().get("/api/status").jsonPath().getString("announcements[0].style"));
+        given().delete("/api/announcements/" + id).then().statusCode(401);
+        given().header("Authorization", AUTH).delete("/api/announcements/" + id).then().statusCode(204);
+        given().header("Authorization", AUTH).delete("/api/announcements/" + id).then().statusCode(404);
+        assertTrue(!given().get("/").asString().contains("Planned database upgrade"));
+    }
+
+    @Test
     void deployEventsReachTheChannelsThatTakeThem() throws Exception {
         int hooks = requests("POST /hook").size();
         int chats = requests("POST /slack").size();

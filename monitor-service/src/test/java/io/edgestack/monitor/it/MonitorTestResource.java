@@ -70,6 +70,9 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.checks.web.keyword", "Welcome");
             config.put("edgestack.monitor.checks.web.json-path", "$.status == ok");
             config.put("edgestack.monitor.checks.web.site", "example");
+            config.put("edgestack.monitor.checks.port.group", "Infrastructure");
+            config.put("edgestack.monitor.status.title", "Example status");
+            config.put("edgestack.monitor.status.description", "Everything that serves example.test");
             config.put("edgestack.monitor.checks.port.type", "tcp");
             config.put("edgestack.monitor.checks.port.host", "127.0.0.1");
             config.put("edgestack.monitor.checks.port.port", Integer.toString(targets.tcpPort()));
