@@ -32,8 +32,8 @@ import io.vertx.core.http.HttpVersion;
 
 /**
  * The public request path: request id, site by host, path checks, route by longest prefix, the site's or route's
- * rate limit and access, then the site's redirects and the route's handler. Security headers and the access log hook onto every
- * response, errors included.
+ * rate limit and access, then the site's redirects and the route's handler. Security headers and the access log hook
+ * onto every response, errors included.
  */
 @Singleton
 public class ProxyRouter {
