@@ -180,6 +180,18 @@ public class ProxyRouter {
             exchange.run();
             return;
         }
+        if (route.kind() == Route.Kind.RESPOND) {
+            outcome.upstream = "respond";
+            io.edgestack.proxy.site.Respond respond = route.respond();
+            response.setStatusCode(respond.status()).putHeader(HttpHeaders.CONTENT_TYPE, respond.contentType());
+            respond.headers().forEach(response::putHeader);
+            if (request.method() == io.vertx.core.http.HttpMethod.HEAD) { // the length the GET would have
+                response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(respond.body().length())).end();
+            } else {
+                response.end(respond.body());
+            }
+            return;
+        }
         outcome.upstream = "static";
         staticFiles.serve(request, site, path);
     }

@@ -71,21 +71,39 @@ public final class Redirects {
     private final List<Rule> rules;
     /** A plain path (without its trailing slash) → the position of the first rule written for it. */
     private final Map<String, Integer> plain = new HashMap<>();
-    /** The positions of the rules with placeholders or a splat, in order. */
-    private final int[] patterns;
+    /**
+     * The positions of the rules with placeholders or a splat, in order: by the first segment of their {@code from} when
+     * it is written out ({@code /blog/:slug} under {@code blog}), so that a path is tried against the few rules that can
+     * match it; the others ({@code /*}, {@code /:lang/docs}) in {@code anywhere}.
+     */
+    private final Map<String, int[]> bySegment = new HashMap<>();
+    private final int[] anywhere;
 
     public Redirects(List<Rule> rules) {
         this.rules = List.copyOf(rules);
-        List<Integer> withPattern = new ArrayList<>();
+        Map<String, List<Integer>> segments = new HashMap<>();
+        List<Integer> wild = new ArrayList<>();
         for (int i = 0; i < this.rules.size(); i++) {
             Rule rule = this.rules.get(i);
             if (rule.pattern() == null) {
                 plain.putIfAbsent(withoutSlash(rule.from()), i);
+                continue;
+            }
+            String segment = firstSegment(rule.from());
+            if (segment.isEmpty() || segment.indexOf(':') >= 0 || segment.indexOf('*') >= 0 || segment.length() == rule.from().length() - 1) {
+                wild.add(i); // a first segment that is a pattern itself, or the whole from ("/news*")
             } else {
-                withPattern.add(i);
+                segments.computeIfAbsent(segment, k -> new ArrayList<>()).add(i);
             }
         }
-        this.patterns = withPattern.stream().mapToInt(Integer::intValue).toArray();
+        segments.forEach((segment, positions) -> bySegment.put(segment, positions.stream().mapToInt(Integer::intValue).toArray()));
+        this.anywhere = wild.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** {@code /blog/2024/x} → {@code blog}; {@code /} → empty. */
+    private static String firstSegment(String path) {
+        int end = path.indexOf('/', 1);
+        return end < 0 ? path.substring(1) : path.substring(1, end);
     }
 
     public List<Rule> rules() {
@@ -100,9 +118,21 @@ public final class Redirects {
     public Match match(String path) {
         Integer exact = plain.get(withoutSlash(path));
         int first = exact == null ? Integer.MAX_VALUE : exact;
-        for (int position : patterns) {
-            if (position > first) {
+        int[] named = bySegment.isEmpty() ? null : bySegment.get(firstSegment(path));
+        int a = 0;
+        int n = 0;
+        // the two lists merged in the order the rules were written, up to the plain rule for the path, if any
+        while (true) {
+            int fromAnywhere = a < anywhere.length ? anywhere[a] : Integer.MAX_VALUE;
+            int fromNamed = named != null && n < named.length ? named[n] : Integer.MAX_VALUE;
+            int position = Math.min(fromAnywhere, fromNamed);
+            if (position >= first) {
                 break;
+            }
+            if (position == fromAnywhere) {
+                a++;
+            } else {
+                n++;
             }
             Rule rule = rules.get(position);
             java.util.regex.Matcher matcher = rule.pattern().matcher(path);

@@ -3,18 +3,19 @@ package io.edgestack.proxy.site;
 import io.edgestack.proxy.upstream.PoolSpec;
 
 /**
- * A path prefix of a site and what answers it: the site's live release (static) or an upstream pool; {@code access}
- * and {@code rateLimit} its own, or null for the site's.
+ * A path prefix of a site and what answers it: the site's live release (static), an upstream pool, or a fixed answer
+ * ({@code respond}); {@code access} and {@code rateLimit} its own, or null for the site's.
  */
-public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access, RateLimit rateLimit) {
+public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access, RateLimit rateLimit, Respond respond) {
 
     public enum Kind {
         STATIC,
-        UPSTREAM
+        UPSTREAM,
+        RESPOND
     }
 
     public static Route staticFiles(String pathPrefix) {
-        return new Route(pathPrefix, Kind.STATIC, null, null, null);
+        return new Route(pathPrefix, Kind.STATIC, null, null, null, null);
     }
 
     public boolean matches(String path) {

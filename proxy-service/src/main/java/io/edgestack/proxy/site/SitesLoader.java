@@ -235,22 +235,68 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static' or 'upstream')");
         }
-        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "access", "rate-limit"));
+        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "respond", "access", "rate-limit"));
         String path = text(node, key + ".path", node.get("path"));
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
         }
-        if (node.has("static") == node.has("upstream")) {
+        if ((node.has("static") ? 1 : 0) + (node.has("upstream") ? 1 : 0) + (node.has("respond") ? 1 : 0) != 1) {
             throw new SiteConfigException(key, "needs exactly one handler: 'static: {}' serves the site's live release, "
-                    + "'upstream: {targets: [...]}' proxies to servers");
+                    + "'upstream: {targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself");
         }
         Access access = node.has("access") ? access(node.get("access"), key + ".access") : null;
         RateLimit rateLimit = node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : null;
         if (node.has("static")) {
-            return new Route(path, Route.Kind.STATIC, null, access, rateLimit);
+            return new Route(path, Route.Kind.STATIC, null, access, rateLimit, null);
+        }
+        if (node.has("respond")) {
+            return new Route(path, Route.Kind.RESPOND, null, access, rateLimit, respond(node.get("respond"), key + ".respond"));
         }
         return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"), access,
-                rateLimit);
+                rateLimit, null);
+    }
+
+    /** {@code respond: {status: 200, body: "ok", content-type: ..., headers: {Name: value}}}. */
+    private static Respond respond(JsonNode node, String key) {
+        allowOnly(node, key + ".", Set.of("status", "body", "content-type", "headers"));
+        int status = UpstreamSpecs.integer(node, "status", 200, 200, 599, key);
+        String body = "";
+        if (node.has("body")) {
+            JsonNode value = node.get("body");
+            if (!value.isValueNode()) {
+                throw new SiteConfigException(key + ".body", "must be text");
+            }
+            body = value.isNull() ? "" : value.asText();
+        }
+        io.vertx.core.buffer.Buffer bytes = io.vertx.core.buffer.Buffer.buffer(body);
+        if (bytes.length() > Respond.MAX_BODY) {
+            throw new SiteConfigException(key + ".body", bytes.length() + " bytes: at most " + Respond.MAX_BODY
+                    + " (a page of its own belongs in the release)");
+        }
+        String contentType = node.hasNonNull("content-type") ? text(node, key + ".content-type", node.get("content-type"))
+                : "text/plain; charset=utf-8";
+        Map<String, String> headers = new LinkedHashMap<>();
+        JsonNode headerNode = node.get("headers");
+        if (headerNode != null && !headerNode.isNull()) {
+            if (!headerNode.isObject()) {
+                throw new SiteConfigException(key + ".headers", "must map header names to values");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> fields = headerNode.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String headerKey = key + ".headers." + field.getKey();
+                if (!io.edgestack.proxy.upstream.HeaderRules.NAME.matcher(field.getKey()).matches()
+                        || io.edgestack.proxy.upstream.HeaderRules.REFUSED.contains(field.getKey().toLowerCase(Locale.ROOT))
+                        || field.getKey().equalsIgnoreCase("content-type")) {
+                    throw new SiteConfigException(headerKey, "is not a header this answer may set (content-type has a key of its own)");
+                }
+                String value = text(headerNode, headerKey, field.getValue());
+                if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                    throw new SiteConfigException(headerKey, "has a control character");
+                }
+                headers.put(field.getKey(), value);
+            }
+        }
+        return new Respond(status, bytes, contentType, headers);
     }
 
     private static HeaderPolicy headers(JsonNode node, String key) {

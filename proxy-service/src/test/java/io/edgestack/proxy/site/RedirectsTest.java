@@ -86,4 +86,29 @@ class RedirectsTest {
         assertEquals(new Redirects.Target("/?a=1#moved", 301), redirects.target("/gone/", "a=1"));
         assertEquals(new Redirects.Target("/new", 301), redirects.target("/old", ""));
     }
+
+    @Test
+    void rulesIndexedByTheirFirstSegmentStillApplyInTheOrderWritten() {
+        Redirects mixed = new Redirects(List.of(
+                Redirects.rule("/:lang/docs", "/docs?lang=:lang", 302),
+                Redirects.rule("/blog/:slug", "/posts/:slug", 301),
+                Redirects.rule("/*", "/fallback", 302),
+                Redirects.rule("/blog/:slug/amp", "/never", 301)));
+        assertEquals(new Redirects.Target("/docs?lang=en", 302), mixed.target("/en/docs", null));
+        assertEquals(new Redirects.Target("/posts/x", 301), mixed.target("/blog/x", null));
+        assertEquals(new Redirects.Target("/fallback", 302), mixed.target("/blog/x/amp", null), "/* is written before it");
+        assertEquals(new Redirects.Target("/fallback", 302), mixed.target("/other", null));
+        Redirects wildFirst = new Redirects(List.of(Redirects.rule("/*", "/everything", 302), Redirects.rule("/blog/:slug", "/posts/:slug", 301)));
+        assertEquals(new Redirects.Target("/everything", 302), wildFirst.target("/blog/x", null));
+        // a WordPress move: thousands of rules, each path tried against those of its first segment only
+        List<Redirects.Rule> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            many.add(Redirects.rule("/section" + i + "/:slug", "/new/" + i + "/:slug", 301));
+        }
+        many.add(Redirects.rule("/section42/:slug", "/shadowed", 301));
+        Redirects big = new Redirects(many);
+        assertEquals(new Redirects.Target("/new/4999/last", 301), big.target("/section4999/last", null));
+        assertEquals(new Redirects.Target("/new/42/x", 301), big.target("/section42/x", null));
+        assertNull(big.target("/section5000/x", null));
+    }
 }

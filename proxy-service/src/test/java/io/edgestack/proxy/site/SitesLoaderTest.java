@@ -257,4 +257,23 @@ class SitesLoaderTest {
         assertEquals("sites[0].routes[0].upstream.response-headers.bad name: is not a header name",
                 problem(upstream.formatted("response-headers: {bad name: x}")));
     }
+
+    @Test
+    void readsARouteThatAnswersByItselfAndNamesWhatIsWrongWithIt() {
+        Site site = SitesLoader.parse("sites: [{name: a, routes: [{path: /healthz, respond: {body: ok}}]}]", "a").forHost("x");
+        Respond respond = site.route("/healthz").respond();
+        assertEquals(200, respond.status());
+        assertEquals("ok", respond.body().toString());
+        assertEquals("text/plain; charset=utf-8", respond.contentType());
+        String route = "sites: [{name: a, routes: [{path: /, %s}]}]";
+        assertEquals("sites[0].routes[0]: needs exactly one handler: 'static: {}' serves the site's live release, 'upstream: "
+                + "{targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself",
+                problem(route.formatted("static: {}, respond: {body: x}")));
+        assertEquals("sites[0].routes[0].respond.status: must be a whole number from 200 to 599",
+                problem(route.formatted("respond: {status: 99}")));
+        assertTrue(problem(route.formatted("respond: {body: '" + "x".repeat(70_000) + "'}"))
+                .startsWith("sites[0].routes[0].respond.body: 70000 bytes: at most 65536"));
+        assertEquals("sites[0].routes[0].respond.headers.Content-Length: is not a header this answer may set (content-type has"
+                + " a key of its own)", problem(route.formatted("respond: {headers: {Content-Length: 3}}")));
+    }
 }

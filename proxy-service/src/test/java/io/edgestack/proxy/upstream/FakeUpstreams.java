@@ -96,6 +96,14 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               targets: [http://127.0.0.1:%1$d]
                               strip-prefix: true
                               host-header: visitor
+                          - path: /ping
+                            respond: {body: "pong\\n"}
+                          - path: /old-shop/
+                            respond:
+                              status: 410
+                              body: "<h1>The shop has closed</h1>"
+                              content-type: text/html; charset=utf-8
+                              headers: {Cache-Control: "public, max-age=86400", X-Reason: closed}
                           - path: /ws
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/

@@ -3,6 +3,7 @@ package io.edgestack.proxy.upstream;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,6 +68,17 @@ class ReverseProxyTest {
     void socketsGoThroughNettysEpollTransport() {
         assertTrue(vertx.isNativeTransportEnabled(), "quarkus.vertx.prefer-native-transport with netty-transport-native-epoll: "
                 + vertx.unavailableNativeTransportCause());
+    }
+
+    @Test
+    void aRouteMayAnswerByItself() {
+        given().get("/ping").then().statusCode(200).contentType("text/plain; charset=utf-8").body(equalTo("pong\n"))
+                .header("X-Request-Id", notNullValue());
+        given().post("/ping").then().statusCode(200).body(equalTo("pong\n"));
+        given().head("/ping").then().statusCode(200).header("Content-Length", "5");
+        given().get("/old-shop/cart").then().statusCode(410).contentType("text/html; charset=utf-8")
+                .body(equalTo("<h1>The shop has closed</h1>")).header("Cache-Control", "public, max-age=86400")
+                .header("X-Reason", "closed").header("X-Content-Type-Options", "nosniff");
     }
 
     @Test
