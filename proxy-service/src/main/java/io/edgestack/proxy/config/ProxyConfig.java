@@ -36,6 +36,14 @@ public interface ProxyConfig {
     @WithDefault("127.0.0.1/8,::1/128")
     List<String> trustedProxies();
 
+    /**
+     * Password checks (bcrypt, for a site's basic authentication) waiting for one of the threads that run them (half the
+     * cores); past it a request gets {@code 503} with {@code Retry-After: 1} rather than one more check queued, so that
+     * a flood of guesses cannot take the cores from every site.
+     */
+    @WithDefault("64")
+    int passwordChecksWaiting();
+
     /** Responses smaller than this many bytes are sent uncompressed. */
     @WithDefault("512")
     int compressionMinSize();

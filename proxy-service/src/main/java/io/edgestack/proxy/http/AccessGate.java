@@ -22,8 +22,9 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Applies a site's or route's {@link Access} to a request: a client address it does not admit gets {@code 403}; where
  * it asks for a password, a request without good credentials gets {@code 401} with {@code WWW-Authenticate: Basic}.
- * A bcrypt check takes tens of milliseconds of CPU: it runs on a worker thread (the request paused meanwhile), and a
- * successful one is remembered (a SHA-256 of the password with the hash it matched, for 10 minutes) so that the
+ * A bcrypt check takes tens of milliseconds of CPU: it runs on one of half the cores' threads (the request paused
+ * meanwhile; past {@code edgestack.proxy.password-checks-waiting} checks waiting, {@code 503}), and a successful one is
+ * remembered (a SHA-256 of the password with the hash it matched, for 10 minutes) so that the
  * requests after it are admitted on the event loop, as Caddy's {@code basic_auth} cache does. An unknown user is checked
  * against a known user's hash, so that the time taken does not tell which names exist. Passwords are never logged.
  */
@@ -32,12 +33,17 @@ public class AccessGate {
 
     private static final Logger LOG = Logger.getLogger(AccessGate.class);
 
-    private final Vertx vertx;
     private final Cache<String, Boolean> verified = Caffeine.newBuilder().maximumSize(10_000)
             .expireAfterAccess(Duration.ofMinutes(10)).build();
+    /** Half the cores check passwords at most, the event loops keep the rest. */
+    private final io.vertx.core.WorkerExecutor checker;
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final int maxWaiting;
 
-    public AccessGate(Vertx vertx) {
-        this.vertx = vertx;
+    public AccessGate(Vertx vertx, io.edgestack.proxy.config.ProxyConfig config) {
+        this.checker = vertx.createSharedWorkerExecutor("edgestack-password-checks",
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        this.maxWaiting = config.passwordChecksWaiting();
     }
 
     /**
@@ -67,8 +73,17 @@ public class AccessGate {
             return;
         }
         String against = hash != null ? hash : access.users().values().iterator().next();
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            request.response().putHeader("Retry-After", "1");
+            ErrorPages.send(request, 503, "Service Unavailable", "Too many password checks at once: try again in a moment.", null);
+            return;
+        }
         request.pause();
-        vertx.executeBlocking(() -> checks(against, password), false).onComplete(result -> {
+        checker.executeBlocking(() -> {
+            waiting.decrementAndGet();
+            return checks(against, password);
+        }, false).onComplete(result -> {
             boolean good = hash != null && result.succeeded() && result.result();
             if (result.failed()) {
                 LOG.warnf("Could not check the password of user '%s': %s", user, result.cause().toString());

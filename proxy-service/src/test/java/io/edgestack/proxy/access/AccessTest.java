@@ -65,6 +65,7 @@ class AccessTest {
                 new SecureRandom().nextBytes(salt);
                 String hash = OpenBSDBCrypt.generate("2b", PASSWORD.toCharArray(), salt, 4); // cost 4: a test's speed
                 String graces = OpenBSDBCrypt.generate("2y", GRACES.toCharArray(), salt, 6);
+                String slow = OpenBSDBCrypt.generate("2b", "slow's".toCharArray(), salt, 12); // ~0.2 s a check here
                 Path sites = Path.of("target/access-sites.yaml").toAbsolutePath();
                 Files.writeString(sites, """
                         default-site: example
@@ -75,7 +76,7 @@ class AccessTest {
                             access:
                               basic-auth:
                                 realm: Staging of example
-                                users: {ada: "%1$s", grace: "%3$s"}
+                                users: {ada: "%1$s", grace: "%3$s", slow: "%4$s"}
                             redirects:
                               - {from: /old, to: /new}
                             routes:
@@ -95,9 +96,9 @@ class AccessTest {
                               - {path: /, static: {}}
                               - {path: /healthz, static: {}, rate-limit: {}}
                               - {path: /login, static: {}, rate-limit: {requests: 1, per: 1h}, access: {basic-auth: {users: {ada: "%1$s"}}}}
-                        """.formatted(hash, upstream, graces));
+                        """.formatted(hash, upstream, graces, slow));
                 return Map.of("edgestack.proxy.sites-file", sites.toString(),
-                        "edgestack.proxy.trusted-proxies", "127.0.0.1,::1");
+                        "edgestack.proxy.trusted-proxies", "127.0.0.1,::1", "edgestack.proxy.password-checks-waiting", "2");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -146,6 +147,31 @@ class AccessTest {
         // JSON clients get a problem document
         given().header("Host", "staging.test").accept("application/json").get("/").then().statusCode(401)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void aFloodOfPasswordGuessesIsTurnedAwayRatherThanQueued() throws Exception {
+        java.util.concurrent.ExecutorService guessers = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String guess = "guess " + i; // each a new password: nothing remembered
+                answers.add(guessers.submit(() -> given().header("Host", "staging.test").header("Authorization", basic("slow", guess))
+                        .get("/").then().extract().statusCode()));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (var answer : answers) {
+                statuses.add(answer.get(60, TimeUnit.SECONDS));
+            }
+            assertTrue(statuses.contains(503) && statuses.contains(401) && !statuses.contains(200),
+                    "some checked and refused, the others turned away at once: " + statuses);
+        } finally {
+            guessers.shutdownNow();
+        }
+        // then the right password still gets in
+        given().header("Host", "staging.test").header("Authorization", basic("slow", "slow's")).get("/").then().statusCode(200);
+        given().header("Host", "staging.test").header("Authorization", basic("x", "y")).get("/").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Basic"));
     }
 
     @Test
