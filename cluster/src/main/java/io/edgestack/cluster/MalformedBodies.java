@@ -29,18 +29,21 @@ public final class MalformedBodies {
 
     /**
      * While {@code request}'s chunked body is read, a body the decoder refuses is answered by {@code answer} (which sends
-     * the answer, with {@code Connection: close}), if nothing of an answer went out yet. It has to happen where Vert.x
+     * the answer, with {@code Connection: close}), if nothing of an answer was written yet; an answer written already
+     * (before the body was read) is flushed before Vert.x closes the connection. It has to happen where Vert.x
      * reports the failure first, the connection's exception handler: the request's own handlers run after Vert.x has
      * closed the connection. The answer is flushed at once, since Vert.x holds writes made while it reads until the read
      * is over, and closes the connection before that.
      */
     public static void answerWith(HttpServerRequest request, Runnable answer) {
         request.connection().exceptionHandler(error -> {
-            if (!isMalformed(error) || request.isEnded() || request.response().headWritten()) {
-                return; // not this request's body (the connection carried it before), or its answer is under way
+            if (!isMalformed(error) || request.isEnded()) {
+                return; // not this request's body: the connection carried it before
             }
-            ConnectionClose.announce(request);
-            answer.run();
+            if (!request.response().headWritten()) {
+                ConnectionClose.announce(request);
+                answer.run();
+            } // else its answer was written before the body was read (a fixed answer, a file from memory): let it out
             if (request.connection() instanceof ConnectionBase connection) {
                 connection.channelHandlerContext().flush();
             }

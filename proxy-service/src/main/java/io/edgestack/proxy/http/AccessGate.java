@@ -59,7 +59,9 @@ public class AccessGate {
             next.run();
             return;
         }
-        String[] credentials = credentials(request.getHeader("Authorization"));
+        String header = request.getHeader("Authorization");
+        // several Authorization headers: which one would the app behind believe? None is taken.
+        String[] credentials = header == null || request.headers().getAll("Authorization").size() > 1 ? null : credentials(header);
         if (credentials == null) {
             challenge(request, access, "This site asks for a user name and password.");
             return;

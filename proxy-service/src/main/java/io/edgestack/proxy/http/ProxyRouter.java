@@ -7,6 +7,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.edgestack.cluster.ConnectionClose;
+import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.proxy.cache.BackgroundRefresh;
 import io.edgestack.proxy.cache.CacheStage;
 import io.edgestack.proxy.cache.HttpCache;
@@ -108,6 +109,10 @@ public class ProxyRouter {
             closeAfter(request, end);
             ErrorPages.send(request, 400, "Bad Request", "The request has more than one Host header.", null);
             return;
+        }
+        if (request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            // a chunked body the decoder refuses: 400, on every route (an upstream never gets such a body)
+            MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
         }
         String path;
         try {

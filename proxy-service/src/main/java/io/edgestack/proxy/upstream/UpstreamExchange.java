@@ -8,7 +8,6 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.ConnectionClose;
-import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.http.HopByHop;
@@ -270,9 +269,6 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 && proxyRequest.getBody() != null) {
             // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
             proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
-        }
-        if (chunked) {
-            MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
         }
         if (h2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
                 && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {

@@ -113,6 +113,9 @@ class AccessTest {
     @io.quarkus.test.common.http.TestHTTPResource(value = "", management = true)
     java.net.URL management;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -137,6 +140,10 @@ class AccessTest {
         given().header("Host", "staging.test").header("Authorization", basic("bob", PASSWORD)).get("/").then().statusCode(401);
         given().header("Host", "staging.test").header("Authorization", "Basic !!!not-base64").get("/").then().statusCode(401);
         given().header("Host", "staging.test").header("Authorization", "Bearer " + PASSWORD).get("/").then().statusCode(401);
+        io.edgestack.proxy.http.RawHttp.Answer two = io.edgestack.proxy.http.RawHttp.send(url.getPort(), "GET / HTTP/1.1\r\nHost: staging.test\r\n"
+                + "Authorization: " + basic("ada", PASSWORD) + "\r\nAuthorization: " + basic("ada", "other")
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(401, two.status(), "two Authorization headers: neither is taken");
         for (int i = 0; i < 3; i++) { // the first is checked on a worker, the next ones from the remembered check
             given().header("Host", "staging.test").header("Authorization", basic("ada", PASSWORD)).get("/").then()
                     .statusCode(200).body(equalTo("<h1>staging home</h1>"));
