@@ -21,7 +21,7 @@ public class ApiAuth {
     private final byte[] expected;
 
     public ApiAuth(MonitorConfig config) {
-        this.expected = config.apiToken().filter(t -> !t.isBlank()).map(ApiAuth::digest).orElse(null);
+        this.expected = expected(config);
     }
 
     @ServerRequestFilter(preMatching = true)
@@ -43,6 +43,19 @@ public class ApiAuth {
         }
         return Response.fromResponse(Problems.of(401, "Unauthorized", "A valid bearer token is required."))
                 .header("WWW-Authenticate", "Bearer realm=\"edgestack-monitor\"").build();
+    }
+
+    /** The digest of the configured API token, or null while none is configured. */
+    static byte[] expected(MonitorConfig config) {
+        return config.apiToken().filter(t -> !t.isBlank()).map(ApiAuth::digest).orElse(null);
+    }
+
+    /** Whether an {@code Authorization} header carries the token of digest {@code expected} (never when it is null). */
+    static boolean authorized(byte[] expected, String header) {
+        if (expected == null || header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected, digest(header.substring(7).trim()));
     }
 
     static byte[] digest(String token) {

@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -36,7 +37,12 @@ public class MonitorResource {
     private final Maintenance maintenance;
     private final Tunnels tunnels;
 
-    public MonitorResource(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels) {
+    /** The API token's digest, for the parts of public answers that only its holder sees. */
+    private final byte[] token;
+
+    public MonitorResource(CheckScheduler scheduler, MonitorStore store, Maintenance maintenance, Tunnels tunnels,
+            io.edgestack.monitor.config.MonitorConfig config) {
+        this.token = ApiAuth.expected(config);
         this.tunnels = tunnels;
         this.scheduler = scheduler;
         this.store = store;
@@ -64,25 +70,43 @@ public class MonitorResource {
     public record MaintenanceRequest(String site, Integer minutes, String reason) {
     }
 
+    /** Every check's state; the checks kept off the status page ({@code status-page: false}) only with the API token. */
     @GET
     @Path("/status")
-    public Status status() {
-        List<CheckState> checks = scheduler.checks().values().stream()
+    public Status status(@HeaderParam("Authorization") String authorization) {
+        return status(ApiAuth.authorized(token, authorization));
+    }
+
+    private Status status(boolean everything) {
+        List<CheckState> checks = scheduler.checks().values().stream().filter(spec -> everything || spec.statusPage())
                 .sorted(java.util.Comparator.comparing(CheckSpec::name)).map(this::state).toList();
-        return new Status(Instant.now(), checks, store.openIncidents(), maintenance.open(),
+        List<MonitorStore.Incident> open = store.openIncidents().stream().filter(i -> everything || shown(i.check())).toList();
+        return new Status(Instant.now(), checks, open, maintenance.open(),
                 List.copyOf(scheduler.watches().values()), tunnels.down(), store.announcements());
+    }
+
+    /** Whether the public sees a check's incidents: it is on the status page, or it is gone (its history stays). */
+    private boolean shown(String check) {
+        CheckSpec spec = scheduler.checks().get(check);
+        return spec == null || spec.statusPage();
     }
 
     @GET
     @Path("/incidents")
-    public List<MonitorStore.Incident> incidents(@QueryParam("check") String check, @QueryParam("limit") Integer limit) {
-        return store.incidents(check, limit == null ? 100 : Math.max(1, Math.min(limit, 1000)));
+    public List<MonitorStore.Incident> incidents(@QueryParam("check") String check, @QueryParam("limit") Integer limit,
+            @HeaderParam("Authorization") String authorization) {
+        boolean everything = ApiAuth.authorized(token, authorization);
+        if (check != null && !everything && !shown(check)) {
+            return List.of();
+        }
+        List<MonitorStore.Incident> all = store.incidents(check, limit == null ? 100 : Math.max(1, Math.min(limit, 1000)));
+        return everything ? all : all.stream().filter(i -> shown(i.check())).toList();
     }
 
     @GET
     @Path("/checks")
     public List<CheckState> checks() {
-        return status().checks();
+        return status(true).checks();
     }
 
     /** {@code {"name": "home", "url": "https://...", "interval": "30s", ...}}: the same keys as the configuration. */

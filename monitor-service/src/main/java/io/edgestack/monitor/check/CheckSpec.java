@@ -32,19 +32,22 @@ import java.util.TreeSet;
  * @param resolver of a dns check: the DNS server asked ({@code host} or {@code host:port}), or null: the first
  *        {@code nameserver} of {@code /etc/resolv.conf}
  * @param group the section of the status page the check is shown in, or null
+ * @param statusPage whether the public sees it (status page, badges, the API without token); false for an internal
+ *        check whose target is nobody else's business (a database port)
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
-        String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group) {
+        String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
+        boolean statusPage) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
             "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel", "record", "expected", "resolver", "group");
+            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -177,7 +180,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
-                record, expected, resolver, group(r.text("group", null), prefix));
+                record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true));
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */

@@ -43,7 +43,7 @@ public class Badges {
     @Path("/status")
     public Response status(@PathParam("check") String check, @QueryParam("label") String label) {
         CheckSpec spec = scheduler.checks().get(check);
-        if (spec == null) {
+        if (spec == null || !spec.statusPage()) {
             return unknown(label);
         }
         String state = CheckResult.state(scheduler.openIncident(check), scheduler.last(check).orElse(null));
@@ -61,7 +61,7 @@ public class Badges {
     public Response uptime(@PathParam("check") String check, @QueryParam("label") String label,
             @QueryParam("days") @DefaultValue("30") int days) {
         CheckSpec spec = scheduler.checks().get(check);
-        if (spec == null) {
+        if (spec == null || !spec.statusPage()) {
             return unknown(label);
         }
         int span = Math.max(1, Math.min(days, 90)); // what the store keeps by the day
@@ -89,7 +89,7 @@ public class Badges {
     @Path("/response")
     public Response response(@PathParam("check") String check, @QueryParam("label") String label) {
         CheckSpec spec = scheduler.checks().get(check);
-        if (spec == null) {
+        if (spec == null || !spec.statusPage()) {
             return unknown(label);
         }
         CheckResult last = scheduler.last(check).orElse(null);

@@ -100,7 +100,8 @@ public class StatusPage {
         Map<String, List<CheckView>> grouped = new java.util.TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
         int down = 0;
         int degraded = 0;
-        for (CheckSpec spec : scheduler.checks().values().stream().sorted(Comparator.comparing(CheckSpec::name)).toList()) {
+        for (CheckSpec spec : scheduler.checks().values().stream().filter(CheckSpec::statusPage)
+                .sorted(Comparator.comparing(CheckSpec::name)).toList()) {
             CheckView view = view(spec);
             grouped.computeIfAbsent(spec.group(), g -> new ArrayList<>()).add(view);
             if (view.state().equals("down")) {
@@ -123,7 +124,10 @@ public class StatusPage {
             banners.add("Deploy of " + watch.site() + (watch.release() == null ? "" : " (release " + watch.release() + ")")
                     + " is being watched until " + watch.until().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");
         }
-        List<IncidentView> incidents = store.incidents(null, 20).stream().map(i -> new IncidentView(i.check(),
+        List<IncidentView> incidents = store.incidents(null, 40).stream().filter(i -> {
+            CheckSpec spec = scheduler.checks().get(i.check());
+            return spec == null || spec.statusPage();
+        }).limit(20).map(i -> new IncidentView(i.check(),
                 i.startedAt().atZone(ZoneOffset.UTC).toLocalDateTime().withNano(0).toString().replace('T', ' ') + " UTC",
                 i.endedAt() == null ? "ongoing, " + human(Duration.between(i.startedAt(), Instant.now()).toSeconds())
                         : human(i.durationSeconds()),

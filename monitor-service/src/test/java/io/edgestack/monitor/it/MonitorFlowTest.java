@@ -321,6 +321,17 @@ class MonitorFlowTest {
     }
 
     @Test
+    void aCheckKeptOffTheStatusPageIsSeenOnlyWithTheApiToken() {
+        assertTrue(!given().get("/").asString().contains("internal-db"), "not on the status page");
+        assertTrue(!given().get("/api/status").jsonPath().getList("checks.name").contains("internal-db"), "nor in the public API");
+        assertTrue(given().header("Authorization", AUTH).get("/api/status").jsonPath().getList("checks.name").contains("internal-db"));
+        assertTrue(given().header("Authorization", AUTH).get("/api/checks").jsonPath().getList("name").contains("internal-db"));
+        given().get("/api/badge/internal-db/status").then().statusCode(404).body(containsString("not found"));
+        given().get("/api/incidents?check=internal-db").then().statusCode(200).body("size()", equalTo(0));
+        given().get("/api/badge/port/status").then().statusCode(200);
+    }
+
+    @Test
     void deployEventsReachTheChannelsThatTakeThem() throws Exception {
         int hooks = requests("POST /hook").size();
         int chats = requests("POST /slack").size();

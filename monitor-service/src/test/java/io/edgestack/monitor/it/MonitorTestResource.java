@@ -71,6 +71,11 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.checks.web.json-path", "$.status == ok");
             config.put("edgestack.monitor.checks.web.site", "example");
             config.put("edgestack.monitor.checks.port.group", "Infrastructure");
+            config.put("edgestack.monitor.checks.internal-db.type", "tcp");
+            config.put("edgestack.monitor.checks.internal-db.host", "127.0.0.1");
+            config.put("edgestack.monitor.checks.internal-db.port", Integer.toString(targets.tcpPort()));
+            config.put("edgestack.monitor.checks.internal-db.interval", "1h");
+            config.put("edgestack.monitor.checks.internal-db.status-page", "false");
             config.put("edgestack.monitor.status.title", "Example status");
             config.put("edgestack.monitor.status.description", "Everything that serves example.test");
             config.put("edgestack.monitor.checks.port.type", "tcp");
