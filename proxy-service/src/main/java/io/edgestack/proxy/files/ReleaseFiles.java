@@ -259,6 +259,43 @@ public final class ReleaseFiles {
                 !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root, 200, path);
     }
 
+    /** One entry of a folder's listing. */
+    record Entry(String name, boolean folder, long size, long modifiedMillis) {
+    }
+
+    /**
+     * The entries of the folder {@code path} (cleaned) of the site's live release, folders first then by name, without
+     * hidden files, the release's {@code _redirects} and {@code _headers}, nor links that lead outside the release; null
+     * when {@code path} is not a folder of it. Blocking.
+     */
+    List<Entry> listing(String site, String path) throws IOException {
+        Path root = liveRelease(site);
+        if (root == null || hidden(path)) {
+            return null;
+        }
+        Path folder = inside(root, root.resolve(path.substring(1)));
+        if (folder == null || !Files.isDirectory(folder)) {
+            return null;
+        }
+        List<Entry> entries = new ArrayList<>();
+        try (var children = Files.list(folder)) {
+            for (Path child : (Iterable<Path>) children::iterator) {
+                String name = child.getFileName().toString();
+                if (name.startsWith(".") || folder.equals(root) && (name.equals(ReleaseRedirects.FILE) || name.equals(ReleaseHeaders.FILE))) {
+                    continue;
+                }
+                Path real = inside(root, child);
+                if (real == null) {
+                    continue;
+                }
+                BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+                entries.add(new Entry(name, attributes.isDirectory(), attributes.size(), attributes.lastModifiedTime().toMillis()));
+            }
+        }
+        entries.sort(java.util.Comparator.comparing((Entry e) -> !e.folder()).thenComparing(Entry::name));
+        return entries;
+    }
+
     /** The site's own page for an error status ({@code 404.html}, {@code 50x.html}) in its live release, or null. */
     public Path errorPage(String site, int status) throws IOException {
         Path root = liveRelease(site);

@@ -2,6 +2,7 @@ package io.edgestack.proxy.files;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 import jakarta.inject.Singleton;
 
@@ -36,7 +37,11 @@ public class StaticFiles {
     private static final Logger LOG = Logger.getLogger(StaticFiles.class);
 
     /** What the worker found: the lookup, and the copy in memory when it is still right. */
-    private record Found(Lookup lookup, HotFile hot, boolean load) {
+    private record Found(Lookup lookup, HotFile hot, boolean load, List<ReleaseFiles.Entry> listing) {
+
+        Found(Lookup lookup, HotFile hot, boolean load) {
+            this(lookup, hot, load, null);
+        }
     }
 
     /** One representation to send, from memory ({@code body}) or from a file. */
@@ -78,7 +83,8 @@ public class StaticFiles {
         hotFiles.clear();
     }
 
-    public void serve(HttpServerRequest request, Site site, String path) {
+    /** @param browse a folder without index.html is answered with its listing (the route's {@code browse}) */
+    public void serve(HttpServerRequest request, Site site, String path, boolean browse) {
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             request.response().putHeader("Allow", "GET, HEAD");
@@ -113,7 +119,7 @@ public class StaticFiles {
         String acceptEncoding = request.getHeader(HttpHeaders.ACCEPT_ENCODING);
         String query = request.query();
         HotFile checked = claimed;
-        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, checked), false)
+        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, checked, browse), false)
                 .onComplete(result -> {
                     if (result.failed()) {
                         LOG.errorf(result.cause(), "Cannot read %s of site %s", path, site.name());
@@ -121,6 +127,10 @@ public class StaticFiles {
                         return;
                     }
                     Found found = result.result();
+                    if (found.listing() != null) {
+                        list(request, path, found.listing());
+                        return;
+                    }
                     Lookup lookup = found.lookup();
                     String served = lookup.path() == null ? path : lookup.path();
                     if (found.hot() != null) {
@@ -141,9 +151,17 @@ public class StaticFiles {
      * On a worker: looks the path up, and compares the copy in memory (if any) with the disk. {@code claimed}: the copy
      * whose check this request took on the event loop, handed back when done (or null).
      */
-    private Found find(Site site, String path, String acceptEncoding, String query, HotFile claimed) throws IOException {
+    private Found find(Site site, String path, String acceptEncoding, String query, HotFile claimed, boolean browse)
+            throws IOException {
         try {
             Lookup lookup = files.find(site.name(), path, acceptEncoding, query);
+            if (lookup.kind() == Lookup.Kind.NOT_FOUND && browse) {
+                List<ReleaseFiles.Entry> entries = files.listing(site.name(), path);
+                if (entries != null) {
+                    return path.endsWith("/") ? new Found(lookup, null, false, entries)
+                            : new Found(Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), lookup.release()), null, false);
+                }
+            }
             if (lookup.kind() != Lookup.Kind.FILE) {
                 return new Found(lookup, null, false);
             }
@@ -158,6 +176,21 @@ public class StaticFiles {
             if (claimed != null) {
                 claimed.checking.set(false);
             }
+        }
+    }
+
+    /** A folder's listing: JSON when the client asks for it, else HTML; never kept by a cache. */
+    private static void list(HttpServerRequest request, String path, List<ReleaseFiles.Entry> entries) {
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        boolean json = accept != null && accept.contains("application/json") && !accept.contains("text/html");
+        Buffer body = json ? Listing.json(path, entries) : Listing.html(path, entries);
+        HttpServerResponse response = request.response().putHeader("Content-Type",
+                json ? "application/json" : "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache")
+                .putHeader("Vary", "Accept");
+        if (request.method() == HttpMethod.HEAD) {
+            response.putHeader("Content-Length", String.valueOf(body.length())).end();
+        } else {
+            response.end(body);
         }
     }
 

@@ -198,7 +198,7 @@ public class ProxyRouter {
             return;
         }
         outcome.upstream = "static";
-        staticFiles.serve(request, site, path);
+        staticFiles.serve(request, site, path, route.browse());
     }
 
     /** What the metrics of a request are labelled with, as the request finds it out. */

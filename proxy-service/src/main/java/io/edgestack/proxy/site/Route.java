@@ -4,9 +4,11 @@ import io.edgestack.proxy.upstream.PoolSpec;
 
 /**
  * A path prefix of a site and what answers it: the site's live release (static), an upstream pool, or a fixed answer
- * ({@code respond}); {@code access} and {@code rateLimit} its own, or null for the site's.
+ * ({@code respond}); {@code access} and {@code rateLimit} its own, or null for the site's; {@code browse}: a static
+ * route lists a folder that has no index.html, as Caddy's {@code file_server browse}.
  */
-public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access, RateLimit rateLimit, Respond respond) {
+public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access access, RateLimit rateLimit, Respond respond,
+        boolean browse) {
 
     public enum Kind {
         STATIC,
@@ -15,7 +17,7 @@ public record Route(String pathPrefix, Kind kind, PoolSpec upstream, Access acce
     }
 
     public static Route staticFiles(String pathPrefix) {
-        return new Route(pathPrefix, Kind.STATIC, null, null, null, null);
+        return new Route(pathPrefix, Kind.STATIC, null, null, null, null, false);
     }
 
     public boolean matches(String path) {

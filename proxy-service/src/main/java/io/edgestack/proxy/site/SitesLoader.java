@@ -247,13 +247,19 @@ public final class SitesLoader {
         Access access = node.has("access") ? access(node.get("access"), key + ".access") : null;
         RateLimit rateLimit = node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : null;
         if (node.has("static")) {
-            return new Route(path, Route.Kind.STATIC, null, access, rateLimit, null);
+            JsonNode options = node.get("static");
+            boolean browse = false;
+            if (options != null && !options.isNull()) {
+                allowOnly(options, key + ".static.", Set.of("browse"));
+                browse = UpstreamSpecs.bool(options, "browse", false, key + ".static");
+            }
+            return new Route(path, Route.Kind.STATIC, null, access, rateLimit, null, browse);
         }
         if (node.has("respond")) {
-            return new Route(path, Route.Kind.RESPOND, null, access, rateLimit, respond(node.get("respond"), key + ".respond"));
+            return new Route(path, Route.Kind.RESPOND, null, access, rateLimit, respond(node.get("respond"), key + ".respond"), false);
         }
         return new Route(path, Route.Kind.UPSTREAM, UpstreamSpecs.parse(node.get("upstream"), key + ".upstream"), access,
-                rateLimit, null);
+                rateLimit, null, false);
     }
 
     /** {@code respond: {status: 200, body: "ok", content-type: ..., headers: {Name: value}}}. */

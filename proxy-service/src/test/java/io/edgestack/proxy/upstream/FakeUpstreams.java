@@ -46,6 +46,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
             Files.writeString(sites, """
                     default-site: example
                     sites:
+                      - name: files
+                        hosts: [files.test]
+                        routes:
+                          - {path: /, static: {browse: true}}
+                          - {path: /plain/, static: {}}
                       - name: example
                         redirects:
                           - {from: /old-page, to: /one/plain}

@@ -71,6 +71,40 @@ class ReverseProxyTest {
     }
 
     @Test
+    void aStaticRouteWithBrowseListsAFolderWithoutIndex() throws Exception {
+        io.edgestack.proxy.files.TestRelease release = new io.edgestack.proxy.files.TestRelease(
+                java.nio.file.Path.of("target/test-releases"), "files").clear();
+        release.file("r1", "downloads/report 2024.pdf", "x".repeat(2048));
+        release.file("r1", "downloads/<script>.txt", "tricky name");
+        release.file("r1", "downloads/old/notes.txt", "n");
+        release.file("r1", "downloads/.secret", "hidden");
+        release.file("r1", "plain/a.txt", "a");
+        release.file("r1", "_redirects", "/nothing /here 301\n");
+        java.nio.file.Files.writeString(java.nio.file.Path.of("target/outside-listing.txt"), "outside");
+        java.nio.file.Files.deleteIfExists(release.dir("r1").resolve("downloads/leak"));
+        java.nio.file.Files.createSymbolicLink(release.dir("r1").resolve("downloads/leak"),
+                java.nio.file.Path.of("target/outside-listing.txt").toAbsolutePath());
+        release.activate("r1");
+        String page = given().header("Host", "files.test").get("/downloads/").then().statusCode(200)
+                .contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache").extract().asString();
+        assertTrue(page.contains("<title>Index of /downloads/</title>"), page);
+        assertTrue(page.indexOf("href=\"old/\"") < page.indexOf("report%202024.pdf"), "folders first: " + page);
+        assertTrue(page.contains("<a href=\"report%202024.pdf\">report 2024.pdf</a></td><td class=\"n\">2.0 KiB"), page);
+        assertTrue(page.contains("&lt;script&gt;.txt") && !page.contains("<script>"), "names escaped: " + page);
+        assertTrue(!page.contains(".secret") && !page.contains("leak"), "no hidden file, no link out of the release: " + page);
+        given().header("Host", "files.test").redirects().follow(false).get("/downloads").then().statusCode(301)
+                .header("Location", "/downloads/");
+        JsonPath json = given().header("Host", "files.test").accept("application/json").get("/downloads/").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals(List.of("old", "<script>.txt", "report 2024.pdf"), json.getList("entries.name"));
+        assertEquals("/downloads/report%202024.pdf", json.getString("entries[2].url"));
+        assertTrue(!given().header("Host", "files.test").get("/").asString().contains("_redirects"), "the release's own files are not listed");
+        given().header("Host", "files.test").get("/downloads/report 2024.pdf").then().statusCode(200);
+        given().header("Host", "files.test").get("/plain/").then().statusCode(404); // browse is the route's
+        given().header("Host", "files.test").get("/nowhere/").then().statusCode(404);
+    }
+
+    @Test
     void aRouteMayAnswerByItself() {
         given().get("/ping").then().statusCode(200).contentType("text/plain; charset=utf-8").body(equalTo("pong\n"))
                 .header("X-Request-Id", notNullValue());
