@@ -42,7 +42,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
         boolean statusPage) {
 
-    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push");
+    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
@@ -80,7 +80,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         }
         type = type.toLowerCase(Locale.ROOT);
         if (!TYPES.contains(type)) {
-            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push");
+            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push, ping");
         }
         URI url = null;
         String host = null;
@@ -95,6 +95,12 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             port = r.integer("port", -1, 1, 65535);
             if (port < 0) {
                 throw new Invalid(prefix + "port: missing (a " + type + " check needs host and port)");
+            }
+        }
+        if (type.equals("ping")) {
+            host = r.required("host");
+            if (!host.matches("[A-Za-z0-9._:-]+") || host.startsWith("-")) { // a name or an address, never an option
+                throw new Invalid(prefix + "host: '" + host + "' is not a host name or address");
             }
         }
         String record = null;
@@ -283,6 +289,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             case "http" -> url.toString();
             case "push" -> "push every " + pushPeriod.toSeconds() + " s";
             case "dns" -> record + " " + host + (resolver == null ? "" : " @" + resolver);
+            case "ping" -> "ping " + host;
             default -> host + ":" + port;
         };
     }

@@ -58,15 +58,71 @@ public class Probes {
         tls.close();
     }
 
-    /** One run of an HTTP, TCP, TLS or DNS check (push checks are judged by {@code PushTracker}). */
+    /** One run of an HTTP, TCP, TLS, DNS or ping check (push checks are judged by {@code PushTracker}). */
     public Future<CheckResult> run(CheckSpec spec) {
         return switch (spec.type()) {
             case "http" -> http(spec);
             case "tcp" -> tcp(spec);
             case "tls" -> tls(spec);
             case "dns" -> dns(spec);
+            case "ping" -> ping(spec);
             default -> Future.failedFuture(new IllegalArgumentException("not a probe: " + spec.type()));
         };
+    }
+
+    /** The ping command (iputils' {@code ping}, as Uptime Kuma runs it); a test points it at another program. */
+    static volatile String pingCommand = System.getProperty("edgestack.monitor.ping-command", "ping");
+    private static final java.util.regex.Pattern RTT = java.util.regex.Pattern.compile("time[=<]([0-9.]+) ?ms");
+
+    /**
+     * One ICMP echo through the system's {@code ping} (raw sockets need privileges the JVM does not have; the system's
+     * command has them), on a worker thread: up with the round trip, down with cause {@code timeout} when no reply
+     * came within the check's timeout, {@code dns} when the name does not resolve, {@code error} otherwise.
+     */
+    private Future<CheckResult> ping(CheckSpec spec) {
+        long start = System.nanoTime();
+        long seconds = Math.max(1, (spec.timeout().toMillis() + 999) / 1000);
+        return vertx.executeBlocking(() -> {
+            Process process;
+            try {
+                process = new ProcessBuilder(pingCommand, "-n", "-c", "1", "-W", Long.toString(seconds), spec.host())
+                        .redirectErrorStream(true).start();
+            } catch (java.io.IOException e) {
+                return CheckResult.down(spec.name(), "error", millis(start), 0,
+                        "cannot run '" + pingCommand + "' (install iputils-ping): " + e.getMessage(), null);
+            }
+            process.getOutputStream().close();
+            String output;
+            try (var in = process.getInputStream()) {
+                if (!process.waitFor(seconds + 2, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    return CheckResult.down(spec.name(), "timeout", millis(start), 0, "no reply to ping " + spec.host()
+                            + " in " + seconds + " s", null);
+                }
+                output = new String(in.readNBytes(16_384), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            return judgePing(spec, process.exitValue(), output, millis(start), seconds);
+        }, false);
+    }
+
+    /** A ping run's verdict from its exit status and output (iputils: 0 replied, 1 no reply, 2 other error). */
+    static CheckResult judgePing(CheckSpec spec, int exit, String output, long elapsed, long seconds) {
+        java.util.regex.Matcher rtt = RTT.matcher(output);
+        if (exit == 0 && rtt.find()) {
+            double ms = Double.parseDouble(rtt.group(1));
+            return CheckResult.up(spec.name(), Math.round(ms), 0, "reply from " + spec.host() + " in "
+                    + String.format(java.util.Locale.ROOT, "%.2f", ms) + " ms", null);
+        }
+        String said = output.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("PING ")
+                && !l.startsWith("---")).findFirst().orElse("").replaceAll("\\s+", " ");
+        if (exit == 1) {
+            return CheckResult.down(spec.name(), "timeout", elapsed, 0, "no reply to ping " + spec.host() + " in " + seconds + " s", null);
+        }
+        String lower = said.toLowerCase(java.util.Locale.ROOT);
+        boolean name = lower.contains("name or service not known") || lower.contains("unknown host")
+                || lower.contains("temporary failure in name resolution") || lower.contains("no address associated");
+        return CheckResult.down(spec.name(), name ? "dns" : "error", elapsed, 0, "ping " + spec.host() + ": "
+                + (said.isEmpty() ? "exit status " + exit : said.length() > 200 ? said.substring(0, 200) : said), null);
     }
 
     private Future<CheckResult> http(CheckSpec spec) {
