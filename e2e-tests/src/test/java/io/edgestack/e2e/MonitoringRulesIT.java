@@ -21,12 +21,12 @@ class MonitoringRulesIT {
     @Test
     void theScrapeConfigurationAndItsRulesAreValid() throws Exception {
         String out = promtool(PROMETHEUS, "check", "config", "prometheus.yml");
-        assertTrue(out.contains("SUCCESS: 14 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 16 rules found"), out);
     }
 
     @Test
     void theComposeScrapeConfigurationAndAlertmanagerConfigurationAreValid() throws Exception {
-        assertTrue(promtool(PROMETHEUS, "check", "config", "prometheus-compose.yml").contains("SUCCESS: 14 rules found"));
+        assertTrue(promtool(PROMETHEUS, "check", "config", "prometheus-compose.yml").contains("SUCCESS: 16 rules found"));
         Process amtool = new ProcessBuilder("amtool", "check-config", "alertmanager.yml")
                 .directory(PROMETHEUS.resolveSibling("alertmanager").toFile()).redirectErrorStream(true).start();
         assertTrue(amtool.waitFor(60, TimeUnit.SECONDS), "amtool finished");
