@@ -103,8 +103,8 @@ public class StaticFiles {
                             rule.status()));
                     return;
                 }
-                if (rule != null && rule.force() && rule.status() == 200) {
-                    served = ReleaseFiles.targetPath(rule.to()); // forced: its copy in memory, if any, is the answer
+                if (rule != null && rule.force()) { // forced: the target's copy in memory is the answer (a 404 page: the worker's)
+                    served = rule.status() == 200 ? ReleaseFiles.targetPath(rule.to()) : null;
                 }
             }
             HotFile hot = served == null ? null : hotFiles.get(release, served);

@@ -240,7 +240,9 @@ class StaticFilesTest {
                 /lost/*           /nowhere.html           200
                 /escape/*         /../../../outside-secret.txt  200
                 /hidden           /.git/config            200
+                /retired.html     /404.html               404!
                 """);
+        release.file("r2", "retired.html", "<h1>An old page, still in the build</h1>");
         release.file("r2", ".git/config", "secret");
         release.activate("r2");
         // a single-page app: its routes get its index.html under their own address; its files are served as they are
@@ -259,6 +261,24 @@ class StaticFilesTest {
         given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>"));
         given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>")); // from memory too
         given().get("/products/kettle").then().statusCode(200).body(equalTo("<h1>Item page for every product</h1>"));
+        // a forced 404 over a file that exists: every time
+        for (int i = 0; i < 3; i++) {
+            given().get("/retired.html").then().statusCode(404).body(containsString("Site not found page"));
+        }
+        // and over a file served from memory until the rule came (the file's copy is never the answer again)
+        release.file("r2", "kept.html", "<h1>Kept page</h1>");
+        for (int i = 0; i < 3; i++) {
+            given().get("/kept.html").then().statusCode(200).body(equalTo("<h1>Kept page</h1>"));
+        }
+        release.file("r2", "_redirects", java.nio.file.Files.readString(release.dir("r2").resolve("_redirects"))
+                + "/kept.html /404.html 404!\n");
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (given().get("/kept.html").statusCode() != 404 && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        for (int i = 0; i < 5; i++) {
+            given().get("/kept.html").then().statusCode(404);
+        }
         // a rewrite to nothing, out of the release or to a hidden file is the site's 404
         given().get("/lost/x").then().statusCode(404).body(containsString("Site not found page"));
         given().get("/escape/x").then().statusCode(404).body(not(containsString("outside")));
