@@ -36,9 +36,7 @@ public class ApiAuth {
             return Problems.of(503, "Monitor API disabled",
                     "Set EDGESTACK_MONITOR_API_TOKEN (edgestack.monitor.api-token) to use this part of the API.");
         }
-        String header = request.getHeaderString("Authorization");
-        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (MessageDigest.isEqual(expected, digest(presented))) {
+        if (authorized(expected, request.getHeaderString("Authorization"))) {
             return null;
         }
         return Response.fromResponse(Problems.of(401, "Unauthorized", "A valid bearer token is required."))

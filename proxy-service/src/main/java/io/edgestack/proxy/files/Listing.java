@@ -5,6 +5,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
+import io.edgestack.proxy.http.ErrorPages;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,7 +22,7 @@ final class Listing {
     }
 
     static Buffer html(String path, List<ReleaseFiles.Entry> entries) {
-        String title = escape(path);
+        String title = ErrorPages.escape(path);
         StringBuilder out = new StringBuilder(512 + entries.size() * 160)
                 .append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Index of ").append(title)
                 .append("</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>")
@@ -34,8 +35,8 @@ final class Listing {
         }
         for (ReleaseFiles.Entry entry : entries) {
             String name = entry.name() + (entry.folder() ? "/" : "");
-            out.append("<tr><td><a href=\"").append(escape(encode(entry.name()) + (entry.folder() ? "/" : ""))).append("\">")
-                    .append(escape(name)).append("</a></td><td class=\"n\">").append(entry.folder() ? "" : human(entry.size()))
+            out.append("<tr><td><a href=\"").append(ErrorPages.escape(encode(entry.name()) + (entry.folder() ? "/" : ""))).append("\">")
+                    .append(ErrorPages.escape(name)).append("</a></td><td class=\"n\">").append(entry.folder() ? "" : human(entry.size()))
                     .append("</td><td>").append(WHEN.format(Instant.ofEpochMilli(entry.modifiedMillis()))).append("</td></tr>\n");
         }
         out.append("</tbody>\n</table>\n</body></html>\n");
@@ -63,22 +64,6 @@ final class Listing {
             } else {
                 out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return out.toString();
-    }
-
-    static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
             }
         }
         return out.toString();

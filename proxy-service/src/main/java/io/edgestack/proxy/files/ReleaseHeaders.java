@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.edgestack.proxy.http.HeaderNames;
 import io.vertx.core.MultiMap;
 
 /**
@@ -26,7 +27,6 @@ final class ReleaseHeaders {
     static final String FILE = "_headers";
     static final ReleaseHeaders NONE = new ReleaseHeaders(List.of());
 
-    private static final Pattern NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> REFUSED = Set.of("content-length", "transfer-encoding", "content-encoding", "connection",
             "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "content-range");
 
@@ -150,7 +150,7 @@ final class ReleaseHeaders {
     private static String[] header(String line) {
         if (line.startsWith("!")) {
             String name = line.substring(1).strip();
-            return NAME.matcher(name).matches() ? new String[] { name, null } : null;
+            return HeaderNames.TOKEN.matcher(name).matches() ? new String[] { name, null } : null;
         }
         int colon = line.indexOf(':');
         if (colon <= 0) {
@@ -158,7 +158,7 @@ final class ReleaseHeaders {
         }
         String name = line.substring(0, colon).strip();
         String value = line.substring(colon + 1).strip();
-        if (!NAME.matcher(name).matches() || value.isEmpty() || value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t' || ch == 0x7f)) {
+        if (!HeaderNames.TOKEN.matcher(name).matches() || value.isEmpty() || !HeaderNames.printable(value)) {
             return null;
         }
         return new String[] { name, value };

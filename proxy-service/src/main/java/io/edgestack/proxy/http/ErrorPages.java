@@ -69,7 +69,8 @@ public final class ErrorPages {
                 """.formatted(status, escape(title), escape(detail), escape(requestId));
     }
 
-    private static String escape(String text) {
+    /** Text for HTML: {@code & < > "} escaped (attributes are double-quoted). */
+    public static String escape(String text) {
         return text == null ? "" : text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

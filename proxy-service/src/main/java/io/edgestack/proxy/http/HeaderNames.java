@@ -8,6 +8,14 @@ import io.netty.util.AsciiString;
  */
 public final class HeaderNames {
 
+    /** A header name: an RFC 9110 token. */
+    public static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    /** Whether a header value written in configuration has no control character but tab (no CR or LF to split on). */
+    public static boolean printable(String value) {
+        return value.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
+    }
+
     public static final AsciiString ACCEPT_ENCODING = AsciiString.cached("Accept-Encoding");
     public static final AsciiString AGE = AsciiString.cached("Age");
     public static final AsciiString CACHE_CONTROL = AsciiString.cached("Cache-Control");

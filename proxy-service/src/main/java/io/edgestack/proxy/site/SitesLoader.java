@@ -290,13 +290,13 @@ public final class SitesLoader {
             for (Iterator<Map.Entry<String, JsonNode>> fields = headerNode.fields(); fields.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = fields.next();
                 String headerKey = key + ".headers." + field.getKey();
-                if (!io.edgestack.proxy.upstream.HeaderRules.NAME.matcher(field.getKey()).matches()
+                if (!io.edgestack.proxy.http.HeaderNames.TOKEN.matcher(field.getKey()).matches()
                         || io.edgestack.proxy.upstream.HeaderRules.REFUSED.contains(field.getKey().toLowerCase(Locale.ROOT))
                         || field.getKey().equalsIgnoreCase("content-type")) {
                     throw new SiteConfigException(headerKey, "is not a header this answer may set (content-type has a key of its own)");
                 }
                 String value = text(headerNode, headerKey, field.getValue());
-                if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                if (!io.edgestack.proxy.http.HeaderNames.printable(value)) {
                     throw new SiteConfigException(headerKey, "has a control character");
                 }
                 headers.put(field.getKey(), value);

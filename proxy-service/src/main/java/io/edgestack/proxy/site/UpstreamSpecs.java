@@ -110,7 +110,7 @@ final class UpstreamSpecs {
             var field = fields.next();
             String name = field.getKey();
             String fieldKey = key + "." + name;
-            if (!io.edgestack.proxy.upstream.HeaderRules.NAME.matcher(name).matches()) {
+            if (!io.edgestack.proxy.http.HeaderNames.TOKEN.matcher(name).matches()) {
                 throw new SiteConfigException(fieldKey, "is not a header name");
             }
             if (io.edgestack.proxy.upstream.HeaderRules.REFUSED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
@@ -122,7 +122,7 @@ final class UpstreamSpecs {
                 continue;
             }
             String value = SitesLoader.text(node, fieldKey, field.getValue());
-            if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+            if (!io.edgestack.proxy.http.HeaderNames.printable(value)) {
                 throw new SiteConfigException(fieldKey, "has a control character");
             }
             set.put(name, value);

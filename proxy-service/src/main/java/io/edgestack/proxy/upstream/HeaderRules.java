@@ -3,7 +3,6 @@ package io.edgestack.proxy.upstream;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.net.HostAndPort;
@@ -26,7 +25,6 @@ public record HeaderRules(String host, Map<String, String> requestSet, List<Stri
     /** {@code host-header: visitor}. */
     public static final String VISITOR = "visitor";
 
-    public static final Pattern NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     /** Headers these rules may not set nor remove: the message's framing, the connection's own, and Host. */
     public static final Set<String> REFUSED = Set.of("content-length", "transfer-encoding", "connection", "keep-alive",
             "upgrade", "te", "trailer", "proxy-connection", "host");
