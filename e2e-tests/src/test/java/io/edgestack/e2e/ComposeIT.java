@@ -66,6 +66,9 @@ class ComposeIT {
         if (up) {
             Run logs = compose(List.of("logs", "--no-color", "--tail", "60"));
             Files.writeString(dir.resolve("compose.log"), logs.output());
+            // kept where CI leaves its reports: a warning's stack trace (a blocked event loop at start) is in the whole log
+            Path kept = Files.createDirectories(Path.of("target", "compose-logs"));
+            Files.writeString(kept.resolve("compose.log"), compose(List.of("logs", "--no-color")).output());
             compose(List.of("down", "-v", "--remove-orphans"));
         }
     }
