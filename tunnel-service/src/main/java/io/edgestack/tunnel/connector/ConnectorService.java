@@ -1,7 +1,9 @@
 package io.edgestack.tunnel.connector;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.Mux;
+import io.edgestack.tunnel.tls.TlsWarmup;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -45,6 +48,7 @@ public class ConnectorService {
         TunnelConfig.Connector c = config.connector();
         Ingress ingress = Ingress.from(c);
         settings(c, ""); // every other key is checked now, before a token file may exist
+        TlsWarmup.run(vertx); // here, not on the event loop of the first dial (the link is TLS whenever the token pins a CA)
         Optional<Path> file = c.tokenFile();
         if (file.isEmpty()) {
             launch(settings(c, inlineToken(c)), ingress);
@@ -54,25 +58,47 @@ public class ConnectorService {
             throw new IllegalArgumentException("edgestack.tunnel.connector.token and token-file are both set: keep one");
         }
         LOG.infof("Reading the tunnel token from %s (waiting for it while it does not exist)", file.get());
-        waitForTokenFile(file.get(), c, ingress);
+        String token = readToken(file.get());
+        if (!token.isEmpty()) {
+            launch(settings(c, token), ingress);
+        } else {
+            waitForTokenFile(file.get(), c, ingress);
+        }
     }
 
+    /**
+     * Builds and starts the connector on the calling thread, which is never an event loop: building it loads the
+     * WebSocket client's classes (a few hundred milliseconds on a busy CPU at start, which an event loop may not spend).
+     */
     private void launch(Connector.Settings settings, Ingress ingress) {
         Connector built = new Connector(vertx, settings, ingress, metrics);
         built.start();
         connector = built;
+        if (stopped) {
+            built.stop(); // the service stopped while this was being built on a worker
+        }
     }
 
-    /** Tries the file now and then every second until it holds a token (the edge writes it at its start). */
+    /** Tries the file every second, on a worker thread, until it holds a token (the edge writes it at its start). */
     private void waitForTokenFile(Path file, TunnelConfig.Connector c, Ingress ingress) {
-        vertx.fileSystem().readFile(file.toString()).onComplete(read -> {
-            String token = read.succeeded() ? read.result().toString(StandardCharsets.US_ASCII).trim() : "";
-            if (!token.isEmpty()) {
+        vertx.setTimer(1000, id -> vertx.executeBlocking(() -> {
+            String token = readToken(file);
+            if (!token.isEmpty() && !stopped) {
                 launch(settings(c, token), ingress);
             } else if (!stopped) {
-                vertx.setTimer(1000, id -> waitForTokenFile(file, c, ingress));
+                waitForTokenFile(file, c, ingress);
             }
-        });
+            return null;
+        }, false).onFailure(e -> LOG.errorf("The connector cannot start with the token of %s: %s", file, e.getMessage())));
+    }
+
+    /** The token in {@code file}, or "" while it does not exist or is empty. */
+    private static String readToken(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -27,6 +27,7 @@ import io.edgestack.tunnel.mux.EventLoops;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.tls.PrivateCa;
+import io.edgestack.tunnel.tls.TlsWarmup;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
@@ -174,6 +175,9 @@ public class ConnectorListener {
             privateCa(edge, options);
         }
         writeTokenFiles(edge);
+        if (options.isSsl() || edge.tls().enabled()) {
+            TlsWarmup.run(vertx); // here, not on the event loop of the first handshake of a connector or a visitor
+        }
         // One server per event loop on the same port (Vert.x hands accepted connections to them in turn): the
         // connections of a connector are then spread over the loops, and a visitor's request usually finds one on
         // its own loop (TunnelDirectory.pick), where its bytes need no hand-off between threads.

@@ -1,8 +1,10 @@
 package io.edgestack.tunnel.tls;
 
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Base64;
 
 import javax.net.ssl.X509TrustManager;
 
@@ -27,7 +29,7 @@ public final class PinnedCaTrustManager implements X509TrustManager {
         try {
             for (int i = 0; i < chain.length; i++) {
                 chain[i].checkValidity();
-                if (PrivateCa.fingerprint(chain[i]).equals(pin)) {
+                if (fingerprint(chain[i]).equals(pin)) {
                     chain[i].verify(chain[i].getPublicKey()); // the pinned CA is self-signed
                     return;
                 }
@@ -41,6 +43,15 @@ public final class PinnedCaTrustManager implements X509TrustManager {
         }
         throw new CertificateException("the edge's certificate is not signed by the tunnel CA this token pins (caf "
                 + pin.substring(0, Math.min(12, pin.length())) + "…): wrong edge, or its CA was made again");
+    }
+
+    /**
+     * What tokens carry and connectors pin: base64url SHA-256 of the CA certificate. Here rather than in
+     * {@link PrivateCa}, whose class initialisation registers the Bouncy Castle provider: a connector has no use for it.
+     */
+    public static String fingerprint(X509Certificate certificate) throws GeneralSecurityException {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
     }
 
     @Override

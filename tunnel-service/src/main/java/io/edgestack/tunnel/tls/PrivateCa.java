@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -91,15 +90,10 @@ public final class PrivateCa {
     /** What tokens carry and connectors pin: base64url SHA-256 of the CA certificate. */
     public String fingerprint() {
         try {
-            return fingerprint(ca);
+            return PinnedCaTrustManager.fingerprint(ca);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String fingerprint(X509Certificate certificate) throws GeneralSecurityException {
-        return Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
     }
 
     /** A fresh listener certificate (a new key, a year), signed by this CA, for {@code names} (host names or IPs). */
