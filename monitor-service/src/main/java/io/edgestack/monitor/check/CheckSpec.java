@@ -76,7 +76,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         }
         String type = r.text("type", settings.containsKey("url") ? "http" : settings.containsKey("push-period") ? "push" : null);
         if (type == null) {
-            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push)");
+            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push, ping)");
         }
         type = type.toLowerCase(Locale.ROOT);
         if (!TYPES.contains(type)) {
@@ -281,6 +281,11 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             }
         }
         return false;
+    }
+
+    /** Whether the check speaks TLS: a tls check, or an http check of an https URL. */
+    public boolean usesTls() {
+        return type.equals("tls") || (url != null && "https".equalsIgnoreCase(url.getScheme()));
     }
 
     /** What the check probes, for people: the URL, host:port, or "push". */

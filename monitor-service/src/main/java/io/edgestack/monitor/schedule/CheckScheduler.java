@@ -15,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.monitor.alert.Alerter;
 import io.edgestack.monitor.check.CheckResult;
 import io.edgestack.monitor.check.CheckSpec;
@@ -101,6 +102,9 @@ public class CheckScheduler {
             LOG.infof("Incident #%d on %s is still open (since %s)", open.id(), open.check(), open.startedAt());
         }
         metrics.incidentsOpen(() -> checks.keySet().stream().filter(name -> openIncident(name) != null).count());
+        if (configured.values().stream().anyMatch(CheckSpec::usesTls)) {
+            TlsWarmup.run(vertx); // here, not on the event loop of the first HTTPS or TLS check (it would count as latency)
+        }
         configured.values().forEach(this::schedule);
         LOG.infof("Monitoring %d check(s), alerting through %d channel(s)", configured.size(), alerter.channels().size());
     }

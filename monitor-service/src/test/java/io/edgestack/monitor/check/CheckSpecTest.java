@@ -1,6 +1,7 @@
 package io.edgestack.monitor.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class CheckSpecTest {
     void errorsNameTheCheckAndTheKey() {
         assertEquals("edgestack.monitor.checks.home.url: 'ftp://x' is not an http:// or https:// URL with a host",
                 error(Map.of("url", "ftp://x")));
-        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push)", error(Map.of()));
+        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push, ping)", error(Map.of()));
         assertEquals("edgestack.monitor.checks.home.interval: 500 ms is below the minimum of 1s",
                 error(Map.of("url", "http://x/", "interval", "500ms")));
         assertEquals("edgestack.monitor.checks.home.interval: 'soon' is not a duration (like 500ms, 30s, 5m, 1h)",
@@ -70,6 +71,14 @@ class CheckSpecTest {
         assertTrue(error(Map.of("url", "http://x/", "json-path", "status = ok")).contains("json-path"));
         assertTrue(assertThrows(CheckSpec.Invalid.class, () -> CheckSpec.parse("bad name", Map.of("url", "http://x/"), DEFAULTS,
                 "p.")).getMessage().contains("'bad name'"));
+    }
+
+    @Test
+    void httpsAndTlsChecksAreTheOnesThatWarmTlsUpAtStart() {
+        assertTrue(parse(Map.of("url", "https://example.test/")).usesTls());
+        assertTrue(parse(Map.of("type", "tls", "host", "x", "port", "443")).usesTls());
+        assertFalse(parse(Map.of("url", "http://example.test/")).usesTls());
+        assertFalse(parse(Map.of("type", "tcp", "host", "x", "port", "443")).usesTls());
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.ConnectionClose;
+import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.quarkus.runtime.LaunchMode;
@@ -115,6 +116,7 @@ public class PublicServer {
                 : mode.isDevOrTest() ? Math.min(2, eventLoops()) : eventLoops();
 
         if (tls != null) {
+            TlsWarmup.run(vertx); // here, not on the event loop of the first visitor's handshake
             HttpServerOptions options = tls.setPort(tls.getPort() == 0 ? RANDOM_HTTPS : tls.getPort());
             Optional<String> tlsName = HttpServerTlsConfig.getHttpServerTlsConfigName(http, build, mode);
             int actual = listen(options, this::handle, instances, server -> reloadTasks.add(

@@ -13,8 +13,10 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.ConnectionErrors;
+import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.metrics.ProxyMetrics;
+import io.edgestack.proxy.upstream.Upstream;
 import io.edgestack.proxy.upstream.UpstreamBodies;
 import io.edgestack.proxy.upstream.UpstreamPool;
 import io.quarkus.runtime.ShutdownEvent;
@@ -100,12 +102,16 @@ public class SiteRegistry {
         for (Site site : sites.all()) {
             for (Route route : site.routes()) {
                 if (route.kind() == Route.Kind.UPSTREAM) {
-                    UpstreamPool pool = new UpstreamPool(site.name() + route.pathPrefix(), route.upstream());
-                    pool.start(vertx, client(pool.spec().idleTimeout()));
-                    metrics.watch(pool);
-                    pools.put(route, pool);
+                    pools.put(route, new UpstreamPool(site.name() + route.pathPrefix(), route.upstream()));
                 }
             }
+        }
+        if (pools.values().stream().anyMatch(pool -> pool.upstreams().stream().anyMatch(Upstream::ssl))) {
+            TlsWarmup.run(vertx); // before a health check or request to an HTTPS upstream first needs TLS, on an event loop
+        }
+        for (UpstreamPool pool : pools.values()) {
+            pool.start(vertx, client(pool.spec().idleTimeout()));
+            metrics.watch(pool);
         }
         Active active = new Active(sites, pools);
         LOG.infof("Serving %d site(s): %s (default: %s), %d upstream pool(s)", sites.all().size(),

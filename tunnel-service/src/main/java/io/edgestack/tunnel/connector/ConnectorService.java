@@ -15,10 +15,10 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.Mux;
-import io.edgestack.tunnel.tls.TlsWarmup;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;

@@ -17,6 +17,7 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.tunnel.auth.TokenFile;
 import io.edgestack.tunnel.auth.TokenRejected;
 import io.edgestack.tunnel.auth.TunnelTokens;
@@ -27,7 +28,6 @@ import io.edgestack.tunnel.mux.EventLoops;
 import io.edgestack.tunnel.mux.Mux;
 import io.edgestack.tunnel.protocol.Frame;
 import io.edgestack.tunnel.tls.PrivateCa;
-import io.edgestack.tunnel.tls.TlsWarmup;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
