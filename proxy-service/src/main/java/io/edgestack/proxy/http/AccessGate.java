@@ -88,7 +88,9 @@ public class AccessGate {
         }, false).onComplete(result -> {
             boolean good = hash != null && result.succeeded() && result.result();
             if (result.failed()) {
-                LOG.warnf("Could not check the password of user '%s': %s", user, result.cause().toString());
+                // the name only when it is one of the site's users: any other is the client's text, not for the log
+                LOG.warnf("Could not check the password of %s: %s", hash != null ? "user '" + user + "'" : "an unknown user",
+                        result.cause().toString());
             }
             if (request.response().ended() || request.response().closed()) {
                 return;
