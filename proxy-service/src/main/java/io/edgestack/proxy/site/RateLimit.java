@@ -13,6 +13,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * The generic cell rate algorithm: one number per client (when its next request is due), moved forward with a
  * compare-and-set, so that the event loops share it without a lock. At most 100,000 clients are remembered (the
  * least recent go first; a client forgotten starts with a full burst); each is forgotten once its burst is whole again.
+ * A reload of the sites file that leaves a limit as it was keeps what it knows of each client ({@link #carryOver}), as
+ * nginx keeps its {@code limit_req} zones across reloads: a reload does not hand every client a fresh burst.
  */
 public final class RateLimit {
 
@@ -26,7 +28,8 @@ public final class RateLimit {
     private final long interval;
     private final long tolerance;
     private final LongSupplier clock;
-    private final Cache<String, AtomicLong> due;
+    /** Set once before the limit serves (by the constructor, or by {@link #carryOver} while the sites are built). */
+    private Cache<String, AtomicLong> due;
 
     public RateLimit(int requests, Duration per, int burst, LongSupplier clock) {
         this.requests = requests;
@@ -41,6 +44,20 @@ public final class RateLimit {
 
     public RateLimit(int requests, Duration per, int burst) {
         this(requests, per, burst, System::nanoTime);
+    }
+
+    /**
+     * Takes over the clients of {@code before}, the limit in the same place of the sites in force, when it is the same
+     * limit ({@code requests}, {@code per}, {@code burst}); a changed limit starts afresh. Called on a limit not yet
+     * serving requests; true when the clients were taken over.
+     */
+    public boolean carryOver(RateLimit before) {
+        if (before == null || isNone() || before.isNone() || requests != before.requests || !per.equals(before.per)
+                || burst != before.burst) {
+            return false;
+        }
+        due = before.due;
+        return true;
     }
 
     public boolean isNone() {

@@ -87,11 +87,38 @@ public class SiteRegistry {
      */
     public synchronized Active reload() {
         Active next = build();
+        Active before = current.get();
+        if (before != null) {
+            keepRateLimits(before.sites(), next.sites());
+        }
         Active previous = current.getAndSet(next);
         if (previous != null) {
             previous.pools().values().forEach(pool -> pool.stop(vertx));
         }
         return next;
+    }
+
+    /**
+     * Hands each rate limit of {@code next} that is unchanged from {@code before} (same site, same route prefix, same
+     * numbers) the clients {@code before} knows, before {@code next} serves.
+     */
+    static void keepRateLimits(Sites before, Sites next) {
+        Map<String, Site> old = new java.util.HashMap<>();
+        before.all().forEach(site -> old.put(site.name(), site));
+        for (Site site : next.all()) {
+            Site was = old.get(site.name());
+            if (was == null) {
+                continue;
+            }
+            site.rateLimit().carryOver(was.rateLimit());
+            for (Route route : site.routes()) {
+                if (route.rateLimit() == null) {
+                    continue;
+                }
+                was.routes().stream().filter(r -> r.pathPrefix().equals(route.pathPrefix()) && r.rateLimit() != null)
+                        .findFirst().ifPresent(r -> route.rateLimit().carryOver(r.rateLimit()));
+            }
+        }
     }
 
     private Active build() {

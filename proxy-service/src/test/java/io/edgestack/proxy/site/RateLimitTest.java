@@ -1,6 +1,7 @@
 package io.edgestack.proxy.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,5 +77,38 @@ class RateLimitTest {
             thread.join();
         }
         assertEquals(100, admitted.get());
+    }
+
+    @Test
+    void aReloadThatKeepsALimitKeepsItsClientsAndAChangedLimitStartsAfresh() {
+        String file = """
+                sites:
+                  - name: a
+                    rate-limit: {requests: 2, per: 1h, burst: 2}
+                    routes:
+                      - {path: /, static: {}}
+                      - {path: /login, static: {}, rate-limit: {requests: 1, per: 1h, burst: 1}}
+                  - name: b
+                    rate-limit: {requests: 1, per: 1h, burst: 1}
+                """;
+        Sites before = SitesLoader.parse(file, "a");
+        Site a = before.forHost("a");
+        assertEquals(0, a.rateLimitOn(a.route("/")).take("client"));
+        assertEquals(0, a.rateLimitOn(a.route("/")).take("client"));
+        assertEquals(0, a.rateLimitOn(a.route("/login")).take("client"));
+        Site b = before.all().get(1);
+        assertEquals(0, b.rateLimit().take("client"));
+
+        // the same file again, with site b's limit changed
+        Sites next = SitesLoader.parse(file.replace("rate-limit: {requests: 1, per: 1h, burst: 1}\n",
+                "rate-limit: {requests: 1, per: 1h, burst: 3}\n"), "a");
+        SiteRegistry.keepRateLimits(before, next);
+        Site a2 = next.forHost("a");
+        assertTrue(a2.rateLimitOn(a2.route("/")).take("client") > 0, "the site's limit remembers the burst spent");
+        assertTrue(a2.rateLimitOn(a2.route("/login")).take("client") > 0, "so does the route's");
+        assertEquals(0, a2.rateLimitOn(a2.route("/")).take("another"), "other clients as before");
+        Site b2 = next.all().get(1);
+        assertEquals("1 per PT1H, burst 3", b2.rateLimit().toString());
+        assertEquals(0, b2.rateLimit().take("client"), "a changed limit starts afresh");
     }
 }
