@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 import jakarta.inject.Singleton;
 
@@ -16,8 +17,18 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.edgestack.proxy.site.Access;
+import io.edgestack.proxy.site.ForwardAuth;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
 /**
  * Applies a site's or route's {@link Access} to a request: a client address it does not admit gets {@code 403}; where
@@ -40,19 +51,28 @@ public class AccessGate {
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
     private final int maxWaiting;
 
+    /** The client of forward-auth checks (pooled connections to the authentication services). */
+    private final HttpClient auth;
+
     public AccessGate(Vertx vertx, io.edgestack.proxy.config.ProxyConfig config) {
         this.checker = vertx.createSharedWorkerExecutor("edgestack-password-checks",
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         this.maxWaiting = config.passwordChecksWaiting();
+        this.auth = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                .setVerifyHost(true), new PoolOptions().setHttp1MaxSize(64));
     }
 
     /**
      * Runs {@code next} when {@code access} admits the request (at once, or after a password check on a worker);
      * otherwise answers it.
      */
-    public void admit(HttpServerRequest request, Access access, String client, Runnable next) {
+    public void admit(HttpServerRequest request, Access access, String client, String scheme, String host, Runnable next) {
         if (!access.admits(client)) {
             ErrorPages.send(request, 403, "Forbidden", "This address may not use this site.", null);
+            return;
+        }
+        if (access.forwardAuth() != null) {
+            forward(request, access.forwardAuth(), client, scheme, host, next);
             return;
         }
         if (!access.asksPassword()) {
@@ -103,6 +123,79 @@ public class AccessGate {
                 challenge(request, access, "The user name or password is wrong.");
             }
         });
+    }
+
+    /**
+     * Asks the authentication service of {@code rule} about the request (its headers, not its body, which waits):
+     * {@code 2xx} runs {@code next} with the headers the rule copies; any other answer goes to the visitor as it came.
+     */
+    private void forward(HttpServerRequest request, ForwardAuth rule, String client, String scheme, String host, Runnable next) {
+        MultiMap headers = HeadersMultiMap.httpHeaders();
+        headers.addAll(request.headers());
+        HopByHop.strip(headers);
+        headers.remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.TRANSFER_ENCODING).remove(HttpHeaders.EXPECT)
+                .remove(HttpHeaders.HOST).remove("TE").remove("Trailer").remove("Forwarded");
+        String id = request.response().headers().get(HeaderNames.REQUEST_ID);
+        if (id != null) {
+            headers.set(HeaderNames.REQUEST_ID, id); // the service's log and the access log name the same request
+        }
+        headers.set("X-Forwarded-Method", request.method().name());
+        headers.set("X-Forwarded-Proto", scheme);
+        headers.set("X-Forwarded-Uri", request.uri());
+        if (host != null) {
+            headers.set("X-Forwarded-Host", host);
+        }
+        if (client != null) {
+            headers.set("X-Forwarded-For", client);
+        }
+        long timeout = rule.timeout().toMillis();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(rule.url().getHost())
+                .setPort(rule.port()).setSsl(rule.ssl()).setURI(rule.pathAndQuery()).setHeaders(headers)
+                .setConnectTimeout(timeout).setIdleTimeout(timeout);
+        request.pause();
+        long started = System.nanoTime();
+        auth.request(options)
+                .compose(asked -> asked.send())
+                .compose(answer -> answer.body().map(body -> new Answer(answer.statusCode(), answer.statusMessage(),
+                        answer.headers(), body)))
+                .onComplete(result -> {
+                    if (request.response().ended() || request.response().closed()) {
+                        return;
+                    }
+                    request.resume();
+                    if (result.failed()) {
+                        boolean slow = result.cause() instanceof java.util.concurrent.TimeoutException
+                                || System.nanoTime() - started >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeout);
+                        LOG.warnf("Forward auth %s %s: %s", rule.url(), slow ? "did not answer in time" : "failed",
+                                result.cause().toString());
+                        ErrorPages.send(request, slow ? 504 : 502, slow ? "Gateway Timeout" : "Bad Gateway",
+                                "The authentication service " + (slow ? "did not answer in time." : "could not be reached."), null);
+                        return;
+                    }
+                    Answer answer = result.result();
+                    if (answer.status >= 200 && answer.status < 300) {
+                        for (String name : rule.copyHeaders()) {
+                            request.headers().remove(name); // only the service says who the visitor is
+                            List<String> values = answer.headers.getAll(name);
+                            if (!values.isEmpty()) {
+                                request.headers().add(name, values);
+                            }
+                        }
+                        next.run();
+                        return;
+                    }
+                    HttpServerResponse response = request.response().setStatusCode(answer.status);
+                    MultiMap out = HeadersMultiMap.httpHeaders();
+                    out.addAll(answer.headers);
+                    HopByHop.strip(out);
+                    out.remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.TRANSFER_ENCODING).remove(HeaderNames.REQUEST_ID)
+                            .remove(HeaderNames.SERVER);
+                    response.headers().addAll(out);
+                    response.end(answer.body);
+                });
+    }
+
+    private record Answer(int status, String message, MultiMap headers, io.vertx.core.buffer.Buffer body) {
     }
 
     private static boolean checks(String hash, String password) {

@@ -137,7 +137,8 @@ public class ProxyRouter {
             }
         }
         if (access != null) { // before anything is answered from the site: its redirects, its cache, its files
-            accessGate.admit(request, access, client, () -> dispatch(request, end, site, host, tls, path, route, outcome));
+            accessGate.admit(request, access, client, access.forwardAuth() != null ? scheme(request, tls) : null, host,
+                    () -> dispatch(request, end, site, host, tls, path, route, outcome));
             return;
         }
         dispatch(request, end, site, host, tls, path, route, outcome);
@@ -164,7 +165,9 @@ public class ProxyRouter {
             if (upgrade) {
                 end.orConnectionClosed(request.connection()); // the exchange lasts as long as the WebSocket
             }
-            CacheStage stage = site.edgeCache().enabled() && !upgrade
+            // an answer to a visitor an authentication service let in may be that visitor's own: never shared
+            Access access = site.edgeCache().enabled() ? site.accessOn(route) : null;
+            CacheStage stage = site.edgeCache().enabled() && !upgrade && (access == null || access.forwardAuth() == null)
                     ? new CacheStage(cache, request, site.edgeCache(), scheme(request, tls), host, null) : null;
             if (stage != null && stage.answerFreshHit()) {
                 outcome.upstream = "cache";

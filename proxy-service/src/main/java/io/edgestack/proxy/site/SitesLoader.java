@@ -146,19 +146,24 @@ public final class SitesLoader {
     }
 
     /**
-     * {@code access: {allow: [CIDR...], deny: [CIDR...], basic-auth: {realm, users: {name: bcrypt hash}}}}; {@code {}}
+     * {@code access: {allow: [CIDR...], deny: [CIDR...], basic-auth: {realm, users: {name: bcrypt hash}}}} (or
+     * {@code forward-auth: {url, copy-headers, timeout}} instead of {@code basic-auth}); {@code {}}
      * is open (on a route: opens what its site closes).
      */
     static Access access(JsonNode node, String key) {
         if (node == null || node.isNull()) {
             return Access.OPEN;
         }
-        allowOnly(node, key + ".", Set.of("allow", "deny", "basic-auth"));
+        allowOnly(node, key + ".", Set.of("allow", "deny", "basic-auth", "forward-auth"));
         io.edgestack.proxy.http.IpBlocks allow = blocks(node.get("allow"), key + ".allow");
         io.edgestack.proxy.http.IpBlocks deny = blocks(node.get("deny"), key + ".deny");
+        ForwardAuth forward = node.hasNonNull("forward-auth") ? forwardAuth(node.get("forward-auth"), key + ".forward-auth") : null;
         JsonNode auth = node.get("basic-auth");
         if (auth == null || auth.isNull()) {
-            return new Access(allow, deny, null, Map.of());
+            return new Access(allow, deny, null, Map.of(), forward);
+        }
+        if (forward != null) {
+            throw new SiteConfigException(key + ".forward-auth", "and basic-auth go on different routes: keep one here");
         }
         allowOnly(auth, key + ".basic-auth.", Set.of("realm", "users"));
         String realm = auth.hasNonNull("realm") ? text(auth, key + ".basic-auth.realm", auth.get("realm")) : "restricted";
@@ -184,7 +189,47 @@ public final class SitesLoader {
             }
             hashes.put(user.getKey(), hash);
         }
-        return new Access(allow, deny, realm, hashes);
+        return new Access(allow, deny, realm, hashes, null);
+    }
+
+    /** {@code forward-auth: {url: http://auth:9091/api/verify, copy-headers: [Remote-User], timeout: 5s}}. */
+    private static ForwardAuth forwardAuth(JsonNode node, String key) {
+        if (!node.isObject()) {
+            throw new SiteConfigException(key, "must be a map: {url: http://auth:9091/api/verify, copy-headers: [Remote-User]}");
+        }
+        allowOnly(node, key + ".", Set.of("url", "copy-headers", "timeout"));
+        if (!node.hasNonNull("url")) {
+            throw new SiteConfigException(key + ".url", "is required: the authentication service's http:// or https:// URL");
+        }
+        String url = text(node, key + ".url", node.get("url"));
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new SiteConfigException(key + ".url", "'" + url + "' is not a URL: " + e.getReason());
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new SiteConfigException(key + ".url", "'" + url + "' must be an http:// or https:// URL with a host "
+                    + "(no user or fragment)");
+        }
+        List<String> copy = new ArrayList<>();
+        JsonNode names = node.get("copy-headers");
+        if (names != null && !names.isNull()) {
+            requireArray(names, key + ".copy-headers");
+            for (int i = 0; i < names.size(); i++) {
+                String name = text(names, key + ".copy-headers[" + i + "]", names.get(i));
+                if (!io.edgestack.proxy.http.HeaderNames.TOKEN.matcher(name).matches()) {
+                    throw new SiteConfigException(key + ".copy-headers[" + i + "]", "'" + name + "' is not a header name");
+                }
+                copy.add(name);
+            }
+        }
+        java.time.Duration timeout = UpstreamSpecs.duration(node, "timeout", "5s", key);
+        if (timeout.isZero() || timeout.compareTo(java.time.Duration.ofMinutes(1)) > 0) {
+            throw new SiteConfigException(key + ".timeout", "must be from 1ms to 1m");
+        }
+        return new ForwardAuth(uri, copy, timeout);
     }
 
     private static io.edgestack.proxy.http.IpBlocks blocks(JsonNode node, String key) {

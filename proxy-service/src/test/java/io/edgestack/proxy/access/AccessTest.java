@@ -51,7 +51,10 @@ class AccessTest {
             try {
                 CompletableFuture<HttpServer> started = new CompletableFuture<>();
                 vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> request.response()
+                        .putHeader("Cache-Control", request.path().startsWith("/cached/") ? "public, max-age=60" : "no-store")
                         .putHeader("X-Authorization-Seen", String.valueOf(request.getHeader("Authorization") != null))
+                        .putHeader("X-Remote-User-Seen", String.valueOf(request.headers().getAll("Remote-User")))
+                        .putHeader("X-Remote-Groups-Seen", String.valueOf(request.getHeader("Remote-Groups")))
                         .end(request.method() + " " + request.uri() + " " + body)))
                         .listen(0, "127.0.0.1").onComplete(result -> {
                             if (result.succeeded()) {
@@ -61,6 +64,11 @@ class AccessTest {
                             }
                         });
                 int upstream = started.get(10, TimeUnit.SECONDS).actualPort();
+                int auth = authService(vertx);
+                int closed;
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    closed = free.getLocalPort(); // nothing listens there once it is closed
+                }
                 byte[] salt = new byte[16];
                 new SecureRandom().nextBytes(salt);
                 String hash = OpenBSDBCrypt.generate("2b", PASSWORD.toCharArray(), salt, 4); // cost 4: a test's speed
@@ -96,12 +104,70 @@ class AccessTest {
                               - {path: /, static: {}}
                               - {path: /healthz, static: {}, rate-limit: {}}
                               - {path: /login, static: {}, rate-limit: {requests: 1, per: 1h}, access: {basic-auth: {users: {ada: "%1$s"}}}}
-                        """.formatted(hash, upstream, graces, slow));
+                          - name: portal
+                            hosts: [portal.test]
+                            access:
+                              forward-auth:
+                                url: "http://127.0.0.1:%5$d/api/verify?app=portal"
+                                copy-headers: [Remote-User, Remote-Groups]
+                                timeout: 700ms
+                            edge-cache: {}
+                            routes:
+                              - path: /
+                                upstream: {targets: ["http://127.0.0.1:%2$d"]}
+                              - {path: /public/, upstream: {targets: ["http://127.0.0.1:%2$d"]}, access: {}}
+                          - name: gone
+                            hosts: [gone.test]
+                            access: {forward-auth: {url: "http://127.0.0.1:%6$d/verify"}}
+                        """.formatted(hash, upstream, graces, slow, auth, closed));
                 return Map.of("edgestack.proxy.sites-file", sites.toString(),
                         "edgestack.proxy.trusted-proxies", "127.0.0.1,::1", "edgestack.proxy.password-checks-waiting", "2");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /**
+         * An authentication service as Authelia answers forward-auth: a known session cookie gets 200 with the user's
+         * headers (one session, none), anything else a redirect to the login page naming where the visitor was going;
+         * a visit to /slow is answered after a second. Every answer says what the service was asked.
+         */
+        static int authService(Vertx vertx) throws Exception {
+            CompletableFuture<HttpServer> started = new CompletableFuture<>();
+            vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+                String seen = request.method() + " " + request.uri() + " method=" + request.getHeader("X-Forwarded-Method")
+                        + " for=" + request.getHeader("X-Forwarded-For") + " length=" + request.getHeader("Content-Length")
+                        + " body=" + body.length() + " user=" + request.getHeader("Remote-User")
+                        + " id=" + request.getHeader("X-Request-Id");
+                var response = request.response().putHeader("X-Auth-Saw", seen);
+                String cookie = String.valueOf(request.getHeader("Cookie"));
+                Runnable answer = () -> {
+                    if (cookie.contains("session=alice")) {
+                        response.putHeader("Remote-User", "alice").putHeader("Remote-Groups", "admins,dev").end();
+                    } else if (cookie.contains("session=bob")) {
+                        response.putHeader("Remote-User", "bob").end();
+                    } else if (cookie.contains("session=anonymous")) {
+                        response.setStatusCode(204).end();
+                    } else {
+                        response.setStatusCode(302).putHeader("Set-Cookie", "flow=1; HttpOnly")
+                                .putHeader("Location", "https://auth.test/login?rd=" + request.getHeader("X-Forwarded-Proto")
+                                        + "://" + request.getHeader("X-Forwarded-Host") + request.getHeader("X-Forwarded-Uri"))
+                                .end("log in first");
+                    }
+                };
+                if (String.valueOf(request.getHeader("X-Forwarded-Uri")).startsWith("/slow")) {
+                    vertx.setTimer(1500, id -> answer.run());
+                } else {
+                    answer.run();
+                }
+            })).listen(0, "127.0.0.1").onComplete(result -> {
+                if (result.succeeded()) {
+                    started.complete(result.result());
+                } else {
+                    started.completeExceptionally(result.cause());
+                }
+            });
+            return started.get(10, TimeUnit.SECONDS).actualPort();
         }
 
         @Override
@@ -153,6 +219,60 @@ class AccessTest {
         given().header("Host", "staging.test").get("/healthz").then().statusCode(200).body(equalTo("ok"));
         // JSON clients get a problem document
         given().header("Host", "staging.test").accept("application/json").get("/").then().statusCode(401)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void anAuthenticationServiceDecidesForASiteWithForwardAuth() {
+        // no session: the service's own answer (its redirect to the login page, its cookie, its body), the app unasked
+        Response login = given().header("Host", "portal.test").header("X-Forwarded-For", "198.51.100.9")
+                .header("X-Forwarded-Proto", "https").redirects().follow(false).get("/app/page?x=1")
+                .then().statusCode(302).extract().response();
+        assertEquals("https://auth.test/login?rd=https://portal.test/app/page?x=1", login.header("Location"));
+        assertEquals("flow=1; HttpOnly", login.header("Set-Cookie"));
+        assertEquals("log in first", login.asString());
+        assertEquals("GET /api/verify?app=portal method=GET for=198.51.100.9 length=null body=0 user=null id="
+                + login.header("X-Request-Id"), login.header("X-Auth-Saw"), "asked with the request's own id");
+        assertEquals(1, login.headers().getValues("X-Request-Id").size());
+        // a session: the app answers, told who the visitor is by the service (and never by the visitor)
+        for (String claimed : List.of("", "mallory")) {
+            var asked = given().header("Host", "portal.test").header("Cookie", "session=alice");
+            if (!claimed.isEmpty()) {
+                asked = asked.header("Remote-User", claimed);
+            }
+            asked.get("/app/page").then().statusCode(200).body(equalTo("GET /app/page "))
+                    .header("X-Remote-User-Seen", "[alice]").header("X-Remote-Groups-Seen", "admins,dev");
+        }
+        given().header("Host", "portal.test").header("Cookie", "session=anonymous").header("Remote-User", "mallory")
+                .get("/app/page").then().statusCode(200).header("X-Remote-User-Seen", "[]");
+        // a route may open what its site closes
+        given().header("Host", "portal.test").get("/public/x").then().statusCode(200).body(equalTo("GET /public/x "));
+        // the site has an edge cache, and the app calls its page public: still, alice's page is never bob's
+        given().header("Host", "portal.test").header("Cookie", "session=alice").get("/cached/page").then().statusCode(200)
+                .header("X-Remote-User-Seen", "[alice]");
+        given().header("Host", "portal.test").header("Cookie", "session=bob").get("/cached/page").then().statusCode(200)
+                .header("X-Remote-User-Seen", "[bob]");
+    }
+
+    @Test
+    void aBodyWaitsForTheAuthenticationServiceAndReachesTheAppWhole() {
+        String body = "y".repeat(300_000);
+        given().header("Host", "portal.test").header("Cookie", "session=alice").body(body).post("/upload").then()
+                .statusCode(200).body(equalTo("POST /upload " + body));
+        Response refused = given().header("Host", "portal.test").body(body).redirects().follow(false).post("/upload")
+                .then().statusCode(302).extract().response();
+        assertTrue(refused.header("X-Auth-Saw").startsWith("GET /api/verify?app=portal method=POST for=127.0.0.1 length=null "
+                + "body=0 user=null id="), "the service is asked with the method named, never sent the body: "
+                + refused.header("X-Auth-Saw"));
+    }
+
+    @Test
+    void anAuthenticationServiceThatIsDownOrSlowIsABadGatewayNotAnOpenDoor() {
+        given().header("Host", "gone.test").get("/").then().statusCode(502)
+                .body(containsString("authentication service could not be reached"));
+        given().header("Host", "portal.test").header("Cookie", "session=alice").get("/slow").then().statusCode(504)
+                .body(not(containsString("GET /slow")));
+        given().header("Host", "gone.test").accept("application/json").get("/").then().statusCode(502)
                 .contentType("application/problem+json");
     }
 

@@ -1,6 +1,7 @@
 package io.edgestack.proxy.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -204,6 +205,35 @@ class SitesLoaderTest {
         assertEquals("sites[0].routes[0].access.password: unknown key", problem("""
                 sites: [{name: a, routes: [{path: /, static: {}, access: {password: x}}]}]
                 """).replaceAll(" \\(.*", ""));
+    }
+
+    @Test
+    void readsForwardAuthAndNamesWhatIsWrongWithIt() {
+        Site site = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    access: {forward-auth: {url: "https://auth.example:9091/api/verify?rd=x", copy-headers: [Remote-User]}}
+                """, "a").forHost("x");
+        ForwardAuth rule = site.access().forwardAuth();
+        assertEquals("auth.example", rule.url().getHost());
+        assertEquals(9091, rule.port());
+        assertTrue(rule.ssl());
+        assertEquals("/api/verify?rd=x", rule.pathAndQuery());
+        assertEquals(List.of("Remote-User"), rule.copyHeaders());
+        assertEquals(java.time.Duration.ofSeconds(5), rule.timeout());
+        assertFalse(site.access().isOpen());
+        assertEquals("sites[0].access.forward-auth.url: is required: the authentication service's http:// or https:// URL",
+                problem("sites: [{name: a, access: {forward-auth: {copy-headers: [Remote-User]}}}]"));
+        assertEquals("sites[0].access.forward-auth.url: 'ftp://auth/x' must be an http:// or https:// URL with a host "
+                + "(no user or fragment)", problem("sites: [{name: a, access: {forward-auth: {url: 'ftp://auth/x'}}}]"));
+        assertEquals("sites[0].access.forward-auth.copy-headers[0]: 'Remote User' is not a header name",
+                problem("sites: [{name: a, access: {forward-auth: {url: 'http://auth/', copy-headers: [Remote User]}}}]"));
+        assertEquals("sites[0].access.forward-auth.timeout: must be from 1ms to 1m",
+                problem("sites: [{name: a, access: {forward-auth: {url: 'http://auth/', timeout: 2m}}}]"));
+        assertTrue(problem("sites: [{name: a, access: {forward-auth: {url: 'http://auth/', basic-auth: {}}}}]")
+                .startsWith("sites[0].access.forward-auth.basic-auth: unknown key (expected one of copy-headers, timeout, url)"));
+        assertEquals("sites[0].access.forward-auth: and basic-auth go on different routes: keep one here",
+                problem("sites: [{name: a, access: {forward-auth: {url: 'http://auth/'}, basic-auth: {users: {}}}}]"));
     }
 
     @Test
