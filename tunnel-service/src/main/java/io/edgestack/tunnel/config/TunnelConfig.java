@@ -257,6 +257,21 @@ public interface TunnelConfig {
 
         /** Name of this connector replica on the edge's admin API; host name and pid by default. */
         Optional<String> replica();
+
+        /** How HTTPS origins are spoken to, for every ingress rule that does not say (cloudflared's {@code originRequest}). */
+        OriginRequest originRequest();
+    }
+
+    /** TLS to an {@code https://} origin, as cloudflared's {@code originRequest}: the JVM's trust and the URL's host by default. */
+    interface OriginRequest {
+        /** Accept any certificate of the origin (a local service's self-signed one): {@code noTLSVerify}. */
+        Optional<Boolean> noTlsVerify();
+
+        /** The name the origin's certificate is checked against and asked for (SNI): {@code originServerName}. */
+        Optional<String> originServerName();
+
+        /** PEM file of the CA certificates that sign the origin's certificate, in place of the JVM's: {@code caPool}. */
+        Optional<String> caPool();
     }
 
     interface IngressRule {
@@ -268,5 +283,8 @@ public interface TunnelConfig {
 
         /** {@code http://host:port} of a local service, or {@code http_status:NNN} to answer with that status. */
         String service();
+
+        /** This rule's TLS to an {@code https://} service, each setting defaulting to the connector's. */
+        OriginRequest originRequest();
     }
 }

@@ -176,7 +176,7 @@ public final class Connector {
                 }
                 client.close();
                 probes.close();
-                slots.forEach(s -> s.origin.close());
+                slots.forEach(s -> s.origins.values().forEach(HttpClient::close));
                 done.complete();
             }
         });
@@ -186,7 +186,8 @@ public final class Connector {
     private final class Slot {
         final int index;
         final EdgeAddress edge;
-        final HttpClient origin;
+        /** A client for the origins of each TLS profile of the ingress rules (most have one: the default). */
+        final java.util.Map<OriginTls, HttpClient> origins = new java.util.HashMap<>();
         final List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile Mux mux;
         volatile boolean registered;
@@ -206,16 +207,18 @@ public final class Connector {
             this.index = index;
             this.edge = edge;
             this.context = EventLoops.context(vertx, index);
-            this.origin = vertx.httpClientBuilder().with(new HttpClientOptions()
-                    .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
-                    .setKeepAlive(true).setTcpNoDelay(true)
-                    // Body pieces as large as a socket read gives them, up to one DATA frame (Netty's default cuts
-                    // them at 8 KiB): a 1 MiB answer crosses as 16 frames instead of 128.
-                    .setMaxChunkSize(Frame.MAX_PAYLOAD)).with(new PoolOptions().setHttp1MaxSize(64))
-                    .withConnectHandler(connection -> {
-                        OriginBodies.install(connection);
-                        ConnectionErrors.report(connection, LOG, "Origin");
-                    }).build();
+            for (OriginTls tls : ingress.tlsProfiles()) {
+                origins.put(tls, vertx.httpClientBuilder().with(tls.apply(new HttpClientOptions()
+                        .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
+                        .setKeepAlive(true).setTcpNoDelay(true)
+                        // Body pieces as large as a socket read gives them, up to one DATA frame (Netty's default cuts
+                        // them at 8 KiB): a 1 MiB answer crosses as 16 frames instead of 128.
+                        .setMaxChunkSize(Frame.MAX_PAYLOAD))).with(new PoolOptions().setHttp1MaxSize(64))
+                        .withConnectHandler(connection -> {
+                            OriginBodies.install(connection);
+                            ConnectionErrors.report(connection, LOG, "Origin");
+                        }).build());
+            }
         }
 
         void connect() {
@@ -243,7 +246,7 @@ public final class Connector {
                     result.result().close();
                     return;
                 }
-                OriginForwarder forwarder = new OriginForwarder(vertx, origin, ingress, settings.originTimeout());
+                OriginForwarder forwarder = new OriginForwarder(vertx, origins, ingress, settings.originTimeout());
                 String name = tunnel + "#" + index + "->" + edge.host() + ":" + edge.port();
                 mux = new Mux(vertx, result.result(), Mux.Side.CONNECTOR, settings.mux(), new Mux.Listener() {
                     @Override

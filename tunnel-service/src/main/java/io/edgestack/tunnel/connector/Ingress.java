@@ -15,7 +15,16 @@ import io.edgestack.tunnel.config.TunnelConfig;
  */
 public final class Ingress {
 
-    public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status) {
+    public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status, OriginTls tls) {
+
+        public Rule {
+            tls = tls == null ? OriginTls.DEFAULT : tls;
+        }
+
+        /** A rule that speaks to an {@code https://} origin with the JVM's trust. */
+        public Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status) {
+            this(host, path, origin, status, OriginTls.DEFAULT);
+        }
 
         boolean matches(String hostName, String requestPath) { // hostName normalised by match()
             if (host.isPresent() && !host.get().matches(hostName)) {
@@ -43,6 +52,14 @@ public final class Ingress {
         return rules;
     }
 
+    /** The distinct TLS settings of the rules (one origin client each). */
+    public java.util.Set<OriginTls> tlsProfiles() {
+        java.util.Set<OriginTls> profiles = new java.util.LinkedHashSet<>();
+        profiles.add(OriginTls.DEFAULT);
+        rules.forEach(rule -> profiles.add(rule.tls()));
+        return profiles;
+    }
+
     public Rule match(String host, String target) {
         String name = HostPattern.normalise(host);
         int query = target.indexOf('?');
@@ -59,8 +76,10 @@ public final class Ingress {
     public static Ingress from(TunnelConfig.Connector config) {
         List<TunnelConfig.IngressRule> configured = config.ingress().orElse(List.of());
         List<Rule> rules = new ArrayList<>();
+        String defaultsKey = "edgestack.tunnel.connector.origin-request";
         if (configured.isEmpty()) {
-            rules.add(new Rule(Optional.empty(), Optional.empty(), origin("edgestack.tunnel.connector.origin", config.origin()), 0));
+            rules.add(new Rule(Optional.empty(), Optional.empty(), origin("edgestack.tunnel.connector.origin", config.origin()), 0,
+                    OriginTls.of(config.originRequest(), defaultsKey, config.originRequest(), defaultsKey)));
             return new Ingress(rules);
         }
         for (int i = 0; i < configured.size(); i++) {
@@ -84,7 +103,8 @@ public final class Ingress {
                 }
                 rules.add(new Rule(host, path, null, status));
             } else {
-                rules.add(new Rule(host, path, origin(key + ".service", service), 0));
+                rules.add(new Rule(host, path, origin(key + ".service", service), 0,
+                        OriginTls.of(rule.originRequest(), key + ".origin-request", config.originRequest(), defaultsKey)));
             }
         }
         Rule last = rules.get(rules.size() - 1);

@@ -21,6 +21,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.HostAndPort;
 
 /**
@@ -36,13 +37,14 @@ final class OriginForwarder {
     private static final Logger LOG = Logger.getLogger(OriginForwarder.class);
 
     private final io.vertx.core.Vertx vertx;
-    private final HttpClient client;
+    /** The origin client of each TLS profile of the rules. */
+    private final java.util.Map<OriginTls, HttpClient> clients;
     private final Ingress ingress;
     private final long timeoutMillis;
 
-    OriginForwarder(io.vertx.core.Vertx vertx, HttpClient client, Ingress ingress, Duration timeout) {
+    OriginForwarder(io.vertx.core.Vertx vertx, java.util.Map<OriginTls, HttpClient> clients, Ingress ingress, Duration timeout) {
         this.vertx = vertx;
-        this.client = client;
+        this.clients = clients;
         this.ingress = ingress;
         this.timeoutMillis = timeout.toMillis();
     }
@@ -54,7 +56,7 @@ final class OriginForwarder {
             answerStatus(stream, rule.status());
             return;
         }
-        send(stream, head, fin, upgrade, host, rule.origin(), 0);
+        send(stream, head, fin, upgrade, host, rule.origin(), rule.tls(), 0);
     }
 
     /**
@@ -66,16 +68,22 @@ final class OriginForwarder {
     }
 
     private void send(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade, String host, URI origin,
-            int attempt) {
+            OriginTls profile, int attempt) {
         boolean tls = "https".equals(origin.getScheme());
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(head.headers()).remove("Host");
+        int port = origin.getPort() > 0 ? origin.getPort() : tls ? 443 : 80;
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.valueOf(head.method()))
                 .setHost(origin.getHost())
-                .setPort(origin.getPort() > 0 ? origin.getPort() : tls ? 443 : 80)
+                .setPort(port)
                 .setSsl(tls)
                 .setURI(head.target())
                 .setHeaders(headers);
+        if (tls && profile.serverName() != null) {
+            // dial the URL's address, ask for and check the configured name (the Host header is set below)
+            options.setServer(SocketAddress.inetSocketAddress(port, origin.getHost())).setHost(profile.serverName());
+        }
+        HttpClient client = clients.getOrDefault(profile, clients.get(OriginTls.DEFAULT));
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 stream.reset(ResetCodes.ORIGIN_UNREACHABLE, "cannot connect to " + origin + ": " + created.cause().getMessage());
@@ -100,7 +108,7 @@ final class OriginForwarder {
                 vertx.cancelTimer(timer[0]);
                 if (!stream.isClosed() && !(error instanceof TimeoutException)
                         && retryable(head.method(), fin, upgrade, attempt)) {
-                    send(stream, head, fin, upgrade, host, origin, attempt + 1);
+                    send(stream, head, fin, upgrade, host, origin, profile, attempt + 1);
                 } else {
                     fail(stream, error);
                 }

@@ -324,6 +324,20 @@ class TunnelProcessesIT {
         assertTrue(log.contains("edgestack.tunnel.edge.connector-port: " + port + " is also quarkus.http.port"), log);
     }
 
+    @Test
+    void aConnectorWithAMissingOriginCaPoolRefusesToStartNamingTheKey() throws Exception {
+        Path missing = dir.resolve("no-such-ca.pem");
+        Process connector = connector(freePort(), freePort(), "http://127.0.0.1:1", dir.resolve("ca-pool.log"), List.of(
+                "-Dedgestack.tunnel.connector.ingress[0].service=https://127.0.0.1:8443",
+                "-Dedgestack.tunnel.connector.ingress[0].origin-request.ca-pool=" + missing),
+                List.of("EDGESTACK_TUNNEL_CONNECTOR_TOKEN=x.e30.y"));
+        assertTrue(connector.waitFor(60, TimeUnit.SECONDS), "the connector stops");
+        assertTrue(connector.exitValue() != 0, "with a failure status");
+        String log = Files.readString(dir.resolve("ca-pool.log"));
+        assertTrue(log.contains("edgestack.tunnel.connector.ingress[0].origin-request.ca-pool: " + missing
+                + " is not a readable file"), log);
+    }
+
     private Process edge(int publicPort, int listenerPort, int management, String log) throws IOException {
         return edge(publicPort, listenerPort, management, log, List.of());
     }

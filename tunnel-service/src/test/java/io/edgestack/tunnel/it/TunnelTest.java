@@ -33,6 +33,7 @@ import io.edgestack.tunnel.connector.Backoff;
 import io.edgestack.tunnel.connector.Connector;
 import io.edgestack.tunnel.connector.EdgeAddress;
 import io.edgestack.tunnel.connector.Ingress;
+import io.edgestack.tunnel.connector.OriginTls;
 import io.edgestack.tunnel.edge.ConnectorListener;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.Mux;
@@ -194,6 +195,43 @@ class TunnelTest {
                 .header("X-Seen-Forwarded-For", "127.0.0.1")
                 .header("X-Seen-Request-Id", "trace-42")
                 .header("X-Request-Id", "trace-42");
+    }
+
+    @Test
+    void anHttpsOriginIsCheckedUnlessItsRuleSaysHow() throws Exception {
+        // a local service with a certificate for "localhost" from a CA no JVM trusts (the TLS warm-up's own)
+        Buffer chain = io.edgestack.cluster.TlsWarmup.resource("warmup-chain.pem");
+        io.vertx.core.http.HttpServer https = get(vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true)
+                .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertValue(chain)
+                        .setKeyValue(io.edgestack.cluster.TlsWarmup.resource("warmup-key.pem"))))
+                .requestHandler(request -> request.response().end("secure " + request.path() + " for " + request.getHeader("Host")))
+                .listen(0, "127.0.0.1"));
+        String pem = chain.toString();
+        java.nio.file.Path ca = java.nio.file.Files.createTempFile("origin-ca", ".pem");
+        java.nio.file.Files.writeString(ca, pem.substring(pem.lastIndexOf("-----BEGIN CERTIFICATE-----")));
+        URI url = URI.create("https://127.0.0.1:" + https.actualPort());
+        try {
+            Ingress ingress = new Ingress(List.of(
+                    new Ingress.Rule(Optional.empty(), Optional.of("/checked"), url, 0),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/any"), url, 0, new OriginTls(true, null, null)),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/named"), url, 0, new OriginTls(false, "localhost", ca.toString())),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/by-address"), url, 0, new OriginTls(false, null, ca.toString())),
+                    new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+            Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+            await("registered", () -> connector.registered() == 1);
+            assertEquals(502, get(send(HttpMethod.GET, "/checked/x", null)).status(), "the JVM does not trust that CA");
+            Answer any = get(send(HttpMethod.GET, "/any/x", null));
+            assertEquals(200, any.status(), "no-tls-verify");
+            assertEquals("secure /any/x for localhost:" + publicPort.getPort(), any.body().toString(), "the visitor's Host");
+            Answer named = get(send(HttpMethod.GET, "/named/x", null));
+            assertEquals(200, named.status(), "ca-pool and origin-server-name");
+            assertEquals("secure /named/x for localhost:" + publicPort.getPort(), named.body().toString());
+            assertEquals(502, get(send(HttpMethod.GET, "/by-address/x", null)).status(),
+                    "the right CA, but its certificate does not name 127.0.0.1");
+        } finally {
+            https.close();
+            java.nio.file.Files.deleteIfExists(ca);
+        }
     }
 
     @Test
