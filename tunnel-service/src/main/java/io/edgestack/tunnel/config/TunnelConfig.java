@@ -262,7 +262,10 @@ public interface TunnelConfig {
         OriginRequest originRequest();
     }
 
-    /** TLS to an {@code https://} origin, as cloudflared's {@code originRequest}: the JVM's trust and the URL's host by default. */
+    /**
+     * How an origin is asked, as cloudflared's {@code originRequest}: TLS to an {@code https://} one (the JVM's trust and
+     * the URL's host by default), and the Host it is asked with (the visitor's by default).
+     */
     interface OriginRequest {
         /** Accept any certificate of the origin (a local service's self-signed one): {@code noTLSVerify}. */
         Optional<Boolean> noTlsVerify();
@@ -272,6 +275,9 @@ public interface TunnelConfig {
 
         /** PEM file of the CA certificates that sign the origin's certificate, in place of the JVM's: {@code caPool}. */
         Optional<String> caPool();
+
+        /** The {@code Host} the origin is asked with instead of the visitor's: {@code httpHostHeader}. */
+        Optional<String> httpHostHeader();
     }
 
     interface IngressRule {

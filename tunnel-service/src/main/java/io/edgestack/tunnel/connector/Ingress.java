@@ -15,15 +15,20 @@ import io.edgestack.tunnel.config.TunnelConfig;
  */
 public final class Ingress {
 
-    public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status, OriginTls tls) {
+    /**
+     * @param tls how an {@code https://} origin is spoken to
+     * @param hostHeader the {@code Host} the origin is asked with, or null for the visitor's
+     */
+    public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status, OriginTls tls,
+            String hostHeader) {
 
         public Rule {
             tls = tls == null ? OriginTls.DEFAULT : tls;
         }
 
-        /** A rule that speaks to an {@code https://} origin with the JVM's trust. */
+        /** A rule that speaks to an {@code https://} origin with the JVM's trust, with the visitor's Host. */
         public Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status) {
-            this(host, path, origin, status, OriginTls.DEFAULT);
+            this(host, path, origin, status, OriginTls.DEFAULT, null);
         }
 
         boolean matches(String hostName, String requestPath) { // hostName normalised by match()
@@ -79,7 +84,8 @@ public final class Ingress {
         String defaultsKey = "edgestack.tunnel.connector.origin-request";
         if (configured.isEmpty()) {
             rules.add(new Rule(Optional.empty(), Optional.empty(), origin("edgestack.tunnel.connector.origin", config.origin()), 0,
-                    OriginTls.of(config.originRequest(), defaultsKey, config.originRequest(), defaultsKey)));
+                    OriginTls.of(config.originRequest(), defaultsKey, config.originRequest(), defaultsKey),
+                    hostHeader(config.originRequest(), defaultsKey, config.originRequest(), defaultsKey)));
             return new Ingress(rules);
         }
         for (int i = 0; i < configured.size(); i++) {
@@ -104,7 +110,8 @@ public final class Ingress {
                 rules.add(new Rule(host, path, null, status));
             } else {
                 rules.add(new Rule(host, path, origin(key + ".service", service), 0,
-                        OriginTls.of(rule.originRequest(), key + ".origin-request", config.originRequest(), defaultsKey)));
+                        OriginTls.of(rule.originRequest(), key + ".origin-request", config.originRequest(), defaultsKey),
+                        hostHeader(rule.originRequest(), key + ".origin-request", config.originRequest(), defaultsKey)));
             }
         }
         Rule last = rules.get(rules.size() - 1);
@@ -113,6 +120,18 @@ public final class Ingress {
                     + "]: the last rule must match every request (no hostname, no path), for example service=http_status:404");
         }
         return new Ingress(rules);
+    }
+
+    /** The rule's {@code http-host-header}, else the connector's, checked as a Host value; null for none. */
+    static String hostHeader(TunnelConfig.OriginRequest rule, String ruleKey, TunnelConfig.OriginRequest defaults,
+            String defaultsKey) {
+        Optional<String> own = rule.httpHostHeader().filter(h -> !h.isBlank());
+        String value = own.or(() -> defaults.httpHostHeader().filter(h -> !h.isBlank())).map(String::trim).orElse(null);
+        if (value != null && !value.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+            throw new IllegalArgumentException((own.isPresent() ? ruleKey : defaultsKey) + ".http-host-header: '" + value
+                    + "' is not a host name with an optional port");
+        }
+        return value;
     }
 
     private static URI origin(String key, String text) {

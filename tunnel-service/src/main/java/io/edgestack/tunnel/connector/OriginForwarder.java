@@ -56,7 +56,8 @@ final class OriginForwarder {
             answerStatus(stream, rule.status());
             return;
         }
-        send(stream, head, fin, upgrade, host, rule.origin(), rule.tls(), 0);
+        // the visitor's Host, unless the rule names the one its origin wants (cloudflared's httpHostHeader)
+        send(stream, head, fin, upgrade, rule.hostHeader() != null ? rule.hostHeader() : host, rule.origin(), rule.tls(), 0);
     }
 
     /**

@@ -12,11 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.edgestack.tunnel.config.TunnelConfig;
 
-/** A rule's origin TLS over the connector's defaults, and each setting's error naming the key it came from. */
+/** A rule's origin TLS and Host over the connector's defaults, and each setting's error naming the key it came from. */
 class OriginTlsTest {
 
-    record Request(Optional<Boolean> noTlsVerify, Optional<String> originServerName, Optional<String> caPool)
-            implements TunnelConfig.OriginRequest {
+    record Request(Optional<Boolean> noTlsVerify, Optional<String> originServerName, Optional<String> caPool,
+            Optional<String> httpHostHeader) implements TunnelConfig.OriginRequest {
+
+        Request(Optional<Boolean> noTlsVerify, Optional<String> originServerName, Optional<String> caPool) {
+            this(noTlsVerify, originServerName, caPool, Optional.empty());
+        }
     }
 
     static final Request NONE = new Request(Optional.empty(), Optional.empty(), Optional.empty());
@@ -52,5 +56,17 @@ class OriginTlsTest {
         assertEquals(RULE + ".ca-pool: no-tls-verify is also set, which would ignore it: keep one",
                 assertThrows(IllegalArgumentException.class, () -> OriginTls.of(
                         new Request(Optional.of(true), Optional.empty(), Optional.of(ca.toString())), RULE, NONE, DEFAULTS)).getMessage());
+    }
+
+    @Test
+    void aRuleMayNameTheHostItsOriginIsAskedWith() {
+        Request named = new Request(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of("nas.internal:5001"));
+        assertEquals(null, Ingress.hostHeader(NONE, RULE, NONE, DEFAULTS), "the visitor's");
+        assertEquals("nas.internal:5001", Ingress.hostHeader(NONE, RULE, named, DEFAULTS));
+        assertEquals("[::1]:8080", Ingress.hostHeader(new Request(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of("[::1]:8080")), RULE, named, DEFAULTS));
+        assertEquals(RULE + ".http-host-header: 'a b' is not a host name with an optional port",
+                assertThrows(IllegalArgumentException.class, () -> Ingress.hostHeader(new Request(Optional.empty(),
+                        Optional.empty(), Optional.empty(), Optional.of("a b")), RULE, NONE, DEFAULTS)).getMessage());
     }
 }

@@ -198,7 +198,7 @@ class TunnelTest {
     }
 
     @Test
-    void anHttpsOriginIsCheckedUnlessItsRuleSaysHow() throws Exception {
+    void anHttpsOriginIsCheckedUnlessItsRuleSaysHowAndARuleMayNameTheHost() throws Exception {
         // a local service with a certificate for "localhost" from a CA no JVM trusts (the TLS warm-up's own)
         Buffer chain = io.edgestack.cluster.TlsWarmup.resource("warmup-chain.pem");
         io.vertx.core.http.HttpServer https = get(vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true)
@@ -213,9 +213,10 @@ class TunnelTest {
         try {
             Ingress ingress = new Ingress(List.of(
                     new Ingress.Rule(Optional.empty(), Optional.of("/checked"), url, 0),
-                    new Ingress.Rule(Optional.empty(), Optional.of("/any"), url, 0, new OriginTls(true, null, null)),
-                    new Ingress.Rule(Optional.empty(), Optional.of("/named"), url, 0, new OriginTls(false, "localhost", ca.toString())),
-                    new Ingress.Rule(Optional.empty(), Optional.of("/by-address"), url, 0, new OriginTls(false, null, ca.toString())),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/any"), url, 0, new OriginTls(true, null, null), null),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/named"), url, 0, new OriginTls(false, "localhost", ca.toString()), null),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/by-address"), url, 0, new OriginTls(false, null, ca.toString()), null),
+                    new Ingress.Rule(Optional.empty(), Optional.of("/renamed"), url, 0, new OriginTls(true, null, null), "nas.internal"),
                     new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
             Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
             await("registered", () -> connector.registered() == 1);
@@ -228,6 +229,8 @@ class TunnelTest {
             assertEquals("secure /named/x for localhost:" + publicPort.getPort(), named.body().toString());
             assertEquals(502, get(send(HttpMethod.GET, "/by-address/x", null)).status(),
                     "the right CA, but its certificate does not name 127.0.0.1");
+            assertEquals("secure /renamed/x for nas.internal", get(send(HttpMethod.GET, "/renamed/x", null)).body().toString(),
+                    "http-host-header");
         } finally {
             https.close();
             java.nio.file.Files.deleteIfExists(ca);
