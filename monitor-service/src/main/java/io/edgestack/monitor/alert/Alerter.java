@@ -56,7 +56,11 @@ public class Alerter {
     }
 
     static final java.util.Set<String> TYPES = java.util.Set.of("webhook", "slack", "discord", "ntfy", "gotify", "telegram",
-            "email");
+            "pushover", "matrix", "pagerduty", "email");
+    static final String TYPE_LIST = "webhook, slack, discord, ntfy, gotify, telegram, pushover, matrix, pagerduty or email";
+    /** Pushover's and PagerDuty's APIs, where a channel of those types names none. */
+    static final String PUSHOVER_API = "https://api.pushover.net";
+    static final String PAGERDUTY_API = "https://events.pagerduty.com";
     static final java.util.Set<String> DEPLOYS = java.util.Set.of("none", "failed", "all");
     /** Telegram's Bot API, where a channel of that type names none. */
     static final String TELEGRAM_API = "https://api.telegram.org";
@@ -87,12 +91,15 @@ public class Alerter {
         String prefix = "edgestack.monitor.alerts." + name + ".";
         String type = settings.getOrDefault("type", "webhook");
         if (!TYPES.contains(type)) {
-            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not webhook, slack, discord, ntfy, gotify, telegram or email");
+            throw new CheckSpec.Invalid(prefix + "type: '" + type + "' is not " + TYPE_LIST);
         }
         List<String> known = switch (type) {
             case "email" -> List.of("type", "to", "deploys");
             case "ntfy", "gotify" -> List.of("type", "url", "token", "deploys");
             case "telegram" -> List.of("type", "token", "chat-id", "url", "deploys");
+            case "pushover" -> List.of("type", "token", "user", "url", "deploys");
+            case "matrix" -> List.of("type", "url", "token", "room", "deploys");
+            case "pagerduty" -> List.of("type", "token", "url", "deploys");
             default -> List.of("type", "url", "deploys");
         };
         for (String key : settings.keySet()) {
@@ -129,6 +136,9 @@ public class Alerter {
             return new Channel(name, type, URI.create(api.endsWith("/") ? api.substring(0, api.length() - 1) : api),
                     List.of(chat.trim()), token.trim(), deploys);
         }
+        if (type.equals("pushover") || type.equals("pagerduty") || type.equals("matrix")) {
+            return keyed(name, type, settings, prefix, deploys);
+        }
         String url = settings.get("url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new CheckSpec.Invalid(prefix + "url: " + (url == null ? "missing" : "'" + url + "' is not an http(s) URL"));
@@ -139,6 +149,46 @@ public class Alerter {
         }
         return new Channel(name, type, URI.create(url), List.of(), token == null || token.isBlank() ? null : token.trim(),
                 deploys);
+    }
+
+    /**
+     * Pushover (the application's {@code token}, the {@code user} key), Matrix (a homeserver {@code url}, an access
+     * {@code token}, a {@code room} id) and PagerDuty (an Events API v2 integration's routing key as {@code token}).
+     * Secrets are never repeated in an error.
+     */
+    private static Channel keyed(String name, String type, Map<String, String> settings, String prefix, String deploys) {
+        String token = settings.get("token");
+        if (token == null || token.isBlank() || !token.trim().matches("[A-Za-z0-9_.~+/=-]+")) {
+            throw new CheckSpec.Invalid(prefix + "token: " + (token == null || token.isBlank() ? "missing" : "not a token") + " ("
+                    + switch (type) {
+                        case "pushover" -> "the API token of a Pushover application";
+                        case "matrix" -> "the access token of the bot's Matrix account";
+                        default -> "the routing key of a PagerDuty Events API v2 integration";
+                    } + ")");
+        }
+        String fallback = type.equals("pushover") ? PUSHOVER_API : type.equals("pagerduty") ? PAGERDUTY_API : null;
+        String api = settings.getOrDefault("url", fallback);
+        if (api == null || !(api.startsWith("http://") || api.startsWith("https://"))) {
+            throw new CheckSpec.Invalid(prefix + "url: " + (api == null ? "missing (the homeserver, https://matrix.example.org)"
+                    : "'" + api + "' is not an http(s) URL"));
+        }
+        List<String> to = List.of();
+        if (type.equals("pushover")) {
+            String user = settings.get("user");
+            if (user == null || !user.trim().matches("[A-Za-z0-9]+")) {
+                throw new CheckSpec.Invalid(prefix + "user: " + (user == null ? "missing (the user or group key to notify)"
+                        : "not a Pushover user or group key"));
+            }
+            to = List.of(user.trim());
+        } else if (type.equals("matrix")) {
+            String room = settings.get("room");
+            if (room == null || !room.trim().matches("![^:\\s]+:[^\\s]+")) {
+                throw new CheckSpec.Invalid(prefix + "room: " + (room == null ? "missing" : "'" + room + "' is not a room id")
+                        + " (!abc123:example.org, in the room's settings; the bot's account must have joined it)");
+            }
+            to = List.of(room.trim());
+        }
+        return new Channel(name, type, URI.create(api.replaceAll("/+$", "")), to, token.trim(), deploys);
     }
 
     void start(@Observes StartupEvent event) {
@@ -188,9 +238,39 @@ public class Alerter {
             case "telegram" -> new JsonObject().put("chat_id", channel.to().get(0))
                     .put("text", text.length() <= 4096 ? text : text.substring(0, 4095) + "…")
                     .put("disable_web_page_preview", true).encode();
+            case "pushover" -> new JsonObject().put("title", clip(title, 250)).put("message", clip(text, 1024))
+                    .put("priority", urgent ? 1 : 0).encode();
+            case "matrix" -> new JsonObject().put("msgtype", "m.text").put("body", text).encode();
+            case "pagerduty" -> pagerDuty(title, text, urgent, event).encode();
             case "email" -> new JsonObject().put("subject", title).put("text", text).encode();
             default -> event.copy().put("text", text).encode();
         };
+    }
+
+    /**
+     * A PagerDuty event (the routing key is added when it is sent, never stored): an incident triggers an alert and its
+     * end resolves it (one dedup key per incident); a failed deploy triggers one; a release gone live or rolled back is a
+     * change event, which pages nobody.
+     */
+    static JsonObject pagerDuty(String title, String text, boolean urgent, JsonObject event) {
+        String kind = event.getString("kind", "");
+        JsonObject details = new JsonObject().put("text", text);
+        if (kind.equals("deploy-live") || kind.equals("deploy-rollback")) {
+            return new JsonObject().put("change", true).put("payload", new JsonObject().put("summary", clip(title, 1024))
+                    .put("source", "edgestack-monitor").put("custom_details", details));
+        }
+        JsonObject incident = event.getJsonObject("incident");
+        String dedup = kind.startsWith("deploy")
+                ? "edgestack:deploy:" + event.getString("site") + ":" + event.getValue("deployment")
+                : "edgestack:" + event.getString("check") + ":" + (incident == null ? "" : incident.getValue("id"));
+        boolean resolved = kind.equals("incident.resolved");
+        JsonObject out = new JsonObject().put("event_action", resolved ? "resolve" : "trigger").put("dedup_key", dedup);
+        if (!resolved) {
+            out.put("payload", new JsonObject().put("summary", clip(title, 1024)).put("source", "edgestack-monitor")
+                    .put("severity", urgent ? (kind.startsWith("deploy") ? "error" : "critical") : "info")
+                    .put("custom_details", details));
+        }
+        return out;
     }
 
     /**
@@ -274,12 +354,30 @@ public class Alerter {
         String url = switch (channel.type()) {
             case "telegram" -> channel.url() + "/bot" + channel.token() + "/sendMessage";
             case "gotify" -> channel.url().toString().replaceAll("/+$", "") + "/message";
+            case "pushover" -> channel.url() + "/1/messages.json";
+            // the alert's id as the transaction id: a delivery retried after a lost answer is not posted twice
+            case "matrix" -> channel.url() + "/_matrix/client/v3/rooms/"
+                    + java.net.URLEncoder.encode(channel.to().get(0), java.nio.charset.StandardCharsets.UTF_8)
+                    + "/send/m.room.message/edgestack-" + alert.id();
+            case "pagerduty" -> channel.url() + (new JsonObject(alert.payload()).containsKey("change")
+                    ? "/v2/change/enqueue" : "/v2/enqueue");
             default -> channel.url().toString();
         };
-        RequestOptions options = new RequestOptions().setAbsoluteURI(url).setMethod(HttpMethod.POST)
+        RequestOptions options = new RequestOptions().setAbsoluteURI(url)
+                .setMethod(channel.type().equals("matrix") ? HttpMethod.PUT : HttpMethod.POST)
                 .putHeader("Content-Type", "application/json").putHeader("User-Agent", "edgestack-monitor/1")
                 .setTimeout(10_000);
         Buffer payload = Buffer.buffer(alert.payload());
+        if (channel.type().equals("pushover")) { // the keys go in the message, and only as it is sent (never stored)
+            payload = Buffer.buffer(new JsonObject(alert.payload()).put("token", channel.token())
+                    .put("user", channel.to().get(0)).encode());
+        } else if (channel.type().equals("pagerduty")) {
+            JsonObject event = new JsonObject(alert.payload());
+            event.remove("change");
+            payload = Buffer.buffer(event.put("routing_key", channel.token()).encode());
+        } else if (channel.type().equals("matrix")) {
+            options.putHeader("Authorization", "Bearer " + channel.token());
+        }
         if (channel.type().equals("ntfy")) {
             // ntfy takes the message as the body and the rest as headers (https://docs.ntfy.sh/publish/)
             JsonObject message = new JsonObject(alert.payload());

@@ -123,6 +123,17 @@ class MonitorFlowTest {
         await("gotify got it: the application token as X-Gotify-Key, a high priority", Duration.ofSeconds(10),
                 () -> requests("POST /gotify/message").stream().anyMatch(l -> l.contains("key=gotify-app-token {\"title\":"
                         + "\"[edgestack] web is DOWN\",\"message\":\":red_circle: web is down (status)") && l.contains("\"priority\":8}")));
+        await("pushover got it: the application token and user key in the message, a high priority", Duration.ofSeconds(10),
+                () -> requests("POST /pushover/1/messages.json").stream().anyMatch(l -> l.contains("\"title\":\"[edgestack] web is "
+                        + "DOWN\",\"message\":\":red_circle: web is down (status)") && l.contains("\"priority\":1,\"token\":"
+                        + "\"pushoverAppToken\",\"user\":\"pushoverUserKey\"}")));
+        await("matrix got it: PUT to the room with a transaction id, the access token as bearer", Duration.ofSeconds(10),
+                () -> requests("PUT /matrix/_matrix/client/v3/rooms/!ops:example.test/send/m.room.message/edgestack-").stream()
+                        .anyMatch(l -> l.contains("auth=Bearer matrix-access-token {\"msgtype\":\"m.text\",\"body\":"
+                                + "\":red_circle: web is down (status)")));
+        await("pagerduty got a trigger keyed to the incident, with the routing key", Duration.ofSeconds(10),
+                () -> requests("POST /pagerduty/v2/enqueue").stream().anyMatch(l -> l.contains("{\"event_action\":\"trigger\","
+                        + "\"dedup_key\":\"edgestack:web:") && l.contains("\"routing_key\":\"pagerduty-routing-key\"}")));
 
         await("the opened alert arrives by email", Duration.ofSeconds(15), () -> mails().stream()
                 .anyMatch(m -> m.startsWith("[edgestack] web is DOWN|") && m.contains("rolled back to")));
@@ -133,6 +144,10 @@ class MonitorFlowTest {
         assertTrue(resolved.getString("[0].endedAt") != null, resolved.prettify());
         await("the resolved alert reaches the webhook", Duration.ofSeconds(10), () -> requests("POST /hook").stream()
                 .anyMatch(l -> l.contains("\"kind\":\"incident.resolved\"") && l.contains("\"check\":\"web\"")));
+        String dedup = requests("POST /pagerduty/v2/enqueue").stream().filter(l -> l.contains("\"event_action\":\"trigger\""))
+                .reduce((a, b) -> b).orElseThrow().replaceAll(".*\"dedup_key\":\"([^\"]+)\".*", "$1");
+        await("pagerduty got the resolve of the same alert", Duration.ofSeconds(10), () -> requests("POST /pagerduty/v2/enqueue")
+                .stream().anyMatch(l -> l.contains("{\"event_action\":\"resolve\",\"dedup_key\":\"" + dedup + "\"")));
         assertEquals(0, given().header("Authorization", AUTH).get("/api/alerts?status=retrying").jsonPath().getList("$").size());
     }
 

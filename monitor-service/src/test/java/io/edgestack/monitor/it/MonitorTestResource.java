@@ -51,6 +51,17 @@ public class MonitorTestResource implements QuarkusTestResourceLifecycleManager 
             config.put("edgestack.monitor.alerts.home.type", "gotify");
             config.put("edgestack.monitor.alerts.home.url", http + "/gotify/");
             config.put("edgestack.monitor.alerts.home.token", "gotify-app-token");
+            config.put("edgestack.monitor.alerts.pocket.type", "pushover");
+            config.put("edgestack.monitor.alerts.pocket.url", http + "/pushover");
+            config.put("edgestack.monitor.alerts.pocket.token", "pushoverAppToken");
+            config.put("edgestack.monitor.alerts.pocket.user", "pushoverUserKey");
+            config.put("edgestack.monitor.alerts.room.type", "matrix");
+            config.put("edgestack.monitor.alerts.room.url", http + "/matrix");
+            config.put("edgestack.monitor.alerts.room.token", "matrix-access-token");
+            config.put("edgestack.monitor.alerts.room.room", "!ops:example.test");
+            config.put("edgestack.monitor.alerts.oncall.type", "pagerduty");
+            config.put("edgestack.monitor.alerts.oncall.url", http + "/pagerduty");
+            config.put("edgestack.monitor.alerts.oncall.token", "pagerduty-routing-key");
             int smtp = freePort();
             int pop3 = freePort();
             mail = new GreenMail(new ServerSetup[] { new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),

@@ -140,7 +140,9 @@ public final class Targets {
             status = down ? 500 : 200;
             answer = down ? "<h1>Internal Server Error</h1>" : "{\"status\": \"ok\", \"site\": \"Welcome\"}";
         } else if (path.equals("/hook") || path.equals("/slack") || path.equals("/ntfy") || path.equals("/discord")
-                || path.startsWith("/telegram/bot") && path.endsWith("/sendMessage") || path.equals("/gotify/message")) {
+                || path.startsWith("/telegram/bot") && path.endsWith("/sendMessage") || path.equals("/gotify/message")
+                || path.equals("/pushover/1/messages.json") || path.startsWith("/matrix/_matrix/client/v3/rooms/")
+                || path.equals("/pagerduty/v2/enqueue")) {
             boolean down = Files.exists(root.resolve("receiver-down"));
             status = down ? 503 : 200;
             answer = down ? "receiver unavailable" : "ok";
