@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  *   java DeployCli.java <deploy url> <token file> releases [--site S]
  *   java DeployCli.java <deploy url> <token file> lock     [--site S] [reason]   without a reason: shows the lock
  *   java DeployCli.java <deploy url> <token file> unlock   [--site S]
+ *   java DeployCli.java <deploy url> <token file> maintenance [--site S] [on [message] | off]   without on/off: shows it
  */
 public class DeployCli {
 
@@ -51,6 +52,10 @@ public class DeployCli {
             case "releases" -> System.exit(releases(site));
             case "lock" -> System.exit(rest.isEmpty() ? showLock(site) : lock(site, String.join(" ", rest)));
             case "unlock" -> System.exit(unlock(site));
+            case "maintenance" -> System.exit(rest.isEmpty() ? showMaintenance(site)
+                    : rest.get(0).equals("on") ? startMaintenance(site, String.join(" ", rest.subList(1, rest.size())))
+                    : rest.get(0).equals("off") && rest.size() == 1 ? endMaintenance(site) : usage(
+                            "bin/edgestack maintenance [--site S] [on [message] | off]"));
             default -> {
                 System.err.println("edgestack: unknown deploy command '" + command + "'");
                 System.exit(2);
@@ -119,6 +124,44 @@ public class DeployCli {
                 ? "Deploys of " + field(response.body(), "site") + " are locked by " + field(response.body(), "lockedBy")
                         + " since " + field(response.body(), "lockedAt") + ": " + field(response.body(), "reason")
                 : "Deploys of " + field(response.body(), "site") + " are not locked");
+        return 0;
+    }
+
+    private static int usage(String usage) {
+        System.err.println("usage: " + usage);
+        return 2;
+    }
+
+    private static int startMaintenance(String site, String message) throws Exception {
+        HttpResponse<String> response = send("POST", "/api/maintenance", json("site", site, "message",
+                message.isBlank() ? null : message));
+        if (response.statusCode() != 200) {
+            return problem("maintenance", response);
+        }
+        System.out.println(field(response.body(), "site") + " is in maintenance: its visitors get 503 with \""
+                + field(response.body(), "message") + "\" (bin/edgestack maintenance off to open it again)");
+        return 0;
+    }
+
+    private static int showMaintenance(String site) throws Exception {
+        HttpResponse<String> response = send("GET", "/api/maintenance" + (site == null ? "" : "?site=" + site), null);
+        if (response.statusCode() != 200) {
+            return problem("maintenance", response);
+        }
+        System.out.println("true".equals(field(response.body(), "maintenance"))
+                ? field(response.body(), "site") + " is in maintenance since " + field(response.body(), "since") + " ("
+                        + field(response.body(), "by") + "): " + field(response.body(), "message")
+                : field(response.body(), "site") + " is live");
+        return 0;
+    }
+
+    private static int endMaintenance(String site) throws Exception {
+        HttpResponse<String> response = send("DELETE", "/api/maintenance" + (site == null ? "" : "?site=" + site), null);
+        if (response.statusCode() != 200) {
+            return problem("maintenance", response);
+        }
+        System.out.println(field(response.body(), "site") + ("true".equals(field(response.body(), "ended"))
+                ? " is live again" : " was not in maintenance"));
         return 0;
     }
 

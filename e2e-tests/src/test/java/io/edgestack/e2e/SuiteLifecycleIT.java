@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,21 @@ class SuiteLifecycleIT {
         assertEquals(0, releases.exitCode(), releases.output());
         assertEquals(2, releases.output().lines().filter(l -> l.contains("ready")).count(), releases.output());
         assertTrue(releases.output().lines().anyMatch(l -> l.startsWith("live") && l.contains("Example site")), releases.output());
+
+        // Maintenance, as kamal app maintenance: every visitor gets 503 with the message, through the tunnel, until it is off.
+        Cli.Result maintenance = cli.run("maintenance", "on", "Moving", "to", "a", "new", "disk.");
+        assertEquals(0, maintenance.exitCode(), maintenance.output());
+        assertTrue(maintenance.output().contains("example is in maintenance: its visitors get 503 with \"Moving to a new disk.\""),
+                maintenance.output());
+        awaitStatus("http://127.0.0.1:8080/", 503, Duration.ofSeconds(10));
+        assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Moving to a new disk."));
+        Cli.Result shown = cli.run("maintenance");
+        assertTrue(shown.exitCode() == 0 && shown.output().contains("example is in maintenance since") && shown.output().contains(
+                "(api (cli ") && shown.output().contains("Moving to a new disk."), shown.output());
+        Cli.Result off = cli.run("maintenance", "off");
+        assertTrue(off.exitCode() == 0 && off.output().contains("example is live again"), off.output());
+        awaitStatus("http://127.0.0.1:8080/", 200, Duration.ofSeconds(10));
+        assertEquals(2, cli.run("maintenance", "sideways").exitCode());
 
         Cli.Result status = cli.run("status");
         assertEquals(0, status.exitCode(), status.output());
@@ -290,5 +306,16 @@ class SuiteLifecycleIT {
             pids.put(process, Long.parseLong(Files.readString(runDir.resolve("pids/" + process + ".pid")).trim()));
         }
         return pids;
+    }
+
+    private static void awaitStatus(String url, int status, Duration within) throws InterruptedException {
+        int last = -1;
+        for (long until = System.nanoTime() + within.toNanos(); System.nanoTime() < until; Thread.sleep(200)) {
+            last = Http.get(url).statusCode();
+            if (last == status) {
+                return;
+            }
+        }
+        assertEquals(status, last, url);
     }
 }

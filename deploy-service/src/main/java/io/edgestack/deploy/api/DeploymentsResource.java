@@ -228,6 +228,51 @@ public class DeploymentsResource {
         return LockView.of(site, Optional.empty());
     }
 
+    /** Body of {@code POST /api/maintenance}: the site (the default one) and what its visitors are told. */
+    public record MaintenanceRequest(String site, String message) {
+    }
+
+    /** Whether a site is in maintenance, since when, by whom, with what message. */
+    @GET
+    @Path("/maintenance")
+    public Response maintenanceOf(@QueryParam("site") String siteName) {
+        String site = siteName == null ? config.defaultSite() : siteName;
+        deployer.site(site);
+        String state = releases.maintenance(site);
+        io.vertx.core.json.JsonObject view = new io.vertx.core.json.JsonObject().put("site", site).put("maintenance", state != null);
+        if (state != null) {
+            try {
+                view.mergeIn(new io.vertx.core.json.JsonObject(state));
+            } catch (RuntimeException e) {
+                view.put("message", state.strip());
+            }
+        }
+        return Response.ok(view.encode()).build();
+    }
+
+    /** Puts a site in maintenance: its visitors get 503 with the message until {@code DELETE /api/maintenance}. */
+    @POST
+    @Path("/maintenance")
+    public Response startMaintenance(MaintenanceRequest request, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = request == null || request.site() == null ? config.defaultSite() : request.site();
+        String message = request == null || request.message() == null || request.message().isBlank()
+                ? "This site is down for maintenance. It will be back shortly." : request.message().strip();
+        if (message.length() > 1000 || message.chars().anyMatch(c -> c < 0x20 && c != '\n')) {
+            return Problems.of(400, "Invalid maintenance", "The message is at most 1000 characters, without control characters.");
+        }
+        io.vertx.core.json.JsonObject state = deployer.startMaintenance(site, message, actor == null ? "api" : "api (" + clip(actor) + ")");
+        return Response.ok(state.copy().put("site", site).put("maintenance", true).encode()).build();
+    }
+
+    @DELETE
+    @Path("/maintenance")
+    public Response endMaintenance(@QueryParam("site") String siteName, @HeaderParam("X-Edgestack-Actor") String actor) {
+        String site = siteName == null ? config.defaultSite() : siteName;
+        boolean ended = deployer.endMaintenance(site, actor == null ? "api" : "api (" + clip(actor) + ")");
+        return Response.ok(new io.vertx.core.json.JsonObject().put("site", site).put("maintenance", false).put("ended", ended)
+                .encode()).build();
+    }
+
     @POST
     @Path("/rollback")
     public Response rollback(RollbackRequest request, @HeaderParam("X-Edgestack-Actor") String actor) {

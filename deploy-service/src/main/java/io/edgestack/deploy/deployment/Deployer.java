@@ -391,6 +391,44 @@ public class Deployer {
         return unlocked;
     }
 
+    /**
+     * Puts a site in maintenance, as {@code kamal app maintenance}: proxy-service answers its visitors {@code 503} with
+     * {@code message} (and {@code Retry-After}) while the site's maintenance file exists, on every replica that reads
+     * the releases; monitor-service holds the site's incidents and their alerts for the window
+     * ({@code maintenance.started}, id {@code maintenance-<site>}, a week at most). Starting it again replaces the message.
+     */
+    public synchronized JsonObject startMaintenance(String site, String message, String by) {
+        site(site);
+        JsonObject state = new JsonObject().put("message", message).put("since", Instant.now().toString()).put("by", by);
+        try {
+            releases.startMaintenance(site, state.encodePrettily() + "\n");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the maintenance file of " + site, e);
+        }
+        LOG.infof("Site %s in maintenance (by %s): %s", site, by, message);
+        publish("maintenance.started", new JsonObject().put("id", "maintenance-" + site).put("site", site)
+                .put("minutes", 7 * 24 * 60).put("reason", message).put("holdIncidents", true));
+        return state;
+    }
+
+    /** Ends a site's maintenance (the monitor is told 2 s later); false when it was not in maintenance. */
+    public synchronized boolean endMaintenance(String site, String by) {
+        site(site);
+        boolean ended;
+        try {
+            ended = releases.endMaintenance(site);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot remove the maintenance file of " + site, e);
+        }
+        if (ended) {
+            LOG.infof("Site %s live again (maintenance ended by %s)", site, by);
+        }
+        // the monitor's window ends once every proxy has seen the file go (they look once a second): a check in between
+        // would count the last 503s against the site
+        vertx.setTimer(2000, id -> publish("maintenance.ended", new JsonObject().put("id", "maintenance-" + site).put("site", site)));
+        return ended;
+    }
+
     /** The live log of a running deployment, if it runs in this process. */
     public Optional<BuildLog> liveLog(long id) {
         return Optional.ofNullable(running.get(id));

@@ -176,6 +176,34 @@ public class ReleaseStore {
         Files.move(link, siteDir.resolve("current"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** The file that puts a site in maintenance: proxy-service answers its visitors 503 while it exists. */
+    public static final String MAINTENANCE = "maintenance.json";
+
+    /** The site's maintenance file as written ({@code {"message", "since", "by"}}), or null when it is live. */
+    public String maintenance(String site) {
+        try {
+            return Files.readString(siteDir(site).resolve(MAINTENANCE));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + siteDir(site).resolve(MAINTENANCE), e);
+        }
+    }
+
+    /** Writes the maintenance file whole, in one atomic rename (a proxy never reads half of it). */
+    public void startMaintenance(String site, String json) throws IOException {
+        Path siteDir = siteDir(site);
+        Files.createDirectories(siteDir);
+        Path temporary = siteDir.resolve(".maintenance-" + System.nanoTime());
+        Files.writeString(temporary, json);
+        Files.move(temporary, siteDir.resolve(MAINTENANCE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Removes the maintenance file; false when the site was not in maintenance. */
+    public boolean endMaintenance(String site) throws IOException {
+        return Files.deleteIfExists(siteDir(site).resolve(MAINTENANCE));
+    }
+
     /** The site's release folders, oldest first (names start with their UTC time). */
     public List<String> list(String site) throws IOException {
         Path siteDir = siteDir(site);
@@ -222,7 +250,8 @@ public class ReleaseStore {
         try (Stream<Path> entries = Files.list(siteDir)) {
             for (Path entry : entries.toList()) {
                 String name = entry.getFileName().toString();
-                if (name.startsWith(".incoming-") || name.startsWith(".deleting-") || name.startsWith(".current-")) {
+                if (name.startsWith(".incoming-") || name.startsWith(".deleting-") || name.startsWith(".current-")
+                        || name.startsWith(".maintenance-")) {
                     deleteTree(entry);
                 }
             }

@@ -3,6 +3,8 @@ package io.edgestack.deploy.it;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -503,6 +505,57 @@ class DeployFlowTest {
         given().header("Authorization", AUTH).get("/api/deployments/" + id + "/log").then().statusCode(200)
                 .body(containsString("built " + commit)).body(containsString("Live: "));
         fixture().commit(Map.of(), Set.of("delay"), "Fast again");
+    }
+
+    @Test
+    void aSiteInMaintenanceHasItsFileForTheProxiesAndTheMonitorIsTold() throws Exception {
+        List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var started = vertx.eventBus().<JsonObject>consumer("maintenance.started", m -> {
+            if ("maintenance-example".equals(m.body().getString("id"))) { // not a deploy's own window
+                events.add(m.body());
+            }
+        });
+        var ended = vertx.eventBus().<JsonObject>consumer("maintenance.ended", m -> {
+            if ("maintenance-example".equals(m.body().getString("id"))) {
+                events.add(m.body().copy().put("ended", true));
+            }
+        });
+        Path file = releases().resolve("maintenance.json");
+        try {
+            given().contentType("application/json").body("{\"message\":\"x\"}").post("/api/maintenance").then().statusCode(401);
+            given().header("Authorization", AUTH).get("/api/maintenance").then().statusCode(200).body("maintenance", equalTo(false));
+            given().header("Authorization", AUTH).header("X-Edgestack-Actor", "ada").contentType("application/json")
+                    .body("{\"message\":\"Moving to a new database, back at 14:00.\"}").post("/api/maintenance").then()
+                    .statusCode(200).body("maintenance", equalTo(true)).body("by", equalTo("api (ada)"));
+            JsonObject written = new JsonObject(Files.readString(file));
+            assertEquals("Moving to a new database, back at 14:00.", written.getString("message"));
+            given().header("Authorization", AUTH).get("/api/maintenance?site=example").then().statusCode(200)
+                    .body("maintenance", equalTo(true)).body("message", equalTo("Moving to a new database, back at 14:00."));
+            given().header("Authorization", AUTH).contentType("application/json").body("{\"message\":\"a\\u0007b\"}")
+                    .post("/api/maintenance").then().statusCode(400);
+            given().header("Authorization", AUTH).contentType("application/json").body("{\"site\":\"nope\"}")
+                    .post("/api/maintenance").then().statusCode(404);
+            // the live release and the releases list are untouched by it
+            assertTrue(Files.isDirectory(releases().resolve("current")));
+            given().header("Authorization", AUTH).get("/api/releases").then().statusCode(200)
+                    .body("name", not(hasItem("maintenance.json")));
+            given().header("Authorization", AUTH).delete("/api/maintenance").then().statusCode(200)
+                    .body("maintenance", equalTo(false)).body("ended", equalTo(true));
+            assertFalse(Files.exists(file));
+            for (long until = System.nanoTime() + Duration.ofSeconds(5).toNanos(); events.size() < 2 && System.nanoTime() < until; ) {
+                Thread.sleep(20);
+            }
+            assertEquals(2, events.size(), "the monitor is told of the start and the end: " + events);
+            assertEquals("maintenance-example", events.get(0).getString("id"));
+            assertEquals("example", events.get(0).getString("site"));
+            assertEquals("Moving to a new database, back at 14:00.", events.get(0).getString("reason"));
+            assertEquals(Boolean.TRUE, events.get(0).getBoolean("holdIncidents"));
+            assertEquals(Boolean.TRUE, events.get(events.size() - 1).getBoolean("ended"));
+        } finally {
+            started.unregister();
+            ended.unregister();
+            Files.deleteIfExists(file);
+        }
     }
 
     @Test

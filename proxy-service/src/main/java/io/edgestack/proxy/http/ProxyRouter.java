@@ -16,6 +16,7 @@ import io.edgestack.proxy.files.StaticFiles;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.edgestack.proxy.site.Access;
 import io.edgestack.proxy.site.RateLimit;
+import io.edgestack.proxy.site.SiteMaintenance;
 import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
@@ -52,11 +53,13 @@ public class ProxyRouter {
     private final long maxBodySize;
     private final HttpCache cache;
     private final AccessGate accessGate;
+    private final SiteMaintenance maintenance;
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
-            ProxyMetrics metrics, HttpCache cache, AccessGate accessGate,
+            ProxyMetrics metrics, HttpCache cache, AccessGate accessGate, SiteMaintenance maintenance,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
         this.accessGate = accessGate;
+        this.maintenance = maintenance;
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.cache = cache;
         this.metrics = metrics;
@@ -119,6 +122,13 @@ public class ProxyRouter {
             path = PathGuard.clean(request.path());
         } catch (PathGuard.BadPath e) {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
+            return;
+        }
+        String closed = maintenance.messageOf(site.name());
+        if (closed != null) { // bin/edgestack maintenance: every route of the site, before anything else answers
+            outcome.upstream = "maintenance";
+            response.putHeader(HttpHeaders.RETRY_AFTER, "120");
+            ErrorPages.send(request, 503, "Down for maintenance", closed, null);
             return;
         }
         Route route = site.route(path);

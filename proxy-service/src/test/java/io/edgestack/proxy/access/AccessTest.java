@@ -116,6 +116,11 @@ class AccessTest {
                               - path: /
                                 upstream: {targets: ["http://127.0.0.1:%2$d"]}
                               - {path: /public/, upstream: {targets: ["http://127.0.0.1:%2$d"]}, access: {}}
+                          - name: closing
+                            hosts: [closing.test]
+                            routes:
+                              - {path: /, static: {}}
+                              - {path: /api/, upstream: {targets: ["http://127.0.0.1:%2$d"]}}
                           - name: gone
                             hosts: [gone.test]
                             access: {forward-auth: {url: "http://127.0.0.1:%6$d/verify"}}
@@ -188,7 +193,7 @@ class AccessTest {
 
     @BeforeEach
     void releases() {
-        for (String site : List.of("staging", "office", "busy")) {
+        for (String site : List.of("staging", "office", "busy", "closing")) {
             TestRelease release = new TestRelease(Path.of("target/test-releases"), site).clear();
             release.file("r1", "index.html", "<h1>" + site + " home</h1>");
             release.file("r1", "healthz", "ok");
@@ -274,6 +279,40 @@ class AccessTest {
                 .body(not(containsString("GET /slow")));
         given().header("Host", "gone.test").accept("application/json").get("/").then().statusCode(502)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void aSiteInMaintenanceAnswersEveryRouteWith503AndItsMessageUntilTheFileIsGone() throws Exception {
+        Path file = Path.of("target/test-releases/closing/maintenance.json");
+        try {
+            given().header("Host", "closing.test").get("/").then().statusCode(200).body(equalTo("<h1>closing home</h1>"));
+            Files.writeString(file, "{\"message\": \"Moving to a new database, back at 14:00.\", \"since\": \"now\"}");
+            awaitStatus("closing.test", "/", 503);
+            Response down = given().header("Host", "closing.test").get("/").then().statusCode(503).extract().response();
+            assertTrue(down.asString().contains("Moving to a new database, back at 14:00."), down.asString());
+            assertEquals("120", down.header("Retry-After"));
+            assertEquals("no-store", down.header("Cache-Control"));
+            given().header("Host", "closing.test").get("/api/orders").then().statusCode(503)
+                    .body(not(containsString("GET /api/orders")));
+            given().header("Host", "closing.test").accept("application/json").get("/").then().statusCode(503)
+                    .contentType("application/problem+json").body(containsString("back at 14:00"));
+            given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.99").get("/healthz").then()
+                    .statusCode(200); // the other sites are not concerned
+            Files.delete(file);
+            awaitStatus("closing.test", "/", 200);
+            given().header("Host", "closing.test").get("/api/orders").then().statusCode(200).body(equalTo("GET /api/orders "));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void awaitStatus(String host, String path, int status) throws InterruptedException {
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < until; Thread.sleep(100)) {
+            if (given().header("Host", host).get(path).then().extract().statusCode() == status) {
+                return;
+            }
+        }
+        assertEquals(status, given().header("Host", host).get(path).then().extract().statusCode(), host + path);
     }
 
     @Test
