@@ -156,8 +156,7 @@ public class AccessGate {
         long started = System.nanoTime();
         auth.request(options)
                 .compose(asked -> asked.send())
-                .compose(answer -> answer.body().map(body -> new Answer(answer.statusCode(), answer.statusMessage(),
-                        answer.headers(), body)))
+                .compose(answer -> answer.body().map(body -> new Answer(answer.statusCode(), answer.headers(), body)))
                 .onComplete(result -> {
                     if (request.response().ended() || request.response().closed()) {
                         return;
@@ -195,7 +194,7 @@ public class AccessGate {
                 });
     }
 
-    private record Answer(int status, String message, MultiMap headers, io.vertx.core.buffer.Buffer body) {
+    private record Answer(int status, MultiMap headers, io.vertx.core.buffer.Buffer body) {
     }
 
     private static boolean checks(String hash, String password) {

@@ -21,8 +21,8 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * The connector's half of a stream: finds the ingress rule, sends the request to that local service with its body
