@@ -113,6 +113,11 @@ public class StatusPage {
         }
         List<String> banners = new ArrayList<>();
         for (Maintenance.Window window : maintenance.open()) {
+            if (window.id().startsWith("maintenance-") && window.site() != null) {
+                // bin/edgestack maintenance: the site shows its visitors this message until someone ends it
+                banners.add("Maintenance on " + window.site() + (window.reason() == null ? "" : ": " + window.reason()));
+                continue;
+            }
             banners.add((window.reason() == null ? "Maintenance" : capitalise(window.reason())) + " in progress"
                     + (window.site() == null ? "" : " on " + window.site()) + ", until "
                     + window.end().atZone(ZoneOffset.UTC).toLocalTime().withNano(0) + " UTC");

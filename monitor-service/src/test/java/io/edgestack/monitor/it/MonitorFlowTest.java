@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
@@ -498,6 +499,14 @@ class MonitorFlowTest {
         bus.publish("maintenance.ended", new io.vertx.core.json.JsonObject().put("version", 1).put("id", "switch-7"));
         await("the window is closed", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath()
                 .getList("maintenance").isEmpty());
+        // a site put in maintenance (bin/edgestack maintenance): its message, with no end time (it has none)
+        bus.publish("maintenance.started", new io.vertx.core.json.JsonObject().put("version", 1).put("id", "maintenance-shop")
+                .put("site", "shop").put("minutes", 10080).put("reason", "Moving to a new disk.").put("holdIncidents", true));
+        await("the site's window is open", Duration.ofSeconds(5), () -> given().get("/").asString()
+                .contains("Maintenance on shop: Moving to a new disk."));
+        assertFalse(given().get("/").asString().contains("Moving to a new disk. in progress"));
+        bus.publish("maintenance.ended", new io.vertx.core.json.JsonObject().put("version", 1).put("id", "maintenance-shop"));
+        await("and closed", Duration.ofSeconds(5), () -> given().get("/api/status").jsonPath().getList("maintenance").isEmpty());
     }
 
     @Test
