@@ -124,11 +124,11 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "Refused path: " + e.getMessage() + ".", null);
             return;
         }
-        String closed = maintenance.messageOf(site.name());
+        SiteMaintenance.Closed closed = maintenance.of(site.name());
         if (closed != null) { // bin/edgestack maintenance: every route of the site, before anything else answers
             outcome.upstream = "maintenance";
             response.putHeader(HttpHeaders.RETRY_AFTER, "120");
-            ErrorPages.send(request, 503, "Down for maintenance", closed, null);
+            ErrorPages.send(request, 503, "Down for maintenance", closed.message(), closed.page());
             return;
         }
         Route route = site.route(path);

@@ -22,8 +22,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * Sites in maintenance, as {@code kamal app maintenance}: deploy-service writes {@code <releases-root>/<site>/maintenance.json}
  * ({@code bin/edgestack maintenance}) and every proxy replica that reads the releases answers that site's visitors
- * {@code 503} with its message until the file is gone. The files are looked at once a second on a worker thread; a
- * request only reads what was found (no disk access on the event loop).
+ * {@code 503} with its message until the file is gone, or with the live release's own {@code maintenance.html} when it
+ * has one. The files are looked at once a second on a worker thread; a request only reads what was found (no disk
+ * access on the event loop).
  */
 @Singleton
 public class SiteMaintenance {
@@ -32,9 +33,16 @@ public class SiteMaintenance {
     public static final String FILE = "maintenance.json";
     static final String DEFAULT_MESSAGE = "This site is down for maintenance. It will be back shortly.";
 
-    /** A site's maintenance as read: its message, and the file's time and size then. */
-    private record State(String message, long modified, long size) {
+    /** A site's maintenance as read: its message, and the file's time and size then; the release's page, or null. */
+    private record State(String message, long modified, long size, Path page) {
     }
+
+    /** What a visitor of a site in maintenance is shown: the message, and the release's page (null: the built-in one). */
+    public record Closed(String message, Path page) {
+    }
+
+    /** The page a release may carry for its maintenance. */
+    public static final String PAGE = "maintenance.html";
 
     private final Path root;
     private final SiteRegistry registry;
@@ -62,10 +70,10 @@ public class SiteMaintenance {
         }
     }
 
-    /** The message of a site in maintenance, or null when it is live. No disk access. */
-    public String messageOf(String site) {
+    /** What a site in maintenance shows, or null when it is live. No disk access. */
+    public Closed of(String site) {
         State state = down.get(site);
-        return state == null ? null : state.message();
+        return state == null ? null : new Closed(state.message(), state.page());
     }
 
     /** Reads every site's maintenance file that is new or changed since it was last read. Blocking. */
@@ -76,11 +84,15 @@ public class SiteMaintenance {
             try {
                 BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
                 long modified = attributes.lastModifiedTime().toMillis();
+                Path page = page(root.resolve(site.name()));
                 if (known != null && known.modified() == modified && known.size() == attributes.size()) {
+                    if (!java.util.Objects.equals(page, known.page())) { // a deploy during maintenance
+                        down.put(site.name(), new State(known.message(), modified, known.size(), page));
+                    }
                     continue;
                 }
                 String message = message(Files.readString(file));
-                down.put(site.name(), new State(message, modified, attributes.size()));
+                down.put(site.name(), new State(message, modified, attributes.size(), page));
                 if (known == null) {
                     LOG.infof("Site %s is in maintenance: visitors get 503 (%s)", site.name(), message);
                 }
@@ -92,6 +104,21 @@ public class SiteMaintenance {
                 // unreadable: keep what was known (a site in maintenance stays so rather than open half-migrated)
                 LOG.debugf("Cannot read %s: %s", file, e.getMessage());
             }
+        }
+    }
+
+    /** The live release's maintenance page (real path, inside the release), or null. Blocking. */
+    static Path page(Path siteDir) {
+        try {
+            Path release = siteDir.resolve("current").toRealPath();
+            Path page = release.resolve(PAGE);
+            if (!Files.isRegularFile(page)) {
+                return null;
+            }
+            Path real = page.toRealPath();
+            return real.startsWith(release) ? real : null; // a link out of the release is not served
+        } catch (IOException e) {
+            return null;
         }
     }
 

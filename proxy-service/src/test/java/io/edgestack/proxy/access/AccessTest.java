@@ -298,6 +298,16 @@ class AccessTest {
                     .contentType("application/problem+json").body(containsString("back at 14:00"));
             given().header("Host", "busy.test").header("X-Forwarded-For", "198.51.100.99").get("/healthz").then()
                     .statusCode(200); // the other sites are not concerned
+            // the live release's own maintenance page, when it has one (JSON clients still get the message)
+            new TestRelease(Path.of("target/test-releases"), "closing").file("r1", "maintenance.html", "<h1>closing: back soon</h1>");
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < until
+                    && !given().header("Host", "closing.test").get("/").asString().contains("back soon"); ) {
+                Thread.sleep(100);
+            }
+            given().header("Host", "closing.test").get("/").then().statusCode(503).header("Retry-After", "120")
+                    .body(equalTo("<h1>closing: back soon</h1>"));
+            given().header("Host", "closing.test").accept("application/json").get("/").then().statusCode(503)
+                    .body(containsString("back at 14:00"));
             Files.delete(file);
             awaitStatus("closing.test", "/", 200);
             given().header("Host", "closing.test").get("/api/orders").then().statusCode(200).body(equalTo("GET /api/orders "));
