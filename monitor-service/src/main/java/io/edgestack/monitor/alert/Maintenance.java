@@ -67,6 +67,49 @@ public class Maintenance {
         return spec.site() != null && open().stream().anyMatch(w -> w.holdIncidents() && spec.site().equals(w.site()));
     }
 
+    /**
+     * Opens the window of each site deploy-service has in maintenance ({@code maintenance-<site>}, incidents held, as
+     * the {@code maintenance.started} event it sent before this monitor started would have): what a restarted monitor
+     * asks at start. A site deploy-service cannot be asked about is left as it is (logged). Blocking: a worker thread.
+     *
+     * @return the sites found in maintenance
+     */
+    public List<String> restore(java.util.Collection<String> sites,
+            java.util.function.Function<String, io.edgestack.monitor.deploy.DeployApi.SiteMaintenance> ask) {
+        List<String> found = new java.util.ArrayList<>();
+        for (String site : sites) {
+            try {
+                io.edgestack.monitor.deploy.DeployApi.SiteMaintenance state = ask.apply(site);
+                if (state != null && state.maintenance()) {
+                    open("maintenance-" + site, site, state.message() == null ? "maintenance" : state.message(),
+                            Instant.now().plus(java.time.Duration.ofDays(7)), true);
+                    found.add(site);
+                }
+            } catch (RuntimeException e) {
+                LOG.infof("Could not ask deploy-service whether %s is in maintenance: %s", site, e.getMessage());
+            }
+        }
+        return found;
+    }
+
+    /** At start, on a worker: the sites of the configured checks that deploy-service has in maintenance. */
+    void restoreAtStart(@Observes StartupEvent start, Vertx vertx, io.edgestack.monitor.config.MonitorConfig config,
+            io.edgestack.monitor.deploy.DeployClient deploy) {
+        if (!deploy.configured()) {
+            return;
+        }
+        java.util.Set<String> sites = new java.util.TreeSet<>();
+        config.checks().values().forEach(settings -> {
+            String site = settings.get("site");
+            if (site != null && !site.isBlank()) {
+                sites.add(site.trim());
+            }
+        });
+        if (!sites.isEmpty()) {
+            vertx.executeBlocking(() -> restore(sites, deploy::maintenance), false);
+        }
+    }
+
     /** Consumers on the (clustered) event bus for any body type; what is not a JSON object is logged and dropped. */
     void consume(@Observes StartupEvent start, Vertx vertx) {
         vertx.eventBus().consumer("maintenance.started", message -> started(message.body()));

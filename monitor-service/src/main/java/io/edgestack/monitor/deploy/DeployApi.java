@@ -1,7 +1,9 @@
 package io.edgestack.monitor.deploy;
 
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Path;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
@@ -15,6 +17,15 @@ public interface DeployApi {
     Decision incident(@HeaderParam("Authorization") String authorization, IncidentReport report);
 
     public record IncidentReport(String site, String summary, String openedAt) {
+    }
+
+    /** Whether a site is in maintenance ({@code bin/edgestack maintenance}), and its message. */
+    @GET
+    @Path("/maintenance")
+    SiteMaintenance maintenance(@HeaderParam("Authorization") String authorization, @QueryParam("site") String site);
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SiteMaintenance(String site, boolean maintenance, String message) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -42,4 +42,10 @@ public class DeployClient {
     public DeployApi.Decision incident(String site, String summary, Instant openedAt) {
         return api.incident(authorization, new DeployApi.IncidentReport(site, summary, openedAt.toString()));
     }
+
+    /** Whether deploy-service has the site in maintenance (one try: what a monitor asks at its start). */
+    @Timeout(value = 6, unit = ChronoUnit.SECONDS)
+    public DeployApi.SiteMaintenance maintenance(String site) {
+        return api.maintenance(authorization, site);
+    }
 }
