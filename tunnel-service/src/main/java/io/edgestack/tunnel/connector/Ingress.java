@@ -125,11 +125,10 @@ public final class Ingress {
     /** The rule's {@code http-host-header}, else the connector's, checked as a Host value; null for none. */
     static String hostHeader(TunnelConfig.OriginRequest rule, String ruleKey, TunnelConfig.OriginRequest defaults,
             String defaultsKey) {
-        Optional<String> own = rule.httpHostHeader().filter(h -> !h.isBlank());
-        String value = own.or(() -> defaults.httpHostHeader().filter(h -> !h.isBlank())).map(String::trim).orElse(null);
+        String value = OriginTls.pick(rule.httpHostHeader(), defaults.httpHostHeader());
         if (value != null && !value.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
-            throw new IllegalArgumentException((own.isPresent() ? ruleKey : defaultsKey) + ".http-host-header: '" + value
-                    + "' is not a host name with an optional port");
+            throw new IllegalArgumentException(OriginTls.keyOf(rule.httpHostHeader(), ruleKey, defaultsKey, "http-host-header")
+                    + ": '" + value + "' is not a host name with an optional port");
         }
         return value;
     }

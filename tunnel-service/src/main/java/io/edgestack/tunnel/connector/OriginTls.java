@@ -49,11 +49,13 @@ public record OriginTls(boolean noVerify, String serverName, String caPool) {
         return new OriginTls(noVerify, serverName, caPool);
     }
 
-    private static String pick(Optional<String> own, Optional<String> fallback) {
+    /** A rule's own setting when it has one (not blank), else the connector's; trimmed; null for neither. */
+    static String pick(Optional<String> own, Optional<String> fallback) {
         return own.filter(v -> !v.isBlank()).or(() -> fallback.filter(v -> !v.isBlank())).map(String::trim).orElse(null);
     }
 
-    private static String keyOf(Optional<String> own, String ruleKey, String defaultsKey, String name) {
+    /** The key a setting came from: the rule's when it has its own, else the connector's. */
+    static String keyOf(Optional<String> own, String ruleKey, String defaultsKey, String name) {
         return (own.filter(v -> !v.isBlank()).isPresent() ? ruleKey : defaultsKey) + "." + name;
     }
 
