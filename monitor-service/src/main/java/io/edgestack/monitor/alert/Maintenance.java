@@ -92,17 +92,27 @@ public class Maintenance {
         return found;
     }
 
-    /** At start, on a worker: the sites of the configured checks that deploy-service has in maintenance. */
+    /**
+     * At start, on a worker: the sites that deploy-service has in maintenance, among those of the configured checks and
+     * of the checks added through the API (kept in the store).
+     */
     void restoreAtStart(@Observes StartupEvent start, Vertx vertx, io.edgestack.monitor.config.MonitorConfig config,
-            io.edgestack.monitor.deploy.DeployClient deploy) {
+            io.edgestack.monitor.deploy.DeployClient deploy, io.edgestack.monitor.store.MonitorStore store) {
         if (!deploy.configured()) {
             return;
         }
         java.util.Set<String> sites = new java.util.TreeSet<>();
-        config.checks().values().forEach(settings -> {
-            String site = settings.get("site");
-            if (site != null && !site.isBlank()) {
-                sites.add(site.trim());
+        java.util.function.Consumer<Object> add = site -> {
+            if (site != null && !String.valueOf(site).isBlank()) {
+                sites.add(String.valueOf(site).trim());
+            }
+        };
+        config.checks().values().forEach(settings -> add.accept(settings.get("site")));
+        store.apiChecks().forEach((name, json) -> {
+            try {
+                add.accept(new JsonObject(json).getValue("site"));
+            } catch (RuntimeException e) { // the scheduler reports a stored check it cannot read
+                LOG.debugf("Stored check %s not read for its site: %s", name, e.getMessage());
             }
         });
         if (!sites.isEmpty()) {

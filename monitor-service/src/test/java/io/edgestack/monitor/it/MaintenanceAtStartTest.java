@@ -24,8 +24,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A monitor that starts while deploy-service has a site in maintenance (it was restarted during it) asks, and holds
- * that site's checks as the maintenance.started event it missed would have; a site that is live and a site deploy-service
- * does not answer for are left as they are.
+ * that site's checks as the maintenance.started event it missed would have, for the configured checks and those added
+ * through the API alike; a site that is live and a site deploy-service does not answer for are left as they are.
  */
 @QuarkusTest
 @TestProfile(MaintenanceAtStartTest.Profile.class)
@@ -35,7 +35,10 @@ class MaintenanceAtStartTest {
     public static class Profile implements QuarkusTestProfile {
     }
 
-    /** deploy-service as the monitor sees it: shop in maintenance, blog live, wiki an error. Records what it is asked. */
+    /**
+     * deploy-service as the monitor sees it: shop and docs in maintenance, blog live, wiki an error. Records what it is
+     * asked.
+     */
     public static class Deploy implements QuarkusTestResourceLifecycleManager {
         static final List<String> ASKED = new CopyOnWriteArrayList<>();
         private Vertx vertx;
@@ -53,7 +56,8 @@ class MaintenanceAtStartTest {
                     request.response().setStatusCode(request.path().equals("/health") ? 200 : 500).end("ok");
                     return;
                 }
-                JsonObject answer = new JsonObject().put("site", site).put("maintenance", "shop".equals(site));
+                boolean down = "shop".equals(site) || "docs".equals(site);
+                JsonObject answer = new JsonObject().put("site", site).put("maintenance", down);
                 if ("shop".equals(site)) {
                     answer.put("message", "Moving to a new disk.").put("since", "2026-12-06T10:00:00Z");
                 }
@@ -75,13 +79,37 @@ class MaintenanceAtStartTest {
             Map<String, String> config = new java.util.HashMap<>();
             config.put("edgestack.monitor.deploy.url", http);
             config.put("edgestack.monitor.deploy.token", "deploy-token-at-start");
-            config.put("quarkus.datasource.jdbc.url", "jdbc:h2:mem:monitor-maintenance;DB_CLOSE_DELAY=-1");
+            config.put("quarkus.datasource.jdbc.url", storeWithAnApiCheck());
             for (String site : List.of("shop", "blog", "wiki")) {
                 config.put("edgestack.monitor.checks." + site + ".url", http + "/health");
                 config.put("edgestack.monitor.checks." + site + ".interval", "1h");
                 config.put("edgestack.monitor.checks." + site + ".site", site);
             }
             return config;
+        }
+
+        /**
+         * The monitor's store as a restarted monitor finds it: its schema, and a check added through the API before the
+         * restart (docs) as the API keeps it.
+         */
+        private static String storeWithAnApiCheck() {
+            java.nio.file.Path file = java.nio.file.Path.of("target/monitor-maintenance-at-start").toAbsolutePath();
+            String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE";
+            try {
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(file + ".mv.db"));
+                org.flywaydb.core.Flyway.configure().dataSource(url, "edgestack", "")
+                        .locations("classpath:db/migration", "classpath:db/h2").load().migrate();
+                try (var connection = java.sql.DriverManager.getConnection(url, "edgestack", "");
+                        var insert = connection.prepareStatement(
+                                "INSERT INTO api_check (name, settings, created_at) VALUES (?, ?, CURRENT_TIMESTAMP)")) {
+                    insert.setString(1, "docs");
+                    insert.setString(2, "{\"url\":\"http://127.0.0.1:9/health\",\"interval\":\"1h\",\"site\":\"docs\"}");
+                    insert.executeUpdate();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return url;
         }
 
         @Override
@@ -97,9 +125,15 @@ class MaintenanceAtStartTest {
                 && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        assertEquals(List.of("maintenance-shop"), given().get("/api/status").jsonPath().getList("maintenance.id"));
+        while (given().get("/api/status").jsonPath().getList("maintenance.id").size() < 2 && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("maintenance-docs", "maintenance-shop"),
+                given().get("/api/status").jsonPath().getList("maintenance.id", String.class).stream().sorted().toList(),
+                "docs, a check added through the API, is held too");
         assertTrue(given().get("/").asString().contains("Maintenance on shop: Moving to a new disk."));
-        assertEquals(List.of("blog Bearer deploy-token-at-start", "shop Bearer deploy-token-at-start",
-                "wiki Bearer deploy-token-at-start"), Deploy.ASKED.stream().sorted().toList(), "each site asked once, with the token");
+        assertEquals(List.of("blog Bearer deploy-token-at-start", "docs Bearer deploy-token-at-start",
+                "shop Bearer deploy-token-at-start", "wiki Bearer deploy-token-at-start"),
+                Deploy.ASKED.stream().sorted().toList(), "each site asked once, with the token");
     }
 }

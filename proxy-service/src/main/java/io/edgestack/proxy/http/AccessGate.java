@@ -22,6 +22,8 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -154,48 +156,55 @@ public class AccessGate {
                 .setConnectTimeout(timeout).setIdleTimeout(timeout);
         request.pause();
         long started = System.nanoTime();
-        auth.request(options)
-                .compose(asked -> asked.send())
-                .compose(answer -> answer.body().map(body -> new Answer(answer.statusCode(), answer.headers(), body)))
-                .onComplete(result -> {
-                    if (request.response().ended() || request.response().closed()) {
-                        return;
+        auth.request(options).compose(HttpClientRequest::send).onComplete(result -> {
+            if (request.response().ended() || request.response().closed()) {
+                if (result.succeeded()) {
+                    result.result().request().reset(); // nobody waits for its body
+                }
+                return;
+            }
+            request.resume();
+            if (result.failed()) {
+                boolean slow = result.cause() instanceof java.util.concurrent.TimeoutException
+                        || System.nanoTime() - started >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeout);
+                LOG.warnf("Forward auth %s %s: %s", rule.url(), slow ? "did not answer in time" : "failed",
+                        result.cause().toString());
+                ErrorPages.send(request, slow ? 504 : 502, slow ? "Gateway Timeout" : "Bad Gateway",
+                        "The authentication service " + (slow ? "did not answer in time." : "could not be reached."), null);
+                return;
+            }
+            HttpClientResponse answer = result.result();
+            if (answer.statusCode() >= 200 && answer.statusCode() < 300) {
+                for (String name : rule.copyHeaders()) {
+                    request.headers().remove(name); // only the service says who the visitor is
+                    List<String> values = answer.headers().getAll(name);
+                    if (!values.isEmpty()) {
+                        request.headers().add(name, values);
                     }
-                    request.resume();
-                    if (result.failed()) {
-                        boolean slow = result.cause() instanceof java.util.concurrent.TimeoutException
-                                || System.nanoTime() - started >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeout);
-                        LOG.warnf("Forward auth %s %s: %s", rule.url(), slow ? "did not answer in time" : "failed",
-                                result.cause().toString());
-                        ErrorPages.send(request, slow ? 504 : 502, slow ? "Gateway Timeout" : "Bad Gateway",
-                                "The authentication service " + (slow ? "did not answer in time." : "could not be reached."), null);
-                        return;
-                    }
-                    Answer answer = result.result();
-                    if (answer.status >= 200 && answer.status < 300) {
-                        for (String name : rule.copyHeaders()) {
-                            request.headers().remove(name); // only the service says who the visitor is
-                            List<String> values = answer.headers.getAll(name);
-                            if (!values.isEmpty()) {
-                                request.headers().add(name, values);
-                            }
-                        }
-                        next.run();
-                        return;
-                    }
-                    HttpServerResponse response = request.response().setStatusCode(answer.status);
-                    MultiMap out = HeadersMultiMap.httpHeaders();
-                    out.addAll(answer.headers);
-                    HopByHop.strip(out);
-                    out.remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.TRANSFER_ENCODING).remove(HeaderNames.REQUEST_ID)
-                            .remove(HeaderNames.SERVER);
-                    response.headers().addAll(out);
-                    response.end(answer.body);
-                });
+                }
+                answer.end(); // a body, if any, is read and dropped: the connection stays usable
+                next.run();
+                return;
+            }
+            // the service's answer goes to the visitor as it came (its login redirect, cookies, page), streamed: a
+            // large page is never held in memory
+            HttpServerResponse response = request.response().setStatusCode(answer.statusCode());
+            MultiMap out = HeadersMultiMap.httpHeaders();
+            out.addAll(answer.headers());
+            HopByHop.strip(out);
+            String length = out.get(HttpHeaders.CONTENT_LENGTH);
+            out.remove(HttpHeaders.TRANSFER_ENCODING).remove(HeaderNames.REQUEST_ID).remove(HeaderNames.SERVER);
+            response.headers().addAll(out);
+            if (length == null && request.version() != io.vertx.core.http.HttpVersion.HTTP_1_0) {
+                response.setChunked(true);
+            }
+            answer.pipeTo(response).onFailure(error -> {
+                LOG.debugf("Forward auth %s: its answer was cut short: %s", rule.url(), error);
+                response.reset();
+            });
+        });
     }
 
-    private record Answer(int status, MultiMap headers, io.vertx.core.buffer.Buffer body) {
-    }
 
     private static boolean checks(String hash, String password) {
         try {

@@ -160,7 +160,18 @@ class AccessTest {
                                 .end("log in first");
                     }
                 };
-                if (String.valueOf(request.getHeader("X-Forwarded-Uri")).startsWith("/slow")) {
+                if (String.valueOf(request.getHeader("X-Forwarded-Uri")).startsWith("/stream")) {
+                    // a long refusal sent in two parts: the second once the file the visitor names exists (or 5 s on)
+                    response.setStatusCode(401).setChunked(true).putHeader("Content-Type", "text/plain").write("first;");
+                    Path go = Path.of(request.getHeader("X-Go-File"));
+                    long until = System.currentTimeMillis() + 5000;
+                    vertx.setPeriodic(50, timer -> {
+                        if (Files.exists(go) || System.currentTimeMillis() > until) {
+                            vertx.cancelTimer(timer);
+                            response.end("rest");
+                        }
+                    });
+                } else if (String.valueOf(request.getHeader("X-Forwarded-Uri")).startsWith("/slow")) {
                     vertx.setTimer(1500, id -> answer.run());
                 } else {
                     answer.run();
@@ -269,6 +280,37 @@ class AccessTest {
         assertTrue(refused.header("X-Auth-Saw").startsWith("GET /api/verify?app=portal method=POST for=127.0.0.1 length=null "
                 + "body=0 user=null id="), "the service is asked with the method named, never sent the body: "
                 + refused.header("X-Auth-Saw"));
+    }
+
+    @Test
+    void theAuthenticationServicesRefusalIsStreamedToTheVisitorNotHeldWhole() throws Exception {
+        Path go = Files.createTempFile("edgestack-go", "");
+        Files.delete(go);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write(("GET /stream HTTP/1.1\r\nHost: portal.test\r\nX-Go-File: " + go + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            var in = socket.getInputStream();
+            // the first part reaches the visitor while the service still holds the rest (held whole, it never would)
+            String head = readUntil(in, "first;");
+            assertTrue(head.startsWith("HTTP/1.1 401"), head);
+            Files.createFile(go);
+            assertTrue(readUntil(in, "0\r\n\r\n").contains("rest"));
+        } finally {
+            Files.deleteIfExists(go);
+        }
+    }
+
+    private static String readUntil(java.io.InputStream in, String end) throws java.io.IOException {
+        StringBuilder seen = new StringBuilder();
+        while (seen.indexOf(end) < 0) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after: " + seen);
+            }
+            seen.append((char) b);
+        }
+        return seen.toString();
     }
 
     @Test
