@@ -159,7 +159,7 @@ public final class ReleaseFiles {
         }
         String release = root.getFileName().toString();
         headers(root); // read with the release, so that its answers can apply them from the event loop
-        Redirects.Match rule = redirects(root).match(path);
+        Redirects.Match rule = redirects(root).match(path, query);
         if (rule != null && rule.redirects()) {
             return Lookup.redirect(rule.location(query), release, rule.status());
         }

@@ -13,9 +13,10 @@ import io.edgestack.proxy.site.Redirects;
  * ({@code *}), filled into {@code to} ({@code :splat} for the splat); the first rule that matches, in the file's order,
  * applies. Statuses: 301 (default), 302, 303, 307 and 308 redirect, wherever a file is; 200 rewrites to a path of the
  * release and 404 serves one with status 404, both only where no file answers the path unless forced with a final
- * {@code !} ({@code /* /index.html 200}: a single-page app's fallback). What this server does not do is skipped, each
- * line with a warning that names the release and the line: proxying to another host (200 to a URL), conditions on the
- * query, country or language, and domain-level rules. The file itself is never served. It is read with its release,
+ * {@code !} ({@code /* /index.html 200}: a single-page app's fallback). Query conditions between from and to
+ * ({@code /store id=:id /blog/:id}) restrict a rule to requests with those parameters. What this server does not do is
+ * skipped, each line with a warning that names the release and the line: proxying to another host (200 to a URL),
+ * conditions on the country, language, role or cookies, and domain-level rules. The file itself is never served. It is read with its release,
  * and again when it is edited in place (its modification time or size changed), as any file of a release.
  */
 final class ReleaseRedirects {
@@ -51,30 +52,34 @@ final class ReleaseRedirects {
     static Redirects.Rule parse(String line) {
         int hash = line.indexOf(" #");
         String[] fields = (hash < 0 ? line : line.substring(0, hash)).trim().split("\\s+");
-        if (fields.length < 2) {
-            throw new IllegalArgumentException("a redirect needs a from and a to");
-        }
         String from = fields[0];
-        String to = fields[1];
         if (!from.startsWith("/")) {
             throw new IllegalArgumentException("domain-level rules are not supported: from must be a path");
         }
-        if (to.indexOf('=') >= 0 && !to.startsWith("/") && !to.startsWith("http")) {
-            throw new IllegalArgumentException("conditions on the query are not supported");
+        // query conditions between from and to: /store id=:id /blog/:id
+        int i = 1;
+        List<Redirects.QueryCondition> query = new ArrayList<>();
+        while (i < fields.length && fields[i].indexOf('=') > 0 && !fields[i].startsWith("/") && !fields[i].startsWith("http")) {
+            query.add(Redirects.QueryCondition.parse(fields[i++]));
         }
+        if (i >= fields.length) {
+            throw new IllegalArgumentException("a redirect needs a from and a to");
+        }
+        String to = fields[i++];
         int status = 301;
         boolean force = false;
-        if (fields.length >= 3) {
-            force = fields[2].endsWith("!");
-            String code = force ? fields[2].substring(0, fields[2].length() - 1) : fields[2];
+        if (i < fields.length) {
+            force = fields[i].endsWith("!");
+            String code = force ? fields[i].substring(0, fields[i].length() - 1) : fields[i];
             if (!code.matches("[0-9]{3}")) {
-                throw new IllegalArgumentException("conditions on the query, country or language are not supported");
+                throw new IllegalArgumentException("conditions on the country, language, role or cookies are not supported");
             }
             status = Integer.parseInt(code);
+            i++;
         }
-        if (fields.length > 3) {
-            throw new IllegalArgumentException("conditions after the status are not supported");
+        if (i < fields.length) {
+            throw new IllegalArgumentException("conditions after the status (country, language, role, cookies) are not supported");
         }
-        return Redirects.releaseRule(from, to, status, force);
+        return Redirects.releaseRule(from, to, status, force, query);
     }
 }

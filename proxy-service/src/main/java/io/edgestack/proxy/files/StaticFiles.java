@@ -97,7 +97,7 @@ public class StaticFiles {
         if (redirects != null) { // else not read yet for this release: the lookup below reads them
             String served = path;
             if (!redirects.isEmpty()) {
-                Redirects.Match rule = redirects.match(path);
+                Redirects.Match rule = redirects.match(path, request.query());
                 if (rule != null && rule.redirects()) {
                     answer(request, site, path, Lookup.redirect(rule.location(request.query()), release.getFileName().toString(),
                             rule.status()));

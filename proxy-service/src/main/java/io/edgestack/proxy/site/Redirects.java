@@ -17,7 +17,10 @@ import java.util.Set;
  *
  * <p>A release's own file ({@link #releaseRule}) may also rewrite: status 200 serves the file at {@code to} under the
  * requested address ({@code /* /index.html 200}, a single-page app's fallback), 404 serves it with status 404 (a
- * section's own not-found page). Those apply only where no file answers the path, unless forced ({@code 200!}).
+ * section's own not-found page). Those apply only where no file answers the path, unless forced ({@code 200!}). Its
+ * rules may also ask for query parameters ({@code /store id=:id /blog/:id}, as Netlify's): such a rule matches only a
+ * request whose query has each of them (with the value written, or any value for a {@code :placeholder}, filled into
+ * {@code to} like a path's), and the request's query does not go along (the target says what it keeps).
  */
 public final class Redirects {
 
@@ -25,10 +28,36 @@ public final class Redirects {
      * One rule. {@code pattern} is null for a plain path; else it matches a whole cleaned path, with the values of
      * {@code names} (placeholders, and {@code splat}) in its groups.
      */
-    public record Rule(String from, String to, int status, boolean force, java.util.regex.Pattern pattern, List<String> names) {
+    public record Rule(String from, String to, int status, boolean force, java.util.regex.Pattern pattern, List<String> names,
+            List<QueryCondition> query) {
 
         public boolean redirects() {
             return STATUSES.contains(status);
+        }
+    }
+
+    /**
+     * A rule's condition on the query: the parameter {@code name} is there, with {@code value} (decoded), or with any
+     * value, taken as the placeholder {@code placeholder} when that is not null.
+     */
+    public record QueryCondition(String name, String value, String placeholder) {
+
+        /** {@code id=:id}, {@code page=about}, as a {@code _redirects} line writes it. */
+        public static QueryCondition parse(String written) {
+            int equals = written.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException("'" + written + "' is not a query condition (name=value or name=:placeholder)");
+            }
+            String name = decode(written.substring(0, equals));
+            String value = written.substring(equals + 1);
+            if (value.startsWith(":")) {
+                String placeholder = value.substring(1);
+                if (!placeholder.matches("[A-Za-z][A-Za-z0-9_]*")) {
+                    throw new IllegalArgumentException("'" + written + "': :" + placeholder + " is not a placeholder's name");
+                }
+                return new QueryCondition(name, null, placeholder);
+            }
+            return new QueryCondition(name, decode(value), null);
         }
     }
 
@@ -47,10 +76,13 @@ public final class Redirects {
             return rule.force();
         }
 
-        /** The redirect's Location: {@code to}, with {@code query} (raw, or null) when {@code to} has none of its own. */
+        /**
+         * The redirect's Location: {@code to}, with {@code query} (raw, or null) when {@code to} has none of its own and the
+         * rule has no query conditions.
+         */
         public String location(String query) {
             String location = to;
-            if (query != null && !query.isEmpty() && location.indexOf('?') < 0) {
+            if (rule.query().isEmpty() && query != null && !query.isEmpty() && location.indexOf('?') < 0) {
                 int fragment = location.indexOf('#');
                 location = fragment < 0 ? location + "?" + query
                         : location.substring(0, fragment) + "?" + query + location.substring(fragment);
@@ -116,6 +148,15 @@ public final class Redirects {
 
     /** The first rule, in the order written, that matches {@code path} (already cleaned), or null. */
     public Match match(String path) {
+        return match(path, null);
+    }
+
+    /**
+     * The first rule, in the order written, that matches {@code path} (already cleaned) and {@code query} (raw, or
+     * null), or null.
+     */
+    public Match match(String path, String query) {
+        Map<String, String> parameters = null;
         Integer exact = plain.get(withoutSlash(path));
         int first = exact == null ? Integer.MAX_VALUE : exact;
         int[] named = bySegment.isEmpty() ? null : bySegment.get(firstSegment(path));
@@ -136,8 +177,18 @@ public final class Redirects {
             }
             Rule rule = rules.get(position);
             java.util.regex.Matcher matcher = rule.pattern().matcher(path);
-            if (matcher.matches()) {
-                return new Match(rule, fill(rule, matcher));
+            if (!matcher.matches()) {
+                continue;
+            }
+            if (rule.query().isEmpty()) {
+                return new Match(rule, fill(rule, matcher, Map.of()));
+            }
+            if (parameters == null) {
+                parameters = parameters(query);
+            }
+            Map<String, String> captured = captured(rule, parameters);
+            if (captured != null) {
+                return new Match(rule, fill(rule, matcher, captured));
             }
         }
         return exact == null ? null : new Match(rules.get(exact), rules.get(exact).to());
@@ -148,11 +199,51 @@ public final class Redirects {
      * matches.
      */
     public Target target(String path, String query) {
-        Match match = match(path);
+        Match match = match(path, query);
         return match == null || !match.redirects() ? null : new Target(match.location(query), match.status());
     }
 
-    private static String fill(Rule rule, java.util.regex.Matcher matcher) {
+    /** A raw query's parameters, decoded, the first value of each name. */
+    static Map<String, String> parameters(String query) {
+        if (query == null || query.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> parameters = new HashMap<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+            parameters.putIfAbsent(name, equals < 0 ? "" : decode(pair.substring(equals + 1)));
+        }
+        return parameters;
+    }
+
+    /** The values of the rule's query placeholders when the query meets all of its conditions, else null. */
+    private static Map<String, String> captured(Rule rule, Map<String, String> parameters) {
+        Map<String, String> captured = new HashMap<>();
+        for (QueryCondition condition : rule.query()) {
+            String value = parameters.get(condition.name());
+            if (value == null || condition.placeholder() == null && !condition.value().equals(value)) {
+                return null;
+            }
+            if (condition.placeholder() != null) {
+                captured.put(condition.placeholder(), value);
+            }
+        }
+        return captured;
+    }
+
+    private static String decode(String raw) {
+        try {
+            return java.net.URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // a stray %: as written
+            return raw;
+        }
+    }
+
+    private static String fill(Rule rule, java.util.regex.Matcher matcher, Map<String, String> captured) {
         String to = rule.to();
         if (to.indexOf(':') < 0) {
             return to;
@@ -164,7 +255,9 @@ public final class Redirects {
         }
         order.sort((a, b) -> rule.names().get(b).length() - rule.names().get(a).length());
         for (int i : order) {
-            to = to.replace(":" + rule.names().get(i), encode(matcher.group(i + 1)));
+            String name = rule.names().get(i);
+            String value = i < matcher.groupCount() ? matcher.group(i + 1) : captured.get(name);
+            to = to.replace(":" + name, encode(value == null ? "" : value));
         }
         return to;
     }
@@ -200,7 +293,7 @@ public final class Redirects {
         if (!STATUSES.contains(status)) {
             throw new IllegalArgumentException("status: " + status + " is not one of 301, 302, 303, 307, 308");
         }
-        return build(from, to, status, false);
+        return build(from, to, status, false, List.of());
     }
 
     /**
@@ -208,6 +301,11 @@ public final class Redirects {
      * (404) to a path of the release; {@code force}: it applies even where a file answers the path.
      */
     public static Rule releaseRule(String from, String to, int status, boolean force) {
+        return releaseRule(from, to, status, force, List.of());
+    }
+
+    /** A rule of a release's {@code _redirects} that also asks for query parameters (see the class comment). */
+    public static Rule releaseRule(String from, String to, int status, boolean force, List<QueryCondition> query) {
         if (REWRITES.contains(status)) {
             if (to == null || !to.startsWith("/")) {
                 throw new IllegalArgumentException("a rewrite (" + status + ") serves a path of the release: proxying to '"
@@ -216,10 +314,10 @@ public final class Redirects {
         } else if (!STATUSES.contains(status)) {
             throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404");
         }
-        return build(from, to, status, force);
+        return build(from, to, status, force, query);
     }
 
-    private static Rule build(String from, String to, int status, boolean force) {
+    private static Rule build(String from, String to, int status, boolean force, List<QueryCondition> query) {
         if (from == null || !from.startsWith("/") || from.indexOf('*') >= 0 && from.indexOf('*') != from.length() - 1
                 || from.contains("?") || from.contains("#")) {
             throw new IllegalArgumentException("from: '" + from + "' is not a path (with :placeholders, and * at its end)");
@@ -230,7 +328,20 @@ public final class Redirects {
         }
         List<String> names = new ArrayList<>();
         java.util.regex.Pattern pattern = pattern(from, names);
-        return new Rule(from, to, status, force, pattern, List.copyOf(names));
+        for (QueryCondition condition : query) {
+            if (condition.placeholder() != null) {
+                if (names.contains(condition.placeholder()) || condition.placeholder().equals("splat")) {
+                    throw new IllegalArgumentException("'" + condition.name() + "=:" + condition.placeholder() + "' names :"
+                            + condition.placeholder() + " twice");
+                }
+                names.add(condition.placeholder());
+            }
+        }
+        if (pattern == null && !query.isEmpty()) {
+            // matched in the rules' order with those of the same path and other queries, not looked up by its path alone
+            pattern = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(withoutSlash(from)) + (from.equals("/") ? "" : "/?"));
+        }
+        return new Rule(from, to, status, force, pattern, List.copyOf(names), List.copyOf(query));
     }
 
     /**

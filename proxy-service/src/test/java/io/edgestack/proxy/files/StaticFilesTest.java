@@ -186,7 +186,10 @@ class StaticFilesTest {
                 /feed           https://feeds.example.test/site.xml  308!
                 /posts/:year/:slug    /blog/:slug?from=:year
                 /about          /over-there
-                /search q=:q    /find                  301
+                /search q=:q    /find/:q               301
+                /index.php page=about   /about-us      301
+                /index.php page=:page   /pages/:page   302
+                /index.php      /                      301
                 /elsewhere/*    https://other.example.test/:splat  200
                 /search         /find                  302 Country=fr
                 /blog/2023/x    /never                 301
@@ -207,7 +210,17 @@ class StaticFilesTest {
         assertEquals(404, RawHttp.get(url.getPort(), "/posts/2024/b/c").status(), "a placeholder is one segment");
         // a redirect applies whether or not a file is there (as Cloudflare Pages' and Netlify's forced ones)
         assertEquals("/over-there", RawHttp.get(url.getPort(), "/about").header("Location"));
-        // lines this server does not do are skipped: a query condition, proxying to another host, a country condition
+        // query conditions (legacy addresses): the parameter's value written or taken, the rules' order kept, the
+        // visitor's query not carried over by such a rule
+        RawHttp.Answer search = RawHttp.get(url.getPort(), "/search?utm_source=x&q=green%20tea");
+        assertEquals(301, search.status(), search.head());
+        assertEquals("/find/green%20tea", search.header("Location"));
+        assertEquals("/about-us", RawHttp.get(url.getPort(), "/index.php?page=about").header("Location"));
+        RawHttp.Answer page = RawHttp.get(url.getPort(), "/index.php?page=contact");
+        assertEquals(302, page.status(), page.head());
+        assertEquals("/pages/contact", page.header("Location"));
+        assertEquals("/?lang=fr", RawHttp.get(url.getPort(), "/index.php?lang=fr").header("Location"), "no page: the plain rule");
+        // lines this server does not do are skipped: proxying to another host, a country condition
         given().get("/search").then().statusCode(404);
         given().get("/elsewhere/page").then().statusCode(404);
         given().get("/_redirects").then().statusCode(404).body(not(containsString("old-about")));

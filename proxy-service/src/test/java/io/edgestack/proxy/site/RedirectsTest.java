@@ -111,4 +111,24 @@ class RedirectsTest {
         assertEquals(new Redirects.Target("/new/42/x", 301), big.target("/section42/x", null));
         assertNull(big.target("/section5000/x", null));
     }
+
+    @Test
+    void queryConditionsRestrictARuleToTheParametersTheyName() {
+        Redirects redirects = new Redirects(java.util.List.of(
+                Redirects.releaseRule("/store", "/blog/:id", 301, false,
+                        java.util.List.of(Redirects.QueryCondition.parse("id=:id"))),
+                Redirects.releaseRule("/shop/:section", "/:section/:item", 302, false,
+                        java.util.List.of(Redirects.QueryCondition.parse("item=:item"), Redirects.QueryCondition.parse("v=2"))),
+                Redirects.releaseRule("/store", "/shop", 301, false)));
+        assertEquals("/blog/first%20post", redirects.target("/store", "id=first+post&x=1").location());
+        assertEquals("/shop?x=1", redirects.target("/store", "x=1").location(), "without the parameter, the next rule");
+        assertEquals("/tea/green", redirects.target("/shop/tea", "v=2&item=green").location());
+        assertNull(redirects.target("/shop/tea", "v=1&item=green"), "a value written must be the value sent");
+        assertNull(redirects.target("/shop/tea", null));
+        IllegalArgumentException twice = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Redirects.releaseRule("/a/:id", "/b/:id", 301, false, java.util.List.of(Redirects.QueryCondition.parse("id=:id"))));
+        assertEquals("'id=:id' names :id twice", twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Redirects.QueryCondition.parse("=x"));
+        assertThrows(IllegalArgumentException.class, () -> Redirects.QueryCondition.parse("id=:1d"));
+    }
 }
