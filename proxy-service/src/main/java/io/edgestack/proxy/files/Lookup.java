@@ -14,7 +14,8 @@ import java.util.List;
  * @param sourceSize its size
  * @param sidecars the codings of its precompressed sidecars, in the server's order of preference
  * @param root the live release folder (real path) the lookup was made in, or null
- * @param status for REDIRECT, its status (301 for a folder's trailing slash, or the release's {@code _redirects})
+ * @param status for REDIRECT, its status (301 for a folder's trailing slash, or the release's {@code _redirects}); for
+ *        NOT_FOUND, 404 or the status of the release's rule (410, 451)
  * @param path for FILE, the path whose file it is: the request's, or where a rewrite of {@code _redirects} led
  */
 public record Lookup(Kind kind, Path file, long size, long modifiedMillis, String encoding, boolean varies, String location,
@@ -32,7 +33,12 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
     }
 
     static Lookup notFound(Path page, long size, String release) {
-        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release, null, 0, List.of(), null, 0, null);
+        return notFound(page, size, release, 404);
+    }
+
+    /** A page (or none: the built-in one) answered with {@code status}: 404, or a release's 410 or 451. */
+    static Lookup notFound(Path page, long size, String release, int status) {
+        return new Lookup(Kind.NOT_FOUND, page, size, 0, null, false, null, release, null, 0, List.of(), null, status, null);
     }
 
     static Lookup redirect(String location, String release) {

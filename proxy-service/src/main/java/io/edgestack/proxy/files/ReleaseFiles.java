@@ -180,11 +180,12 @@ public final class ReleaseFiles {
     private Lookup rewrite(Path root, String release, Redirects.Match rule, String acceptEncoding) throws IOException {
         String target = targetPath(rule.to());
         Lookup found = target == null || hidden(target) ? null : file(root, release, target, acceptEncoding, null, false);
-        if (found == null) {
-            return notFound(root, release);
+        if (found == null) { // the site's not-found page; for 410 and 451 the built-in page of that status
+            return rule.status() == 200 || rule.status() == 404 ? notFound(root, release)
+                    : Lookup.notFound(null, 0, release, rule.status());
         }
-        if (rule.status() == 404) {
-            return Lookup.notFound(found.source(), found.sourceSize(), release);
+        if (rule.status() != 200) {
+            return Lookup.notFound(found.source(), found.sourceSize(), release, rule.status());
         }
         return found;
     }

@@ -206,7 +206,14 @@ public class StaticFiles {
         switch (lookup.kind()) {
             case NO_RELEASE -> ErrorPages.send(request, 503, "No live release",
                     "Site '" + site.name() + "' has no live release yet. Deploy one and it will be served at once.", null);
-            case NOT_FOUND -> ErrorPages.send(request, 404, "Not Found", "There is nothing at this address.", lookup.file());
+            case NOT_FOUND -> {
+                switch (lookup.status()) {
+                    case 410 -> ErrorPages.send(request, 410, "Gone", "What was at this address is gone for good.", lookup.file());
+                    case 451 -> ErrorPages.send(request, 451, "Unavailable For Legal Reasons",
+                            "What is at this address cannot be shown, for legal reasons.", lookup.file());
+                    default -> ErrorPages.send(request, 404, "Not Found", "There is nothing at this address.", lookup.file());
+                }
+            }
             case REDIRECT -> response.setStatusCode(lookup.status()).putHeader("Location", lookup.location())
                     .putHeader("Cache-Control", (lookup.status() == 301 || lookup.status() == 308)
                             && site.cacheControlFor(path + "/") != null ? "public, max-age=3600" : "no-cache")

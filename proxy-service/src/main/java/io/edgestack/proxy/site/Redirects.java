@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * <p>A release's own file ({@link #releaseRule}) may also rewrite: status 200 serves the file at {@code to} under the
  * requested address ({@code /* /index.html 200}, a single-page app's fallback), 404 serves it with status 404 (a
- * section's own not-found page). Those apply only where no file answers the path, unless forced ({@code 200!}). Its
+ * section's own not-found page), as 410 and 451 do with theirs. Those apply only where no file answers the path, unless forced ({@code 200!}). Its
  * rules may also ask for query parameters ({@code /store id=:id /blog/:id}, as Netlify's): such a rule matches only a
  * request whose query has each of them (with the value written, or any value for a {@code :placeholder}, filled into
  * {@code to} like a path's), and the request's query does not go along (the target says what it keeps).
@@ -96,8 +96,11 @@ public final class Redirects {
     }
 
     public static final Set<Integer> STATUSES = Set.of(301, 302, 303, 307, 308);
-    /** What a release's {@code _redirects} may also do: rewrite (200) and serve a not-found page (404). */
-    public static final Set<Integer> REWRITES = Set.of(200, 404);
+    /**
+     * What a release's {@code _redirects} may also do: rewrite (200), and serve a page with status 404 (not found), 410
+     * (gone for good) or 451 (unavailable for legal reasons).
+     */
+    public static final Set<Integer> REWRITES = Set.of(200, 404, 410, 451);
     public static final Redirects NONE = new Redirects(List.of());
 
     private final List<Rule> rules;
@@ -312,7 +315,7 @@ public final class Redirects {
                         + to + "' is not supported");
             }
         } else if (!STATUSES.contains(status)) {
-            throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404");
+            throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404, 410, 451");
         }
         return build(from, to, status, force, query);
     }

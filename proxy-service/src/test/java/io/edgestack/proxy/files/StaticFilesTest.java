@@ -254,7 +254,13 @@ class StaticFilesTest {
                 /escape/*         /../../../outside-secret.txt  200
                 /hidden           /.git/config            200
                 /retired.html     /404.html               404!
+                /old-shop/*       /gone.html              410
+                /withdrawn        /legal.html             451!
+                /vanished/*       /no-such-page.html      410
                 """);
+        release.file("r2", "gone.html", "<h1>This shop closed in 2024</h1>");
+        release.file("r2", "legal.html", "<h1>Withdrawn at a court's request</h1>");
+        release.file("r2", "withdrawn.html", "<h1>The withdrawn article</h1>");
         release.file("r2", "retired.html", "<h1>An old page, still in the build</h1>");
         release.file("r2", ".git/config", "secret");
         release.activate("r2");
@@ -274,6 +280,11 @@ class StaticFilesTest {
         given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>"));
         given().get("/shop").then().statusCode(200).body(equalTo("<h1>Shop, second version</h1>")); // from memory too
         given().get("/products/kettle").then().statusCode(200).body(equalTo("<h1>Item page for every product</h1>"));
+        // gone for good (410) and withheld (451): the release's page with that status, or the built-in one
+        given().get("/old-shop/kettles").then().statusCode(410).body(containsString("This shop closed in 2024"));
+        given().get("/withdrawn").then().statusCode(451).body(containsString("Withdrawn at a court's request"));
+        given().get("/vanished/x").then().statusCode(410).body(containsString("gone for good"));
+        given().accept("application/json").get("/vanished/x").then().statusCode(410).contentType("application/problem+json");
         // a forced 404 over a file that exists: every time
         for (int i = 0; i < 3; i++) {
             given().get("/retired.html").then().statusCode(404).body(containsString("Site not found page"));
