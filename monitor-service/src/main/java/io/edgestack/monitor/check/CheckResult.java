@@ -17,6 +17,8 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
         Long certDaysLeft, String layer) {
 
     public static final String STALE = "stale";
+    /** An https answer came, but its certificate expires within the check's {@code tls-days}: not the release's doing. */
+    public static final String CERTIFICATE = "certificate";
 
     public CheckResult(String check, Instant at, boolean ok, String cause, long latencyMs, int status, String summary,
             Long certDaysLeft) {
@@ -34,6 +36,11 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
     /** Visitors got an answer, but the cache's stale copy: the origin behind it failed. */
     public static CheckResult stale(String check, long latencyMs, int status, String summary) {
         return new CheckResult(check, Instant.now(), true, STALE, latencyMs, status, clip(summary), null, Layers.ORIGIN);
+    }
+
+    /** The same result with the certificate's days left (of an https answer), or as it is when {@code days} is null. */
+    public CheckResult withCertDaysLeft(Long days) {
+        return days == null ? this : new CheckResult(check, at, ok, cause, latencyMs, status, summary, days, layer);
     }
 
     public CheckResult withLayer(String failedLayer) {

@@ -34,18 +34,22 @@ import java.util.TreeSet;
  * @param group the section of the status page the check is shown in, or null
  * @param statusPage whether the public sees it (status page, badges, the API without token); false for an internal
  *        check whose target is nobody else's business (a database port)
+ * @param tlsDays a tls check (default 14), or an http check of an https URL that asks for it (default 0: not judged),
+ *        fails with cause {@code certificate} when the certificate expires sooner than this many days
+ * @param ignoreTlsErrors an http check of an https URL accepts any certificate (self-signed, expired, another name), as
+ *        Uptime Kuma's "ignore TLS/SSL errors"; its expiry is still read, and judged when {@code tlsDays} asks
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage) {
+        boolean statusPage, boolean ignoreTlsErrors) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
-            "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "push-period",
+            "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "ignore-tls-errors", "push-period",
             "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
             "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page");
 
@@ -166,6 +170,14 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 throw new Invalid(prefix + "push-token: must be at least 16 characters");
             }
         }
+        boolean https = url != null && "https".equalsIgnoreCase(url.getScheme()) && type.equals("http");
+        // an http check of an https URL takes tls-days only when asked (Uptime Kuma's certificate expiry notification)
+        if (settings.containsKey("tls-days") && !type.equals("tls") && !https) {
+            throw new Invalid(prefix + "tls-days: only for a tls check or an http check of an https URL");
+        }
+        if (settings.containsKey("ignore-tls-errors") && !https) {
+            throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL");
+        }
         String jsonPath = r.text("json-path", null);
         if (jsonPath != null && !jsonPath.matches("\\$(\\.[A-Za-z0-9_-]+|\\[[0-9]+\\])*\\s*(==|!=)\\s*.+")) {
             throw new Invalid(prefix + "json-path: '" + jsonPath + "' is not of the form $.a.b == value (or !=)");
@@ -182,11 +194,12 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         return new CheckSpec(name, type, url, host, port, r.text("method", "GET").toUpperCase(Locale.ROOT), Map.copyOf(headers),
                 r.statuses("expected-status", "200-399"), r.text("keyword", null), r.text("keyword-absent", null), jsonPath,
                 r.duration("max-latency", null), r.bool("follow-redirects", true), interval, timeout,
-                r.integer("tls-days", 14, 0, 3650), pushPeriod, pushToken,
+                r.integer("tls-days", type.equals("tls") ? 14 : 0, 0, 3650), pushPeriod, pushToken,
                 r.integer("failures-before-down", defaults.failuresBeforeDown(), 1, 100),
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
-                record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true));
+                record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
+                r.bool("ignore-tls-errors", false));
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */

@@ -23,6 +23,7 @@ import io.vertx.core.dns.MxRecord;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetClient;
@@ -40,6 +41,8 @@ public class Probes {
 
     private final Vertx vertx;
     private final HttpClient http;
+    /** For the checks that ignore TLS errors: any certificate, any name (its expiry is still read). */
+    private final HttpClient lenient;
     private final NetClient tcp;
     private final NetClient tls;
 
@@ -47,6 +50,8 @@ public class Probes {
         this.vertx = vertx;
         this.http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(false)
                 .setMaxRedirects(10).setVerifyHost(true));
+        this.lenient = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(false)
+                .setMaxRedirects(10).setTrustAll(true).setVerifyHost(false));
         this.tcp = vertx.createNetClient(new NetClientOptions());
         this.tls = vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustAll(true).setHostnameVerificationAlgorithm(""));
     }
@@ -54,6 +59,7 @@ public class Probes {
     @PreDestroy
     void close() {
         http.close();
+        lenient.close();
         tcp.close();
         tls.close();
     }
@@ -132,9 +138,23 @@ public class Probes {
                 .setTimeout(spec.timeout().toMillis()).setConnectTimeout(spec.timeout().toMillis())
                 .putHeader("User-Agent", "edgestack-monitor/1");
         spec.headers().forEach(options::putHeader);
-        return http.request(options).compose(request -> request.send()).compose(response -> body(response)
-                .map(body -> judge(spec, response, body, millis(start))))
+        return (spec.ignoreTlsErrors() ? lenient : http).request(options).compose(request -> request.send())
+                .compose(response -> body(response).map(body -> judge(spec, response, body, millis(start))))
                 .recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
+    }
+
+    /** The certificate the answer came with (of the last hop, after redirects), or null over plain HTTP. */
+    private static X509Certificate leaf(HttpClientResponse response) {
+        try {
+            HttpConnection connection = response.request().connection();
+            if (connection != null && connection.isSsl()) {
+                List<Certificate> chain = connection.peerCertificates();
+                return chain.isEmpty() || !(chain.get(0) instanceof X509Certificate x509) ? null : x509;
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
+        return null;
     }
 
     private static Future<Buffer> body(HttpClientResponse response) {
@@ -147,9 +167,18 @@ public class Probes {
         String line = "HTTP " + status + " in " + latency + " ms";
         String cacheStatus = response.getHeader("Cache-Status");
         String layer = Layers.failed(status, response.getHeader("Proxy-Status"), cacheStatus);
-        CheckResult verdict = verdict(spec, status, text, line, latency);
+        X509Certificate leaf = leaf(response);
+        Long days = leaf == null ? null : Duration.between(Instant.now(), leaf.getNotAfter().toInstant()).toDays();
+        CheckResult verdict = verdict(spec, status, text, line, latency).withCertDaysLeft(days);
         if (!verdict.ok()) {
             return verdict.withLayer(layer);
+        }
+        if (leaf != null && spec.tlsDays() > 0 && days < spec.tlsDays()) {
+            Instant notAfter = leaf.getNotAfter().toInstant();
+            String subject = leaf.getSubjectX500Principal().getName();
+            return CheckResult.down(spec.name(), CheckResult.CERTIFICATE, latency, status, line + ", but certificate " + subject
+                    + (notAfter.isBefore(Instant.now()) ? " expired on " + notAfter
+                            : " expires in " + days + " day(s), on " + notAfter + " (threshold " + spec.tlsDays() + ")"), days);
         }
         String stale = spec.alertOnStale() ? Layers.staleBecauseOriginFailed(cacheStatus) : null;
         if (stale != null) {

@@ -381,6 +381,10 @@ public class CheckScheduler {
             rollback = "no rollback: the " + layer + " layer failed, not the release"
                     + (tunnelDown == null ? "" : "; " + tunnelDown.describe());
             store.noteIncident(incident.id(), rollback);
+        } else if (spec.site() != null && CheckResult.CERTIFICATE.equals(first.cause())) {
+            // the site answered; its certificate is running out, which no release changes
+            rollback = "no rollback: the certificate expires soon, not the release";
+            store.noteIncident(incident.id(), rollback);
         } else if (tunnelDown != null) {
             rollback = tunnelDown.describe();
             store.noteIncident(incident.id(), rollback);

@@ -51,6 +51,21 @@ class CheckSpecTest {
     }
 
     @Test
+    void anHttpsCheckJudgesItsCertificateOnlyWhenAskedAndMayIgnoreTlsErrors() {
+        CheckSpec plain = parse(Map.of("url", "https://example.test/"));
+        assertEquals(0, plain.tlsDays(), "not judged unless asked");
+        assertTrue(!plain.ignoreTlsErrors());
+        CheckSpec asked = parse(Map.of("url", "https://example.test/", "tls-days", "21", "ignore-tls-errors", "true"));
+        assertEquals(21, asked.tlsDays());
+        assertTrue(asked.ignoreTlsErrors());
+        assertEquals(14, parse(Map.of("type", "tls", "host", "example.test", "port", "443")).tlsDays());
+        assertEquals("edgestack.monitor.checks.home.tls-days: only for a tls check or an http check of an https URL",
+                error(Map.of("url", "http://example.test/", "tls-days", "14")));
+        assertEquals("edgestack.monitor.checks.home.ignore-tls-errors: only for an http check of an https URL",
+                error(Map.of("type", "tcp", "host", "example.test", "port", "22", "ignore-tls-errors", "true")));
+    }
+
+    @Test
     void errorsNameTheCheckAndTheKey() {
         assertEquals("edgestack.monitor.checks.home.url: 'ftp://x' is not an http:// or https:// URL with a host",
                 error(Map.of("url", "ftp://x")));
