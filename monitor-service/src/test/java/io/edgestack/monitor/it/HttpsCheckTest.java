@@ -23,7 +23,7 @@ import io.restassured.path.json.JsonPath;
  * http checks of an https site whose certificate is self-signed and runs out in five days, as Uptime Kuma's HTTPS
  * monitors with "ignore TLS/SSL errors" and "certificate expiry notification": verified by default (it fails), accepted
  * when told to ignore TLS errors (up, its days left read), and down with cause {@code certificate} when its
- * {@code tls-days} asks for more days than are left.
+ * {@code tls-days} asks for more days than are left; that incident on a site's check asks deploy-service for no rollback.
  */
 @QuarkusTest
 @TestProfile(HttpsCheckTest.Profile.class)
@@ -32,6 +32,8 @@ class HttpsCheckTest {
 
     public static class Profile implements QuarkusTestProfile {
     }
+
+    static Targets TARGETS;
 
     public static class Site implements QuarkusTestResourceLifecycleManager {
         private Targets targets;
@@ -53,6 +55,12 @@ class HttpsCheckTest {
             config.put("edgestack.monitor.checks.expiring.url", url);
             config.put("edgestack.monitor.checks.expiring.ignore-tls-errors", "true");
             config.put("edgestack.monitor.checks.expiring.tls-days", "14");
+            // the site's check: deploy-service (here the same server, which logs what it is asked) hears of no incident
+            config.put("edgestack.monitor.checks.expiring.site", "shop");
+            config.put("edgestack.monitor.checks.expiring.failures-before-down", "1");
+            config.put("edgestack.monitor.deploy.url", "http://127.0.0.1:" + targets.httpPort());
+            config.put("edgestack.monitor.deploy.token", "deploy-token-https-check");
+            TARGETS = targets;
             for (String check : new String[] { "strict", "lenient", "expiring" }) {
                 config.put("edgestack.monitor.checks." + check + ".interval", "1s");
             }
@@ -92,6 +100,16 @@ class HttpsCheckTest {
                 expiring.getString("last.summary"));
         assertTrue(expiring.getString("last.summary").contains("(threshold 14)"), expiring.getString("last.summary"));
         assertNull(strict.get("last.certDaysLeft"), "no certificate read from a refused handshake");
+        // an incident of an expiring certificate asks for no rollback: no release changes a certificate
+        while (given().get("/api/incidents?check=expiring").jsonPath().getList("id").isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(200);
+        }
+        JsonPath incident = given().get("/api/incidents?check=expiring").jsonPath();
+        assertEquals("certificate", incident.getString("[0].cause"), incident.prettify());
+        assertEquals("no rollback: the certificate expires soon, not the release", incident.getString("[0].note"));
+        if (TARGETS != null) { // the same class as the resource's: what deploy-service was asked
+            assertTrue(TARGETS.requests().stream().noneMatch(l -> l.startsWith("POST /api/incidents")), TARGETS.requests().toString());
+        }
         String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("edgestack_monitor_check_cert_expiry_days{check=\"lenient\""), metrics);
     }
