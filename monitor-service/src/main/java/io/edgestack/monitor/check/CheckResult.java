@@ -19,6 +19,8 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
     public static final String STALE = "stale";
     /** An https answer came, but its certificate expires within the check's {@code tls-days}: not the release's doing. */
     public static final String CERTIFICATE = "certificate";
+    /** An upside-down check's probe got through (a port or address that must not answer did). */
+    public static final String UPSIDE_DOWN = "upside-down";
 
     public CheckResult(String check, Instant at, boolean ok, String cause, long latencyMs, int status, String summary,
             Long certDaysLeft) {

@@ -38,19 +38,21 @@ import java.util.TreeSet;
  *        fails with cause {@code certificate} when the certificate expires sooner than this many days
  * @param ignoreTlsErrors an http check of an https URL accepts any certificate (self-signed, expired, another name), as
  *        Uptime Kuma's "ignore TLS/SSL errors"; its expiry is still read, and judged when {@code tlsDays} asks
+ * @param upsideDown the check is up when its probe fails and down when it succeeds, as Uptime Kuma's "upside down mode":
+ *        a port or an admin address that must not answer from where the monitor stands
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage, boolean ignoreTlsErrors) {
+        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
-            "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days", "ignore-tls-errors", "push-period",
-            "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
+            "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days",
+            "ignore-tls-errors", "upside-down", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
             "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
@@ -178,6 +180,9 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         if (settings.containsKey("ignore-tls-errors") && !https) {
             throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL");
         }
+        if (settings.containsKey("upside-down") && type.equals("push")) {
+            throw new Invalid(prefix + "upside-down: not for a push check (its job reports in, or not)");
+        }
         String jsonPath = r.text("json-path", null);
         if (jsonPath != null && !jsonPath.matches("\\$(\\.[A-Za-z0-9_-]+|\\[[0-9]+\\])*\\s*(==|!=)\\s*.+")) {
             throw new Invalid(prefix + "json-path: '" + jsonPath + "' is not of the form $.a.b == value (or !=)");
@@ -199,7 +204,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
                 record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
-                r.bool("ignore-tls-errors", false));
+                r.bool("ignore-tls-errors", false), r.bool("upside-down", false));
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */

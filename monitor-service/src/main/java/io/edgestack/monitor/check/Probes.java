@@ -66,6 +66,24 @@ public class Probes {
 
     /** One run of an HTTP, TCP, TLS, DNS or ping check (push checks are judged by {@code PushTracker}). */
     public Future<CheckResult> run(CheckSpec spec) {
+        Future<CheckResult> result = probe(spec);
+        return spec.upsideDown() ? result.map(Probes::upsideDown) : result;
+    }
+
+    /**
+     * The verdict of an upside-down check: a probe that failed is up ("failed, as it should"), one that got through is
+     * down with cause {@code upside-down}, whatever it got (a stale copy is an answer too).
+     */
+    static CheckResult upsideDown(CheckResult result) {
+        if (result.ok()) {
+            return CheckResult.down(result.check(), CheckResult.UPSIDE_DOWN, result.latencyMs(), result.status(),
+                    "answered, and it should not: " + result.summary(), result.certDaysLeft());
+        }
+        return CheckResult.up(result.check(), result.latencyMs(), result.status(), "no answer, as it should be ("
+                + result.cause() + "): " + result.summary(), result.certDaysLeft());
+    }
+
+    private Future<CheckResult> probe(CheckSpec spec) {
         return switch (spec.type()) {
             case "http" -> http(spec);
             case "tcp" -> tcp(spec);
