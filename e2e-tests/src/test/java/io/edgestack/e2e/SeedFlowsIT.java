@@ -115,7 +115,9 @@ class SeedFlowsIT {
         long upMillis = (System.nanoTime() - started) / 1_000_000;
         assertEquals(0, up.exitCode(), up.output());
         List<String> order = up.output().lines().filter(l -> l.startsWith("ready  ")).map(l -> l.substring(7).trim()).toList();
-        assertEquals("connector", order.get(order.size() - 1), "the connector starts after the edge it dials: " + order);
+        assertTrue(order.indexOf("connector") > order.indexOf("edge"), "the connector starts after the edge it dials: " + order);
+        assertEquals("monitor", order.get(order.size() - 1), "the monitor starts last, once the tunnel carries its checks: "
+                + order);
         HttpResponse<String> first = Http.send("GET", "http://127.0.0.1:" + edge + "/", null);
         assertNotNull(first, "the edge answers as soon as up returns");
         assertEquals(200, first.statusCode(), first.body());
