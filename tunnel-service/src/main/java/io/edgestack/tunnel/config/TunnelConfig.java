@@ -287,8 +287,14 @@ public interface TunnelConfig {
         /** Path prefix to match, on segment boundaries ({@code /api} matches {@code /api/x}, not {@code /apix}). */
         Optional<String> path();
 
-        /** {@code http://host:port} of a local service, or {@code http_status:NNN} to answer with that status. */
+        /**
+         * {@code http://host:port} of a local service, {@code tcp://host:port} (or {@code ssh://}, {@code rdp://},
+         * {@code smb://}) of a TCP service carried over WebSocket, or {@code http_status:NNN} to answer with that status.
+         */
         String service();
+
+        /** For a TCP service: the bearer token visitors must present (a secret: from env or config, never logged). */
+        Optional<String> accessToken();
 
         /** This rule's TLS to an {@code https://} service, each setting defaulting to the connector's. */
         OriginRequest originRequest();

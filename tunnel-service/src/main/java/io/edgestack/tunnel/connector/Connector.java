@@ -61,6 +61,8 @@ public final class Connector {
     private final io.vertx.core.net.NetClient probes;
     private final List<Slot> slots = new ArrayList<>();
     private volatile boolean stopping;
+    /** The WebSocket end of the TCP rules, started before the first connection when a rule names a TCP service. */
+    private volatile TcpBridge bridge;
 
     public Connector(Vertx vertx, Settings settings, Ingress ingress, TunnelMetrics metrics) {
         this.vertx = vertx;
@@ -117,7 +119,20 @@ public final class Connector {
     public void start() {
         LOG.infof("Connector for tunnel %s: %d connection(s) to %s, replica %s", tunnel, slots.size(), settings.edges(),
                 settings.replica());
-        slots.forEach(Slot::connect);
+        if (!ingress.hasTcp()) {
+            slots.forEach(Slot::connect);
+            return;
+        }
+        TcpBridge.start(vertx, (int) settings.originConnectTimeout().toMillis()).onComplete(started -> {
+            if (started.succeeded()) {
+                bridge = started.result();
+                LOG.infof("TCP services of the ingress rules are reached through loopback port %d", bridge.port());
+            } else { // the HTTP rules still work; a TCP rule's visitors are told it is unavailable (400)
+                LOG.errorf("The TCP services of the ingress rules are unavailable: no loopback port for their bridge: %s",
+                        started.cause().getMessage());
+            }
+            slots.forEach(Slot::connect);
+        });
     }
 
     /** Connections the edge has registered (HELLO received) and not lost since. */
@@ -176,6 +191,9 @@ public final class Connector {
                 }
                 client.close();
                 probes.close();
+                if (bridge != null) {
+                    bridge.close();
+                }
                 slots.forEach(s -> s.origins.values().forEach(HttpClient::close));
                 done.complete();
             }
@@ -246,7 +264,7 @@ public final class Connector {
                     result.result().close();
                     return;
                 }
-                OriginForwarder forwarder = new OriginForwarder(vertx, origins, ingress, settings.originTimeout());
+                OriginForwarder forwarder = new OriginForwarder(vertx, origins, ingress, settings.originTimeout(), bridge);
                 String name = tunnel + "#" + index + "->" + edge.host() + ":" + edge.port();
                 mux = new Mux(vertx, result.result(), Mux.Side.CONNECTOR, settings.mux(), new Mux.Listener() {
                     @Override

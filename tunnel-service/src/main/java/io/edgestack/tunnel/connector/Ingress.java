@@ -10,20 +10,31 @@ import io.edgestack.tunnel.config.TunnelConfig;
 
 /**
  * The connector's ordered ingress rules: the first rule whose host name and path prefix match names the local service
- * (an origin URL, or a fixed status like cloudflared's {@code http_status:404}). The last rule must match everything,
- * so every request has an answer.
+ * (an origin URL, a TCP service carried over WebSocket as cloudflared's {@code tcp://} and {@code ssh://} services, or a
+ * fixed status like cloudflared's {@code http_status:404}). The last rule must match everything, so every request has an
+ * answer.
  */
 public final class Ingress {
 
+    /** Schemes of services reached as a TCP stream carried in a WebSocket, with the port each one defaults to. */
+    static final java.util.Map<String, Integer> TCP_SCHEMES = java.util.Map.of("tcp", -1, "ssh", 22, "rdp", 3389, "smb", 445);
+
     /**
+     * @param origin the service: {@code http(s)://host:port}, or {@code tcp://host:port} for a TCP service (its port
+     *        always set); null for a status rule
      * @param tls how an {@code https://} origin is spoken to
      * @param hostHeader the {@code Host} the origin is asked with, or null for the visitor's
+     * @param accessToken for a TCP rule, the bearer token a visitor must present, or null for none
      */
     public record Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status, OriginTls tls,
-            String hostHeader) {
+            String hostHeader, String accessToken) {
 
         public Rule {
             tls = tls == null ? OriginTls.DEFAULT : tls;
+        }
+
+        public Rule(Optional<HostPattern> host, Optional<String> path, URI origin, int status, OriginTls tls, String hostHeader) {
+            this(host, path, origin, status, tls, hostHeader, null);
         }
 
         /** A rule that speaks to an {@code https://} origin with the JVM's trust, with the visitor's Host. */
@@ -45,6 +56,17 @@ public final class Ingress {
         public boolean isStatus() {
             return origin == null;
         }
+
+        /** A TCP service: visitors reach it through a WebSocket whose binary messages carry its bytes. */
+        public boolean isTcp() {
+            return origin != null && "tcp".equals(origin.getScheme());
+        }
+
+        @Override
+        public String toString() { // the access token stays out of logs and messages
+            return "Rule[host=" + host + ", path=" + path + ", origin=" + origin + ", status=" + status + ", tls=" + tls
+                    + ", hostHeader=" + hostHeader + ", accessToken=" + (accessToken == null ? "none" : "set") + "]";
+        }
     }
 
     private final List<Rule> rules;
@@ -55,6 +77,11 @@ public final class Ingress {
 
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** Whether any rule names a TCP service (then the connector runs its WebSocket-to-TCP bridge). */
+    public boolean hasTcp() {
+        return rules.stream().anyMatch(Rule::isTcp);
     }
 
     /** The distinct TLS settings of the rules (one origin client each). */
@@ -97,7 +124,15 @@ public final class Ingress {
                 throw new IllegalArgumentException(key + ".path: '" + path.get() + "' must start with /");
             }
             String service = rule.service().trim();
-            if (service.startsWith("http_status:")) {
+            Optional<String> token = rule.accessToken().filter(t -> !t.isBlank());
+            String scheme = service.contains("://") ? service.substring(0, service.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
+            if (token.isPresent() && !TCP_SCHEMES.containsKey(scheme)) {
+                throw new IllegalArgumentException(key + ".access-token: only a tcp://, ssh://, rdp:// or smb:// service takes "
+                        + "an access token (an HTTP service checks its own visitors)");
+            }
+            if (TCP_SCHEMES.containsKey(scheme)) {
+                rules.add(new Rule(host, path, tcpService(key + ".service", service, scheme), 0, null, null, token.orElse(null)));
+            } else if (service.startsWith("http_status:")) {
                 int status;
                 try {
                     status = Integer.parseInt(service.substring("http_status:".length()));
@@ -133,6 +168,25 @@ public final class Ingress {
         return value;
     }
 
+    /** {@code tcp://host:port} of a TCP service written as cloudflared's {@code tcp://}, {@code ssh://} ... services. */
+    private static URI tcpService(String key, String text, String scheme) {
+        URI uri;
+        try {
+            uri = URI.create(text);
+        } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        int port = uri == null ? -1 : uri.getPort() > 0 ? uri.getPort() : TCP_SCHEMES.get(scheme);
+        if (uri == null || uri.getHost() == null || port <= 0 || (uri.getRawPath() != null && !uri.getRawPath().isEmpty())
+                || uri.getRawQuery() != null) {
+            throw new IllegalArgumentException(key + ": '" + text + "' must be " + scheme + "://host"
+                    + (TCP_SCHEMES.get(scheme) > 0 ? "[:port]" : ":port") + " (example: " + scheme + "://127.0.0.1:"
+                    + (TCP_SCHEMES.get(scheme) > 0 ? TCP_SCHEMES.get(scheme) : 5432) + ")");
+        }
+        return URI.create("tcp://" + (uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]"
+                : uri.getHost()) + ":" + port);
+    }
+
     private static URI origin(String key, String text) {
         URI uri;
         try {
@@ -142,7 +196,7 @@ public final class Ingress {
         }
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
             throw new IllegalArgumentException(key + ": '" + text
-                    + "' must be http://host:port or https://host:port, or http_status:NNN");
+                    + "' must be http://host:port or https://host:port, tcp://host:port (or ssh://, rdp://, smb://), or http_status:NNN");
         }
         return uri;
     }

@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 
 /**
@@ -41,12 +42,16 @@ final class OriginForwarder {
     private final java.util.Map<OriginTls, HttpClient> clients;
     private final Ingress ingress;
     private final long timeoutMillis;
+    /** The WebSocket end of the TCP rules, or null when no rule names a TCP service. */
+    private final TcpBridge bridge;
 
-    OriginForwarder(io.vertx.core.Vertx vertx, java.util.Map<OriginTls, HttpClient> clients, Ingress ingress, Duration timeout) {
+    OriginForwarder(io.vertx.core.Vertx vertx, java.util.Map<OriginTls, HttpClient> clients, Ingress ingress, Duration timeout,
+            TcpBridge bridge) {
         this.vertx = vertx;
         this.clients = clients;
         this.ingress = ingress;
         this.timeoutMillis = timeout.toMillis();
+        this.bridge = bridge;
     }
 
     void open(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade) {
@@ -54,6 +59,10 @@ final class OriginForwarder {
         Ingress.Rule rule = ingress.match(host, head.target());
         if (rule.isStatus()) {
             answerStatus(stream, rule.status());
+            return;
+        }
+        if (rule.isTcp()) {
+            openTcp(stream, head, fin, upgrade, rule);
             return;
         }
         // the visitor's Host, unless the rule names the one its origin wants (cloudflared's httpHostHeader)
@@ -142,7 +151,8 @@ final class OriginForwarder {
                             }
                         });
                         stream.respond(new Heads.ResponseHead(101, returned), false);
-                        Pipes.socket(response.netSocket(), stream);
+                        NetSocket socket = response.netSocket();
+                        Pipes.socket(socket, UpgradedOrigin.of(response, socket), stream);
                     } else {
                         relay(stream, answer.result());
                     }
@@ -192,10 +202,60 @@ final class OriginForwarder {
         }
     }
 
+    /**
+     * A request for a TCP rule: a WebSocket upgrade (with the rule's access token, if it has one) goes to the bridge,
+     * which dials the service; anything else is told how to connect.
+     */
+    private void openTcp(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade, Ingress.Rule rule) {
+        String host = head.headers().get("Host");
+        String hostName = host == null ? "this host" : host;
+        if (upgrade && bridge == null) {
+            answer(stream, 502, "the connector could not open its bridge to TCP services (see its log)\n",
+                    MultiMap.caseInsensitiveMultiMap());
+            return;
+        }
+        if (!upgrade || !"websocket".equalsIgnoreCase(head.headers().get("Upgrade"))) {
+            answer(stream, 400, hostName + " is a TCP service carried over WebSocket: reach it with\n"
+                    + "  edgestack access tcp --hostname " + hostName + " --url 127.0.0.1:<local port>\n"
+                    + "or cloudflared access tcp --hostname " + hostName + " --url 127.0.0.1:<local port>\n",
+                    MultiMap.caseInsensitiveMultiMap());
+            return;
+        }
+        if (rule.accessToken() != null && !presents(head.headers(), rule.accessToken())) {
+            answer(stream, 401, "an access token is needed for " + hostName + " (edgestack access tcp --token-file, or "
+                    + "cloudflared access tcp --service-token-secret)\n",
+                    MultiMap.caseInsensitiveMultiMap().add("WWW-Authenticate", "Bearer realm=\"" + hostName.replace("\"", "") + "\""));
+            return;
+        }
+        Heads.RequestHead bridged = new Heads.RequestHead(head.method(), "/", MultiMap.caseInsensitiveMultiMap()
+                .addAll(head.headers())
+                .remove("Authorization").remove("Cf-Access-Client-Id").remove("Cf-Access-Client-Secret")
+                .set(TcpBridge.SECRET_HEADER, bridge.secret())
+                .set(TcpBridge.TARGET_HEADER, rule.origin().getHost() + ":" + rule.origin().getPort()));
+        send(stream, bridged, fin, true, "127.0.0.1", URI.create("http://127.0.0.1:" + bridge.port()), OriginTls.DEFAULT, 0);
+    }
+
+    /** The rule's token as a bearer token, or as cloudflared's service token secret; compared in constant time. */
+    private static boolean presents(MultiMap headers, String token) {
+        byte[] expected = token.getBytes(StandardCharsets.UTF_8);
+        String authorization = headers.get("Authorization");
+        String bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
+        String serviceSecret = headers.get("Cf-Access-Client-Secret");
+        boolean ok = false;
+        for (String given : new String[] { bearer, serviceSecret }) {
+            ok |= given != null && java.security.MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8));
+        }
+        return ok;
+    }
+
     private static void answerStatus(MuxStream stream, int status) {
-        Buffer body = Buffer.buffer(status + " (connector ingress rule http_status:" + status + ")\n", StandardCharsets.UTF_8.name());
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-                .add("Content-Type", "text/plain; charset=utf-8")
+        answer(stream, status, status + " (connector ingress rule http_status:" + status + ")\n", MultiMap.caseInsensitiveMultiMap());
+    }
+
+    private static void answer(MuxStream stream, int status, String text, MultiMap headers) {
+        Buffer body = Buffer.buffer(text, StandardCharsets.UTF_8.name());
+        headers.add("Content-Type", "text/plain; charset=utf-8")
                 .add("Content-Length", Integer.toString(body.length()))
                 .add("Cache-Control", "no-store");
         // The request's body is not wanted: read and dropped, or the stream would wait for it to be read forever.

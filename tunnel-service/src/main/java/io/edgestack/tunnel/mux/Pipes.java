@@ -51,8 +51,16 @@ public final class Pipes {
 
     /** A raw two-way byte tunnel (after a protocol upgrade) between {@code socket} and {@code stream}. */
     public static void socket(io.vertx.core.net.NetSocket socket, MuxStream stream) {
+        socket(socket, socket, stream);
+    }
+
+    /**
+     * As {@link #socket(io.vertx.core.net.NetSocket, MuxStream)}, the bytes from the tunnel written to {@code sink}
+     * (which ends the socket when done): for a socket whose own writes do not say when they are done.
+     */
+    public static void socket(io.vertx.core.net.NetSocket socket, WriteStream<Buffer> sink, MuxStream stream) {
         stream.resetHandler(reset -> socket.close());
-        fromTunnel(stream, socket, socket::end);
+        fromTunnel(stream, sink, socket::end);
         socket.closeHandler(v -> {
             if (!stream.isClosed()) {
                 stream.reset(ResetCodes.CANCEL, "upgraded connection closed");

@@ -21,6 +21,7 @@ public final class TestOrigin implements AutoCloseable {
                         return;
                     }
                     ws.textMessageHandler(text -> ws.writeTextMessage("echo: " + text));
+                    ws.binaryMessageHandler(ws::writeBinaryMessage);
                     if (ws.path().equals("/ws-greets")) {
                         // speaks first: its greeting leaves with the 101, often in the same TCP segment
                         ws.writeTextMessage("hello from the origin");
