@@ -2,16 +2,14 @@ package io.edgestack.proxy.upstream;
 
 import io.quarkus.vertx.http.runtime.filters.AbstractResponseWrapper;
 import io.vertx.core.Context;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.http.impl.HttpServerRequestWrapper;
 
 /**
- * The visitor's request as vertx-http-proxy sees it, with two changes: the URI and headers of a WebSocket upgrade as
- * the upstream must see them ({@link #asUpgrade}), and a reset of its response waits for the next turn of the event
- * loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
+ * The visitor's request as vertx-http-proxy sees it, with one change: a reset of its response waits for the next turn
+ * of the event loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
  * Netty's HTTP encoder; vertx-http-proxy resets the response from that failure's callback, and the reset writes into
  * the same encoder again: the pieces of the first write were released twice (an {@code IllegalReferenceCountException}
  * and a "failed to mark a promise as failure" warning in the log for nearly every visitor that left that way).
@@ -21,8 +19,6 @@ import io.vertx.core.http.impl.HttpServerRequestWrapper;
 final class DeferredResetRequest extends HttpServerRequestWrapper {
 
     private final HttpServerResponse response;
-    private String uri;
-    private MultiMap headers;
 
     DeferredResetRequest(HttpServerRequestInternal request, Context context) {
         super(request);
@@ -49,27 +45,6 @@ final class DeferredResetRequest extends HttpServerRequestWrapper {
                 return true;
             }
         };
-    }
-
-    /**
-     * The URI and headers vertx-http-proxy sends upstream for a WebSocket upgrade: it copies them from the visitor's
-     * request as they are, without calling the exchange's stages, so the exchange gives them here as the upstream must
-     * see them (prefix stripped, forwarding headers and request id set).
-     */
-    DeferredResetRequest asUpgrade(String upstreamUri, MultiMap upstreamHeaders) {
-        this.uri = upstreamUri;
-        this.headers = upstreamHeaders;
-        return this;
-    }
-
-    @Override
-    public String uri() {
-        return uri != null ? uri : super.uri();
-    }
-
-    @Override
-    public MultiMap headers() {
-        return headers != null ? headers : super.headers();
     }
 
     @Override

@@ -27,6 +27,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     /** Requests to /held being answered now, and the most there were at once. */
     static final AtomicInteger HELD = new AtomicInteger();
     static final AtomicInteger HELD_AT_ONCE = new AtomicInteger();
+    /** 64 KiB messages of /ws-flood that left for the proxy. */
+    static final AtomicInteger FLOOD_WRITTEN = new AtomicInteger();
     static int portA;
     static int portB;
     static int closedPort;
@@ -142,6 +144,19 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                 + request.getHeader("X-Forwarded-Proto") + " id=" + (request.getHeader("X-Request-Id") != null);
                         request.toWebSocket().onSuccess(ws -> ws.textMessageHandler(
                                 text -> ws.writeTextMessage("?".equals(text) ? seen : text)));
+                        return;
+                    }
+                    if (path.equals("/ws-flood")) { // sends 64 MiB at once, counting what leaves
+                        request.toWebSocket().onSuccess(ws -> {
+                            Buffer piece = Buffer.buffer(new byte[64 * 1024]);
+                            for (int i = 0; i < 1024; i++) {
+                                ws.writeBinaryMessage(piece).onSuccess(v -> FLOOD_WRITTEN.incrementAndGet());
+                            }
+                        });
+                        return;
+                    }
+                    if (path.equals("/ws-deaf")) { // upgrades, then reads nothing: what is sent to it must wait
+                        request.toWebSocket().onSuccess(ws -> ws.pause());
                         return;
                     }
                     if (path.equals("/ws-greets")) { // speaks first, then echoes

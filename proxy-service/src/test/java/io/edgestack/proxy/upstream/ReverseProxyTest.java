@@ -714,6 +714,54 @@ class ReverseProxyTest {
         }
     }
 
+    /**
+     * A visitor's WebSocket messages wait at the visitor while the upstream reads none: the proxy stops reading the
+     * visitor once the upstream's connection is full, instead of holding all the visitor sends in its memory.
+     */
+    @Test
+    void aWebSocketVisitorIsHeldBackWhileTheUpstreamReadsNothing() throws Exception {
+        io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
+                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-deaf"))
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            io.vertx.core.buffer.Buffer piece = io.vertx.core.buffer.Buffer.buffer(new byte[64 * 1024]);
+            int pieces = 1024; // 64 MiB
+            for (int i = 0; i < pieces; i++) {
+                ws.writeBinaryMessage(piece).onSuccess(v -> written.incrementAndGet());
+            }
+            Thread.sleep(3000);
+            int through = written.get();
+            assertTrue(through < pieces / 2, "the proxy took " + through * 64 / 1024 + " MiB from the visitor for an upstream "
+                    + "that reads nothing");
+            ws.close();
+        } finally {
+            client.close();
+        }
+    }
+
+    /** The other way: an upstream's messages wait at the upstream while the visitor reads none. */
+    @Test
+    void aWebSocketUpstreamIsHeldBackWhileTheVisitorReadsNothing() throws Exception {
+        io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            FakeUpstreams.FLOOD_WRITTEN.set(0);
+            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
+                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-flood"))
+                    .onSuccess(socket -> socket.pause()) // on its loop, before anything is read
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            Thread.sleep(3000);
+            int through = FakeUpstreams.FLOOD_WRITTEN.get();
+            assertTrue(through > 0, "the upstream wrote nothing: the test shows nothing");
+            assertTrue(through < 512, "the proxy took " + through * 64 / 1024 + " MiB from the upstream for a visitor that "
+                    + "reads nothing");
+            ws.close();
+        } finally {
+            client.close();
+        }
+    }
+
     @Test
     void keepsAWebSocketOpenPastTheFirstByteTimeout() throws Exception {
         // the first-byte timeout ends with the 101: a WebSocket that stays silent longer is not cut. Also: the upgrade

@@ -152,7 +152,7 @@ final class OriginForwarder {
                         });
                         stream.respond(new Heads.ResponseHead(101, returned), false);
                         NetSocket socket = response.netSocket();
-                        Pipes.socket(socket, UpgradedOrigin.of(response, socket), stream);
+                        Pipes.socket(socket, io.edgestack.cluster.UpgradedClientSocket.of(response, socket), stream);
                     } else {
                         relay(stream, answer.result());
                     }
