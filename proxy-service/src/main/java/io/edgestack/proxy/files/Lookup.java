@@ -9,7 +9,7 @@ import java.util.List;
  * @param file the file to send (the chosen encoded variant for FILE, the site's 404.html or null for NOT_FOUND)
  * @param encoding the content coding of {@code file} ({@code br}, {@code zstd}, {@code gzip}) or null
  * @param varies whether encoded variants exist, so that responses carry {@code Vary: Accept-Encoding}
- * @param location where a REDIRECT points
+ * @param location where a REDIRECT points; for PROXY, the URL the request is proxied to (the release's rule filled in)
  * @param source for FILE, the identity file (real path) whatever variant was chosen
  * @param sourceSize its size
  * @param sidecars the codings of its precompressed sidecars, in the server's order of preference
@@ -25,7 +25,9 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
         FILE,
         REDIRECT,
         NOT_FOUND,
-        NO_RELEASE
+        NO_RELEASE,
+        /** A {@code _redirects} rule proxies the request to another host ({@code 200} to a URL). */
+        PROXY
     }
 
     static Lookup noRelease() {
@@ -43,6 +45,10 @@ public record Lookup(Kind kind, Path file, long size, long modifiedMillis, Strin
 
     static Lookup redirect(String location, String release) {
         return redirect(location, release, 301);
+    }
+
+    static Lookup proxy(String url, String release) {
+        return new Lookup(Kind.PROXY, null, 0, 0, null, false, url, release, null, 0, List.of(), null, 200, null);
     }
 
     static Lookup redirect(String location, String release, int status) {

@@ -164,13 +164,26 @@ public final class ReleaseFiles {
             return Lookup.redirect(rule.location(query), release, rule.status());
         }
         if (rule != null && rule.force()) {
-            return rewrite(root, release, rule, acceptEncoding);
+            return rule.proxies() ? Lookup.proxy(rule.location(query), release) : rewrite(root, release, rule, acceptEncoding);
         }
         Lookup found = hidden(path) ? null : file(root, release, path, acceptEncoding, query, true);
         if (found != null) {
             return found;
         }
+        if (rule != null && rule.proxies()) {
+            return Lookup.proxy(rule.location(query), release);
+        }
         return rule != null ? rewrite(root, release, rule, acceptEncoding) : notFound(root, release);
+    }
+
+    /**
+     * The URL a request of a method other than GET and HEAD is proxied to by the live release's {@code _redirects} (no
+     * file answers those methods), or null when no rule proxies {@code path}.
+     */
+    public String proxiedTo(String site, String path, String query) throws IOException {
+        Path root = liveRelease(site);
+        Redirects.Match rule = root == null ? null : redirects(root).match(path, query);
+        return rule != null && rule.proxies() ? rule.location(query) : null;
     }
 
     /**

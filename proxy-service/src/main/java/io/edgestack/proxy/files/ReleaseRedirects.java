@@ -12,10 +12,11 @@ import io.edgestack.proxy.site.Redirects;
  * comments and blank lines skipped; {@code from} a path with {@code :placeholders} (one segment each) and a splat
  * ({@code *}), filled into {@code to} ({@code :splat} for the splat); the first rule that matches, in the file's order,
  * applies. Statuses: 301 (default), 302, 303, 307 and 308 redirect, wherever a file is; 200 rewrites to a path of the
- * release and 404, 410 and 451 serve one with that status, all only where no file answers the path unless forced with a final
+ * release (or, to an http(s) URL, proxies the request there, to an origin the site's {@code rewrite-origins} allows) and
+ * 404, 410 and 451 serve one with that status, all only where no file answers the path unless forced with a final
  * {@code !} ({@code /* /index.html 200}: a single-page app's fallback). Query conditions between from and to
  * ({@code /store id=:id /blog/:id}) restrict a rule to requests with those parameters. What this server does not do is
- * skipped, each line with a warning that names the release and the line: proxying to another host (200 to a URL),
+ * skipped, each line with a warning that names the release and the line:
  * conditions on the country, language, role or cookies, and domain-level rules. The file itself is never served. It is read with its release,
  * and again when it is edited in place (its modification time or size changed), as any file of a release.
  */

@@ -3,6 +3,7 @@ package io.edgestack.proxy.files;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import jakarta.inject.Singleton;
 
@@ -83,16 +84,18 @@ public class StaticFiles {
         hotFiles.clear();
     }
 
-    /** @param browse a folder without index.html is answered with its listing (the route's {@code browse}) */
-    public void serve(HttpServerRequest request, Site site, String path, boolean browse) {
+    /**
+     * @param browse a folder without index.html is answered with its listing (the route's {@code browse})
+     * @param proxy takes the request on when a rule of the release's {@code _redirects} proxies it to a URL (given)
+     */
+    public void serve(HttpServerRequest request, Site site, String path, boolean browse, Consumer<String> proxy) {
         HttpMethod method = request.method();
-        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
-            request.response().putHeader("Allow", "GET, HEAD");
-            ErrorPages.send(request, 405, "Method Not Allowed", "Static files answer GET and HEAD only.", null);
-            return;
-        }
         Path release = files.trustedRelease(site.name(), checkNanos);
         Redirects redirects = release == null ? null : files.readRedirects(release);
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            notReadable(request, site, path, redirects, proxy);
+            return;
+        }
         HotFile claimed = null; // the copy this request checks against the disk
         if (redirects != null) { // else not read yet for this release: the lookup below reads them
             String served = path;
@@ -101,6 +104,10 @@ public class StaticFiles {
                 if (rule != null && rule.redirects()) {
                     answer(request, site, path, Lookup.redirect(rule.location(request.query()), release.getFileName().toString(),
                             rule.status()));
+                    return;
+                }
+                if (rule != null && rule.proxies() && rule.force()) {
+                    proxy.accept(rule.location(request.query()));
                     return;
                 }
                 if (rule != null && rule.force()) { // forced: the target's copy in memory is the answer (a 404 page: the worker's)
@@ -119,8 +126,16 @@ public class StaticFiles {
         String acceptEncoding = request.getHeader(HttpHeaders.ACCEPT_ENCODING);
         String query = request.query();
         HotFile checked = claimed;
+        // a request the lookup may proxy keeps its end (and any body) for the upstream exchange: read later, it would be gone
+        boolean mayProxy = redirects == null || redirects.hasProxies();
+        if (mayProxy) {
+            request.pause();
+        }
         vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, checked, browse), false)
                 .onComplete(result -> {
+                    if (mayProxy && (result.failed() || result.result().lookup().kind() != Lookup.Kind.PROXY)) {
+                        request.resume();
+                    }
                     if (result.failed()) {
                         LOG.errorf(result.cause(), "Cannot read %s of site %s", path, site.name());
                         ErrorPages.send(request, 500, "Internal Server Error", "The file could not be read.", null);
@@ -132,6 +147,10 @@ public class StaticFiles {
                         return;
                     }
                     Lookup lookup = found.lookup();
+                    if (lookup.kind() == Lookup.Kind.PROXY) {
+                        proxy.accept(lookup.location());
+                        return;
+                    }
                     String served = lookup.path() == null ? path : lookup.path();
                     if (found.hot() != null) {
                         hits.increment();
@@ -145,6 +164,37 @@ public class StaticFiles {
                                 .onFailure(e -> LOG.debugf(e, "No in-memory copy of %s", lookup.source()));
                     }
                 });
+    }
+
+    /**
+     * A request of a method files do not answer: proxied when the release's {@code _redirects} proxies its path (read on
+     * a worker when the release's rules are not at hand, the request paused meanwhile), else {@code 405}.
+     */
+    private void notReadable(HttpServerRequest request, Site site, String path, Redirects redirects, Consumer<String> proxy) {
+        if (redirects != null) {
+            Redirects.Match rule = redirects.isEmpty() ? null : redirects.match(path, request.query());
+            if (rule != null && rule.proxies()) {
+                proxy.accept(rule.location(request.query()));
+            } else {
+                methodNotAllowed(request);
+            }
+            return;
+        }
+        request.pause(); // its body waits for the upstream it may go to
+        String query = request.query();
+        vertx.executeBlocking(() -> files.proxiedTo(site.name(), path, query), false).onComplete(found -> {
+            if (found.succeeded() && found.result() != null) {
+                proxy.accept(found.result());
+            } else {
+                request.resume();
+                methodNotAllowed(request);
+            }
+        });
+    }
+
+    private static void methodNotAllowed(HttpServerRequest request) {
+        request.response().putHeader("Allow", "GET, HEAD");
+        ErrorPages.send(request, 405, "Method Not Allowed", "Static files answer GET and HEAD only.", null);
     }
 
     /**

@@ -41,6 +41,9 @@ import io.vertx.core.http.HttpVersion;
 public class ProxyRouter {
 
     private static final AsciiString HOST = AsciiString.cached("Host");
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProxyRouter.class);
+    /** "site origin" pairs already warned of: a proxy rule to an origin the site does not allow (bounded). */
+    private final java.util.Set<String> refusedOrigins = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
@@ -211,7 +214,39 @@ public class ProxyRouter {
             return;
         }
         outcome.upstream = "static";
-        staticFiles.serve(request, site, path, route.browse());
+        staticFiles.serve(request, site, path, route.browse(), target -> rewriteProxy(request, end, site, target, outcome));
+    }
+
+    /**
+     * A request that the live release's {@code _redirects} proxies to {@code target} (Netlify's proxy rewrites,
+     * {@code /api/* https://api.example.com/:splat 200}): passed to the site's upstream for that origin
+     * ({@code rewrite-origins}), asked for the target's path and query, as any proxied request (forwarding headers,
+     * timeouts, retries, streaming, WebSockets). An origin the site does not list is a {@code 502}: a deployed file
+     * alone cannot make the proxy fetch an address.
+     */
+    private void rewriteProxy(HttpServerRequest request, RequestEnd end, Site site, String target, Outcome outcome) {
+        String origin = Site.originOf(target);
+        Route route = site.rewriteRoute(origin);
+        UpstreamPool pool = route == null ? null : registry.pool(route);
+        if (pool == null) {
+            if (refusedOrigins.size() < 1000 && refusedOrigins.add(site.name() + " " + origin)) {
+                LOG.warnf("Site %s: its release's _redirects proxies to %s, which the site's rewrite-origins does not list: "
+                        + "such requests are answered 502", site.name(), origin);
+            }
+            request.resume();
+            ErrorPages.send(request, 502, "Bad Gateway",
+                    "This address is proxied to a server that the site's configuration does not allow.", null);
+            return;
+        }
+        boolean upgrade = UpstreamExchange.isWebSocketUpgrade(request);
+        if (upgrade) {
+            end.orConnectionClosed(request.connection());
+        }
+        HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
+        new UpstreamExchange(vertx, client, request, site, route, pool, trusted, staticFiles.files(), upstream -> {
+            outcome.upstream = upstream.url();
+            end.add(upstream::release);
+        }).bodyLimit(maxBodySize).webSocket(upgrade).uri(UpstreamExchange.pathAndQuery(target)).run();
     }
 
     /** What the metrics of a request are labelled with, as the request finds it out. */

@@ -17,7 +17,8 @@ import java.util.Set;
  *
  * <p>A release's own file ({@link #releaseRule}) may also rewrite: status 200 serves the file at {@code to} under the
  * requested address ({@code /* /index.html 200}, a single-page app's fallback), 404 serves it with status 404 (a
- * section's own not-found page), as 410 and 451 do with theirs. Those apply only where no file answers the path, unless forced ({@code 200!}). Its
+ * section's own not-found page), as 410 and 451 do with theirs; 200 to an http(s) URL proxies the request there (Netlify's
+ * proxy rewrites, to the origins the site allows). Those apply only where no file answers the path, unless forced ({@code 200!}). Its
  * rules may also ask for query parameters ({@code /store id=:id /blog/:id}, as Netlify's): such a rule matches only a
  * request whose query has each of them (with the value written, or any value for a {@code :placeholder}, filled into
  * {@code to} like a path's), and the request's query does not go along (the target says what it keeps).
@@ -33,6 +34,11 @@ public final class Redirects {
 
         public boolean redirects() {
             return STATUSES.contains(status);
+        }
+
+        /** A rewrite to another host: {@code 200} to an http(s) URL, proxied there (Netlify's proxy rewrites). */
+        public boolean proxies() {
+            return status == 200 && !to.startsWith("/");
         }
     }
 
@@ -76,6 +82,10 @@ public final class Redirects {
             return rule.force();
         }
 
+        public boolean proxies() {
+            return rule.proxies();
+        }
+
         /**
          * The redirect's Location: {@code to}, with {@code query} (raw, or null) when {@code to} has none of its own and the
          * rule has no query conditions.
@@ -113,9 +123,11 @@ public final class Redirects {
      */
     private final Map<String, int[]> bySegment = new HashMap<>();
     private final int[] anywhere;
+    private final boolean proxies;
 
     public Redirects(List<Rule> rules) {
         this.rules = List.copyOf(rules);
+        this.proxies = this.rules.stream().anyMatch(Rule::proxies);
         Map<String, List<Integer>> segments = new HashMap<>();
         List<Integer> wild = new ArrayList<>();
         for (int i = 0; i < this.rules.size(); i++) {
@@ -147,6 +159,11 @@ public final class Redirects {
 
     public boolean isEmpty() {
         return rules.isEmpty();
+    }
+
+    /** Whether a rule proxies to another host ({@link Rule#proxies}). */
+    public boolean hasProxies() {
+        return proxies;
     }
 
     /** The first rule, in the order written, that matches {@code path} (already cleaned), or null. */
@@ -310,9 +327,9 @@ public final class Redirects {
     /** A rule of a release's {@code _redirects} that also asks for query parameters (see the class comment). */
     public static Rule releaseRule(String from, String to, int status, boolean force, List<QueryCondition> query) {
         if (REWRITES.contains(status)) {
-            if (to == null || !to.startsWith("/")) {
-                throw new IllegalArgumentException("a rewrite (" + status + ") serves a path of the release: proxying to '"
-                        + to + "' is not supported");
+            if (to == null || !to.startsWith("/") && (status != 200 || io.edgestack.proxy.site.Site.originOf(to) == null)) {
+                throw new IllegalArgumentException(status == 200 ? "to: '" + to + "' is not a path or an http(s):// URL"
+                        : "a page with status " + status + " is a path of the release, not '" + to + "'");
             }
         } else if (!STATUSES.contains(status)) {
             throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404, 410, 451");

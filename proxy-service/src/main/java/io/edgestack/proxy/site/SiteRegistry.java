@@ -132,6 +132,8 @@ public class SiteRegistry {
                     pools.put(route, new UpstreamPool(site.name() + route.pathPrefix(), route.upstream()));
                 }
             }
+            site.rewriteOrigins().forEach((origin, route) ->
+                    pools.put(route, new UpstreamPool(site.name() + " rewrites to " + origin, route.upstream())));
         }
         if (pools.values().stream().anyMatch(pool -> pool.upstreams().stream().anyMatch(Upstream::ssl))) {
             TlsWarmup.run(vertx); // before a health check or request to an HTTPS upstream first needs TLS, on an event loop

@@ -93,7 +93,7 @@ public final class SitesLoader {
             throw new SiteConfigException(key, "must be a mapping");
         }
         allowOnly(node, key + ".", Set.of("name", "hosts", "routes", "headers", "cache", "edge-cache", "redirects", "access",
-                "rate-limit"));
+                "rate-limit", "rewrite-origins"));
         String name = text(node, key + ".name", node.get("name"));
         if (!SITE_NAME.matcher(name).matches()) {
             throw new SiteConfigException(key + ".name", "'" + name + "' must be lower-case letters, digits and '-'");
@@ -124,7 +124,37 @@ public final class SitesLoader {
                 new CacheRules(cacheRules(node.get("cache"), key + ".cache")), edgeCache(node.get("edge-cache"), key + ".edge-cache"),
                 redirects(node.get("redirects"), key + ".redirects"),
                 node.has("access") ? access(node.get("access"), key + ".access") : Access.OPEN,
-                node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : RateLimit.NONE);
+                node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : RateLimit.NONE,
+                rewriteOrigins(node.get("rewrite-origins"), key + ".rewrite-origins"));
+    }
+
+    /**
+     * {@code rewrite-origins: [https://api.example.com]}: the origins a release's {@code _redirects} may proxy to with a
+     * {@code 200} rule to a URL ({@code /api/* https://api.example.com/:splat 200}, Netlify's proxy rewrites). Each is
+     * an upstream of its own, asked with its own name as {@code Host} (as Netlify does), its errors passed on as they
+     * come; none by default, so that a deployed file cannot make the proxy fetch any address it names.
+     */
+    static Map<String, Route> rewriteOrigins(JsonNode node, String key) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        requireArray(node, key);
+        Map<String, Route> origins = new LinkedHashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String itemKey = key + "[" + i + "]";
+            String url = text(node, itemKey, node.get(i));
+            String origin = Site.originOf(url);
+            java.net.URI uri = origin == null ? null : java.net.URI.create(url);
+            if (origin == null || uri.getRawQuery() != null || uri.getRawFragment() != null
+                    || uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+                throw new SiteConfigException(itemKey, "'" + url + "' is not an origin: http(s)://host[:port], no path");
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode spec = new ObjectMapper().createObjectNode();
+            spec.putArray("targets").add(origin);
+            spec.put("host-header", io.edgestack.proxy.upstream.HeaderRules.UPSTREAM).put("intercept-errors", false);
+            origins.put(origin, new Route("/", Route.Kind.UPSTREAM, UpstreamSpecs.parse(spec, itemKey), null, null, null, false));
+        }
+        return Map.copyOf(origins);
     }
 
     /** {@code rate-limit: {requests: 10, per: 1m, burst: 5}} per client address; {@code {}}: none (a route lifts its site's). */

@@ -8,8 +8,8 @@ import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.http.impl.HttpServerRequestWrapper;
 
 /**
- * The visitor's request as vertx-http-proxy sees it, with one change: a reset of its response waits for the next turn
- * of the event loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
+ * The visitor's request as vertx-http-proxy sees it, with two changes: its URI may be another (a {@code _redirects}
+ * proxy rule's target), and a reset of its response waits for the next turn of the event loop. When a visitor goes away mid-answer, the write that finds its connection closed fails inside
  * Netty's HTTP encoder; vertx-http-proxy resets the response from that failure's callback, and the reset writes into
  * the same encoder again: the pieces of the first write were released twice (an {@code IllegalReferenceCountException}
  * and a "failed to mark a promise as failure" warning in the log for nearly every visitor that left that way).
@@ -19,9 +19,12 @@ import io.vertx.core.http.impl.HttpServerRequestWrapper;
 final class DeferredResetRequest extends HttpServerRequestWrapper {
 
     private final HttpServerResponse response;
+    private final String uri;
 
-    DeferredResetRequest(HttpServerRequestInternal request, Context context) {
+    /** @param uri the URI the upstream is asked for, or null for the visitor's */
+    DeferredResetRequest(HttpServerRequestInternal request, Context context, String uri) {
         super(request);
+        this.uri = uri;
         this.response = new AbstractResponseWrapper(request.response()) {
             @Override
             public boolean reset() {
@@ -45,6 +48,11 @@ final class DeferredResetRequest extends HttpServerRequestWrapper {
                 return true;
             }
         };
+    }
+
+    @Override
+    public String uri() {
+        return uri != null ? uri : super.uri();
     }
 
     @Override

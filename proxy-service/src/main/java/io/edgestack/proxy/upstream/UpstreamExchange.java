@@ -76,6 +76,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private final Set<Upstream> tried = new HashSet<>(2);
     private long bodyLimit;
     private boolean webSocket;
+    /** The URI the upstream is asked for when not the visitor's (see {@link #uri(String)}), or null. */
+    private String uri;
     private ProxyInterceptor cacheStage;
     private Upstream chosen;
     private HttpClientRequest upstreamRequest;
@@ -98,6 +100,22 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     public UpstreamExchange bodyLimit(long bytes) {
         this.bodyLimit = bytes;
         return this;
+    }
+
+    /**
+     * Asks the upstream for {@code pathAndQuery} instead of the visitor's URI (a {@code _redirects} proxy rule's target);
+     * the route's prefix is not stripped from it.
+     */
+    public UpstreamExchange uri(String pathAndQuery) {
+        this.uri = pathAndQuery;
+        return this;
+    }
+
+    /** The raw path (at least {@code /}) and query of an absolute URL, without its fragment. */
+    public static String pathAndQuery(String url) {
+        java.net.URI target = java.net.URI.create(url);
+        String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+        return target.getRawQuery() == null ? path : path + "?" + target.getRawQuery();
     }
 
     /** The request is a WebSocket upgrade ({@link #isWebSocketUpgrade}, as the router found it). */
@@ -125,7 +143,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             passWebSocket();
             return;
         }
-        proxy.handle(new DeferredResetRequest(internal, vertx.getOrCreateContext()));
+        proxy.handle(new DeferredResetRequest(internal, vertx.getOrCreateContext(), uri));
     }
 
     /**
@@ -148,7 +166,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             if (authority != null) {
                 upstream.authority(authority);
             }
-            upstream.setMethod(HttpMethod.GET).setURI(upstreamUri(request.uri(), pool, route));
+            upstream.setMethod(HttpMethod.GET).setURI(uri != null ? uri : upstreamUri(request.uri(), pool, route));
             upstream.headers().setAll(headers);
             return upstream.connect();
         }).onComplete(answered -> {
@@ -330,7 +348,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         var proxyRequest = context.request();
         forUpstream(proxyRequest.headers());
-        if (pool.spec().stripPrefix()) {
+        if (pool.spec().stripPrefix() && uri == null) {
             proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
         }
         boolean h2 = request.version() == HttpVersion.HTTP_2;

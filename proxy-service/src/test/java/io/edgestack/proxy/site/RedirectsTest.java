@@ -1,6 +1,7 @@
 package io.edgestack.proxy.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,9 +71,13 @@ class RedirectsTest {
         assertNull(withSpa.target("/any/route", null), "a rewrite is not a redirect");
         assertEquals("status: 200 is not one of 301, 302, 303, 307, 308",
                 assertThrows(IllegalArgumentException.class, () -> Redirects.rule("/*", "/index.html", 200)).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> Redirects.releaseRule("/api/*", "https://api.example.test/:splat", 200, false)).getMessage()
-                .contains("proxying"));
+        Redirects proxied = new Redirects(List.of(Redirects.releaseRule("/api/*", "https://api.example.test/:splat", 200, false)));
+        assertTrue(proxied.hasProxies() && proxied.match("/api/v1/users").proxies(), "a rewrite to a URL proxies");
+        assertEquals("https://api.example.test/v1/users?page=2", proxied.match("/api/v1/users").location("page=2"));
+        assertFalse(withSpa.hasProxies());
+        assertEquals("a page with status 404 is a path of the release, not 'https://x.example.test/404'",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Redirects.releaseRule("/x/*", "https://x.example.test/404", 404, false)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> Redirects.releaseRule("/:a/:a", "/x", 301, false)).getMessage().contains("names :a twice"));
         assertTrue(assertThrows(IllegalArgumentException.class,

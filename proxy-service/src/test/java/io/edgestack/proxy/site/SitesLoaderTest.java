@@ -72,7 +72,7 @@ class SitesLoaderTest {
                   - name: a
                     routes: [{path: api, static: {}}]
                 """));
-        assertEquals("sites[0].routs: unknown key (expected one of access, cache, edge-cache, headers, hosts, name, rate-limit, redirects, routes)", problem("""
+        assertEquals("sites[0].routs: unknown key (expected one of access, cache, edge-cache, headers, hosts, name, rate-limit, redirects, rewrite-origins, routes)", problem("""
                 sites:
                   - name: a
                     routs: []
@@ -137,6 +137,15 @@ class SitesLoaderTest {
         assertEquals("sites[0].redirects[0].to: 'ftp://x' is not a path or an http(s):// URL", problem("""
                 sites:
                   - {name: a, redirects: [{from: /old, to: "ftp://x"}]}
+                """));
+        assertEquals("sites[0].rewrite-origins[1]: 'https://api.example.test/v1' is not an origin: http(s)://host[:port], no path",
+                problem("""
+                sites:
+                  - {name: a, rewrite-origins: ["http://127.0.0.1:3000", "https://api.example.test/v1"]}
+                """));
+        assertEquals("sites[0].rewrite-origins[0]: 'file:///etc' is not an origin: http(s)://host[:port], no path", problem("""
+                sites:
+                  - {name: a, rewrite-origins: ["file:///etc"]}
                 """));
         assertEquals("sites[0].redirects[0].status: 200 is not one of 301, 302, 303, 307, 308", problem("""
                 sites:

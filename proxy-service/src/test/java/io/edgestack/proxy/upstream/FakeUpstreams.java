@@ -53,6 +53,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         routes:
                           - {path: /, static: {browse: true}}
                           - {path: /plain/, static: {}}
+                      - name: rewrites
+                        hosts: [rewrites.test]
+                        rewrite-origins: [http://127.0.0.1:%1$d]
                       - name: example
                         redirects:
                           - {from: /old-page, to: /one/plain}

@@ -70,6 +70,66 @@ class ReverseProxyTest {
                 + vertx.unavailableNativeTransportCause());
     }
 
+    /**
+     * Netlify's proxy rewrites: a {@code 200} rule of the release's {@code _redirects} to a URL proxies the request
+     * there (any method, body streamed, query kept, the target's name as Host, the forwarding headers set), to an
+     * origin the site's {@code rewrite-origins} lists; a file at the path wins unless the rule is forced; an origin
+     * not listed is a 502.
+     */
+    @Test
+    void aRedirectsFileMayProxyToAnOriginTheSiteAllows() throws Exception {
+        io.edgestack.proxy.files.TestRelease release = new io.edgestack.proxy.files.TestRelease(
+                java.nio.file.Path.of("target/test-releases"), "rewrites").clear();
+        String origin = "http://127.0.0.1:" + FakeUpstreams.portA;
+        release.file("r1", "index.html", "<h1>home</h1>");
+        release.file("r1", "status.html", "<h1>a file of the release</h1>");
+        release.file("r1", "_redirects", """
+                /backend/*     %1$s/:splat        200
+                /status.html   %1$s/echo          200
+                /always        %1$s/echo?from=rule 200!
+                /socket        %1$s/ws            200
+                /elsewhere/*   https://not-listed.example.test/:splat  200
+                """.formatted(origin));
+        release.activate("r1");
+        JsonPath seen = given().header("Host", "rewrites.test").get("/backend/echo?x=1&y=2").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("a", seen.getString("upstream"));
+        assertEquals("/echo?x=1&y=2", seen.getString("uri"), "the splat filled in, the visitor's query kept");
+        assertEquals("127.0.0.1:" + FakeUpstreams.portA, seen.getString("headers.host"), "the target's own name");
+        assertEquals("rewrites.test", seen.getString("headers.x-forwarded-host"));
+        assertEquals("127.0.0.1", seen.getString("headers.x-forwarded-for"));
+        // any method, the body streamed to the origin (files answer GET and HEAD only)
+        byte[] body = new byte[300_000];
+        given().header("Host", "rewrites.test").body(body).post("/backend/upload").then().statusCode(200)
+                .body(org.hamcrest.Matchers.equalTo("300000"));
+        // a method files do not answer goes by the rule even where a file is
+        assertEquals("/echo", given().header("Host", "rewrites.test").delete("/status.html").then().statusCode(200)
+                .extract().jsonPath().getString("uri"));
+        // a file at the path wins over an unforced rule; a forced one proxies anyway, with its own query
+        given().header("Host", "rewrites.test").get("/status.html").then().statusCode(200)
+                .body(containsString("a file of the release"));
+        assertEquals("/echo?from=rule", given().header("Host", "rewrites.test").get("/always?ignored=1").then()
+                .statusCode(200).extract().jsonPath().getString("uri"));
+        // a WebSocket through such a rule
+        io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            CompletableFuture<String> echoed = new CompletableFuture<>();
+            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
+                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/socket").addHeader("Host", "rewrites.test"))
+                    .onSuccess(opened -> opened.textMessageHandler(echoed::complete))
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            ws.writeTextMessage("through a rewrite");
+            assertEquals("through a rewrite", echoed.get(5, TimeUnit.SECONDS));
+            ws.close();
+        } finally {
+            client.close();
+        }
+        // an origin the site does not list: never fetched
+        given().header("Host", "rewrites.test").get("/elsewhere/page").then().statusCode(502)
+                .body(containsString("does not allow"));
+        given().header("Host", "rewrites.test").get("/").then().statusCode(200).body(containsString("home"));
+    }
+
     @Test
     void aStaticRouteWithBrowseListsAFolderWithoutIndex() throws Exception {
         io.edgestack.proxy.files.TestRelease release = new io.edgestack.proxy.files.TestRelease(
