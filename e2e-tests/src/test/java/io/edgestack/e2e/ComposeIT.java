@@ -137,6 +137,25 @@ class ComposeIT {
         assertEquals(404, get(site + "/no-such-page").statusCode());
         assertEquals(200, get("http://127.0.0.1:" + settings.get("EDGESTACK_MONITOR_PORT") + "/").statusCode(),
                 "the status page");
+        // A ping check from inside the monitor's container (the image carries ping; no capability is needed)
+        String monitor = "http://127.0.0.1:" + settings.get("EDGESTACK_MONITOR_PORT");
+        HttpResponse<String> added = Http.send("POST", monitor + "/api/checks",
+                "{\"name\": \"edge-ping\", \"type\": \"ping\", \"host\": \"edge\", \"interval\": \"2s\"}",
+                "Authorization", "Bearer " + settings.get("EDGESTACK_MONITOR_API_TOKEN"), "Content-Type", "application/json");
+        assertEquals(201, added.statusCode(), added.body());
+        JsonNode ping = null;
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); System.nanoTime() < until; Thread.sleep(500)) {
+            for (JsonNode check : json.readTree(get(monitor + "/api/status").body()).path("checks")) {
+                if (check.path("name").asText().equals("edge-ping") && check.path("last").has("cause")) {
+                    ping = check.path("last");
+                }
+            }
+            if (ping != null) {
+                break;
+            }
+        }
+        assertTrue(ping != null && ping.path("cause").asText().equals("ok")
+                && ping.path("summary").asText().startsWith("reply from edge in "), "the ping check: " + ping);
 
         // The connector link is TLS, pinned to the edge's own CA through the token the edge left in the shared volume.
         String edgeLog = compose(List.of("logs", "--no-color", "edge")).output();

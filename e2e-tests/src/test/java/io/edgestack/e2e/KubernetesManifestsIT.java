@@ -168,6 +168,10 @@ class KubernetesManifestsIT {
         }
         assertEquals(List.of("ReadWriteMany"), named(PersistentVolumeClaim.class, "releases").getSpec().getAccessModes(),
                 "deploy-service writes the releases every proxy replica reads");
+        // the monitor's ping checks send with an unprivileged ICMP socket: its pod's groups may open one
+        assertTrue(named(Deployment.class, "monitor").getSpec().getTemplate().getSpec().getSecurityContext().getSysctls()
+                .stream().anyMatch(s -> s.getName().equals("net.ipv4.ping_group_range") && s.getValue().equals("0 2147483647")),
+                "monitor pod: net.ipv4.ping_group_range");
     }
 
     @Test
