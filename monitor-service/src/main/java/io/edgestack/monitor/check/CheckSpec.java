@@ -40,20 +40,21 @@ import java.util.TreeSet;
  *        Uptime Kuma's "ignore TLS/SSL errors"; its expiry is still read, and judged when {@code tlsDays} asks
  * @param upsideDown the check is up when its probe fails and down when it succeeds, as Uptime Kuma's "upside down mode":
  *        a port or an admin address that must not answer from where the monitor stands
+ * @param body the request body of an http check (a GraphQL or JSON health query, as Uptime Kuma's "body"), or null
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown) {
+        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping");
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days",
             "ignore-tls-errors", "upside-down", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page");
+            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -180,6 +181,14 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         if (settings.containsKey("ignore-tls-errors") && !https) {
             throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL");
         }
+        String body = r.text("body", null);
+        if (body != null && !type.equals("http")) {
+            throw new Invalid(prefix + "body: only for an http check");
+        }
+        String method = r.text("method", "GET").toUpperCase(Locale.ROOT);
+        if (body != null && (method.equals("GET") || method.equals("HEAD"))) {
+            throw new Invalid(prefix + "body: a " + method + " request carries none (method: POST, PUT, PATCH...)");
+        }
         if (settings.containsKey("upside-down") && type.equals("push")) {
             throw new Invalid(prefix + "upside-down: not for a push check (its job reports in, or not)");
         }
@@ -196,7 +205,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 }
             }
         }
-        return new CheckSpec(name, type, url, host, port, r.text("method", "GET").toUpperCase(Locale.ROOT), Map.copyOf(headers),
+        return new CheckSpec(name, type, url, host, port, method, Map.copyOf(headers),
                 r.statuses("expected-status", "200-399"), r.text("keyword", null), r.text("keyword-absent", null), jsonPath,
                 r.duration("max-latency", null), r.bool("follow-redirects", true), interval, timeout,
                 r.integer("tls-days", type.equals("tls") ? 14 : 0, 0, 3650), pushPeriod, pushToken,
@@ -204,7 +213,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
                 record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
-                r.bool("ignore-tls-errors", false), r.bool("upside-down", false));
+                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body);
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */

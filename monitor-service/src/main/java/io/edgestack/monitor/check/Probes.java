@@ -156,7 +156,13 @@ public class Probes {
                 .setTimeout(spec.timeout().toMillis()).setConnectTimeout(spec.timeout().toMillis())
                 .putHeader("User-Agent", "edgestack-monitor/1");
         spec.headers().forEach(options::putHeader);
-        return (spec.ignoreTlsErrors() ? lenient : http).request(options).compose(request -> request.send())
+        if (spec.body() != null && !spec.headers().keySet().stream().anyMatch("Content-Type"::equalsIgnoreCase)) {
+            // as Uptime Kuma's JSON body; a header-Content-Type of the check says otherwise
+            options.putHeader("Content-Type", spec.body().stripLeading().startsWith("{") || spec.body().stripLeading().startsWith("[")
+                    ? "application/json" : "text/plain; charset=utf-8");
+        }
+        return (spec.ignoreTlsErrors() ? lenient : http).request(options)
+                .compose(request -> spec.body() == null ? request.send() : request.send(spec.body()))
                 .compose(response -> body(response).map(body -> judge(spec, response, body, millis(start))))
                 .recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
     }
