@@ -284,7 +284,10 @@ public interface TunnelConfig {
         /** Host name to match (exact or {@code *.example.com}); any host while unset. */
         Optional<String> hostname();
 
-        /** Path prefix to match, on segment boundaries ({@code /api} matches {@code /api/x}, not {@code /apix}). */
+        /**
+         * Path prefix to match, on segment boundaries ({@code /api} matches {@code /api/x}, not {@code /apix}); a path
+         * with other characters is a regular expression searched in the path, as cloudflared's ({@code \.(jpg|png)$}).
+         */
         Optional<String> path();
 
         /**

@@ -50,7 +50,14 @@ public final class Ingress {
                 return true;
             }
             String prefix = path.get();
+            if (!isPlainPath(prefix)) { // cloudflared's: a regular expression searched in the path
+                return pattern().matcher(requestPath).find();
+            }
             return requestPath.equals(prefix) || requestPath.startsWith(prefix.endsWith("/") ? prefix : prefix + "/");
+        }
+
+        private java.util.regex.Pattern pattern() {
+            return PATTERNS.computeIfAbsent(path.get(), java.util.regex.Pattern::compile);
         }
 
         public boolean isStatus() {
@@ -67,6 +74,19 @@ public final class Ingress {
             return "Rule[host=" + host + ", path=" + path + ", origin=" + origin + ", status=" + status + ", tls=" + tls
                     + ", hostHeader=" + hostHeader + ", accessToken=" + (accessToken == null ? "none" : "set") + "]";
         }
+    }
+
+    /** The compiled regular expressions of the rules' paths (checked at start, so that they compile). */
+    private static final java.util.Map<String, java.util.regex.Pattern> PATTERNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A path written as a plain path ({@code /api}, {@code /static/v1.2}): matched as a prefix on segment boundaries;
+     * any other is a regular expression, as cloudflared's {@code path} ({@code \.(jpg|png)$}, {@code ^/api/v[0-9]+/}),
+     * searched in the request's path.
+     */
+    static boolean isPlainPath(String path) {
+        return path.startsWith("/") && path.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                || c >= '0' && c <= '9' || "/-._~%@:,;=!'&".indexOf(c) >= 0);
     }
 
     private final List<Rule> rules;
@@ -120,8 +140,13 @@ public final class Ingress {
             String key = "edgestack.tunnel.connector.ingress[" + i + "]";
             Optional<HostPattern> host = rule.hostname().filter(h -> !h.isBlank()).map(h -> HostPattern.parse(key + ".hostname", h));
             Optional<String> path = rule.path().filter(p -> !p.isBlank());
-            if (path.isPresent() && !path.get().startsWith("/")) {
-                throw new IllegalArgumentException(key + ".path: '" + path.get() + "' must start with /");
+            if (path.isPresent() && !isPlainPath(path.get())) {
+                try {
+                    PATTERNS.computeIfAbsent(path.get(), java.util.regex.Pattern::compile);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new IllegalArgumentException(key + ".path: '" + path.get() + "' is neither a path (/api) nor a "
+                            + "regular expression (" + e.getDescription() + " near index " + e.getIndex() + ")");
+                }
             }
             String service = rule.service().trim();
             Optional<String> token = rule.accessToken().filter(t -> !t.isBlank());

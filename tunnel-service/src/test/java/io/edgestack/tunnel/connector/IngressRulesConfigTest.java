@@ -15,8 +15,11 @@ import io.edgestack.tunnel.config.TunnelConfig;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
-/** cloudflared's TCP services in the connector's ingress rules, read from configuration as the service reads them. */
-class TcpIngressRulesTest {
+/**
+ * The connector's ingress rules read from configuration as the service reads them: cloudflared's TCP services and its
+ * regular-expression paths.
+ */
+class IngressRulesConfigTest {
 
     private static Ingress ingress(String... keyValues) {
         return ingress(Map.of(), keyValues);
@@ -79,5 +82,25 @@ class TcpIngressRulesTest {
                 refused("[0].service", "http://127.0.0.1:8081", "[0].access-token", "t"));
         assertTrue(refused("[0].service", "ftp://127.0.0.1:21").endsWith("must be http://host:port or https://host:port, "
                 + "tcp://host:port (or ssh://, rdp://, smb://), or http_status:NNN"));
+    }
+
+    @Test
+    void aPathWithRegexCharactersIsCloudflaredsRegularExpressionAndAPlainOneAPrefix() {
+        Ingress ingress = ingress("[0].hostname", "static.example.com", "[0].path", "\\.(jpg|png|css|js)$",
+                "[0].service", "http://127.0.0.1:8001",
+                "[1].path", "^/api/v[0-9]+/", "[1].service", "http://127.0.0.1:8002",
+                "[2].path", "/static/v1.2", "[2].service", "http://127.0.0.1:8003",
+                "[3].service", "http://127.0.0.1:8004");
+        assertEquals(8001, ingress.match("static.example.com", "/img/logo.png?v=3").origin().getPort());
+        assertEquals(8004, ingress.match("static.example.com", "/logo.png.html").origin().getPort(), "anchored at the end");
+        assertEquals(8004, ingress.match("www.example.com", "/logo.png").origin().getPort(), "the rule's host still applies");
+        assertEquals(8002, ingress.match("any", "/api/v2/users").origin().getPort());
+        assertEquals(8004, ingress.match("any", "/api/vx/users").origin().getPort());
+        assertEquals(8003, ingress.match("any", "/static/v1.2/app.js").origin().getPort(), "a plain path: a prefix");
+        assertEquals(8004, ingress.match("any", "/static/v1x2/app.js").origin().getPort(), "its dot is a dot");
+        assertEquals(8004, ingress.match("any", "/static/v1.2x").origin().getPort(), "on segment boundaries");
+        assertEquals("edgestack.tunnel.connector.ingress[0].path: '^/api/(v1' is neither a path (/api) nor a regular "
+                + "expression (Unclosed group near index 9)", refused("[0].path", "^/api/(v1", "[0].service", "http://127.0.0.1:1",
+                        "[1].service", "http_status:404"));
     }
 }
