@@ -41,20 +41,37 @@ import java.util.TreeSet;
  * @param upsideDown the check is up when its probe fails and down when it succeeds, as Uptime Kuma's "upside down mode":
  *        a port or an admin address that must not answer from where the monitor stands
  * @param body the request body of an http check (a GraphQL or JSON health query, as Uptime Kuma's "body"), or null
+ * @param database what a postgres check connects to and runs, or null
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body) {
+        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body, Database database) {
 
-    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping");
+    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping", "postgres");
+
+    /**
+     * A postgres check's connection and query, as Uptime Kuma's PostgreSQL monitor: {@code url} is
+     * {@code postgres://user[:password]@host[:port]/database[?sslmode=...]}, the password there or in {@code password}
+     * (from the environment: {@code EDGESTACK_MONITOR_CHECKS_<NAME>_PASSWORD}); never shown (see {@link #toString}).
+     *
+     * @param jdbcUrl the driver's URL, without user or password
+     * @param shown the URL as summaries show it, without the password
+     */
+    public record Database(String jdbcUrl, String user, String password, String query, String shown) {
+
+        @Override
+        public String toString() {
+            return "Database[" + shown + ", query=" + query + "]";
+        }
+    }
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days",
             "ignore-tls-errors", "upside-down", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body");
+            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body", "query", "password");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -81,17 +98,33 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                         + ", header-<Name>)");
             }
         }
-        String type = r.text("type", settings.containsKey("url") ? "http" : settings.containsKey("push-period") ? "push" : null);
+        String given = settings.get("url");
+        boolean postgresUrl = given != null && given.matches("(?i)postgres(ql)?://.*");
+        String type = r.text("type", postgresUrl ? "postgres" : settings.containsKey("url") ? "http"
+                : settings.containsKey("push-period") ? "push" : null);
         if (type == null) {
-            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push, ping)");
+            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push, ping, postgres)");
         }
         type = type.toLowerCase(Locale.ROOT);
         if (!TYPES.contains(type)) {
-            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push, ping");
+            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push, ping, postgres");
         }
         URI url = null;
         String host = null;
         int port = 0;
+        Database database = null;
+        if (type.equals("postgres")) {
+            database = database(r, settings, prefix);
+            URI parsed = URI.create(settings.get("url").trim());
+            host = parsed.getHost();
+            port = parsed.getPort() > 0 ? parsed.getPort() : 5432;
+        } else {
+            for (String key : List.of("query", "password")) {
+                if (settings.containsKey(key)) {
+                    throw new Invalid(prefix + key + ": only for a postgres check");
+                }
+            }
+        }
         if (type.equals("http") || (type.equals("tls") && settings.containsKey("url"))) {
             url = r.url("url");
             host = url.getHost();
@@ -213,7 +246,41 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
                 record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
-                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body);
+                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body, database);
+    }
+
+    /** A postgres check's URL, password and query; the messages never hold the password. */
+    private static Database database(Reader r, Map<String, String> settings, String prefix) {
+        String text = r.required("url").trim();
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        String path = uri == null ? null : uri.getRawPath();
+        if (uri == null || !("postgres".equalsIgnoreCase(uri.getScheme()) || "postgresql".equalsIgnoreCase(uri.getScheme()))
+                || uri.getHost() == null || uri.getRawUserInfo() == null || path == null || path.length() < 2
+                || path.indexOf('/', 1) >= 0) {
+            throw new Invalid(prefix + "url: not postgres://user[:password]@host[:port]/database (as Uptime Kuma's)"
+                    + (uri != null && uri.getRawUserInfo() == null ? ": the user is missing" : ""));
+        }
+        String userInfo = uri.getRawUserInfo();
+        int colon = userInfo.indexOf(':');
+        String user = java.net.URLDecoder.decode(colon < 0 ? userInfo : userInfo.substring(0, colon), java.nio.charset.StandardCharsets.UTF_8);
+        String password = colon < 0 ? null : java.net.URLDecoder.decode(userInfo.substring(colon + 1), java.nio.charset.StandardCharsets.UTF_8);
+        if (settings.containsKey("password")) {
+            if (password != null) {
+                throw new Invalid(prefix + "password: the url has one already: keep one");
+            }
+            password = settings.get("password");
+        }
+        String hostPort = (uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]" : uri.getHost())
+                + ":" + (uri.getPort() > 0 ? uri.getPort() : 5432);
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        String sql = r.text("query", "SELECT 1");
+        return new Database("jdbc:postgresql://" + hostPort + path + query, user, password, sql,
+                "postgres://" + user + "@" + hostPort + path + query);
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */

@@ -90,6 +90,7 @@ public class Probes {
             case "tls" -> tls(spec);
             case "dns" -> dns(spec);
             case "ping" -> ping(spec);
+            case "postgres" -> postgres(spec);
             default -> Future.failedFuture(new IllegalArgumentException("not a probe: " + spec.type()));
         };
     }
@@ -127,6 +128,67 @@ public class Probes {
             }
             return judgePing(spec, process.exitValue(), output, millis(start), seconds);
         }, false);
+    }
+
+    /**
+     * One connection to a PostgreSQL server and its query, as Uptime Kuma's PostgreSQL monitor, on a worker thread: up
+     * when the query runs (the summary shows the first value it returned), down with cause {@code refused} or
+     * {@code timeout} (no connection), {@code auth} (user or password refused), {@code database} (no such database) or
+     * {@code query} (the query failed), the server's own words in the summary.
+     */
+    private Future<CheckResult> postgres(CheckSpec spec) {
+        long start = System.nanoTime();
+        CheckSpec.Database db = spec.database();
+        int seconds = (int) Math.max(1, (spec.timeout().toMillis() + 999) / 1000);
+        return vertx.executeBlocking(() -> {
+            java.util.Properties properties = new java.util.Properties();
+            properties.setProperty("user", db.user());
+            if (db.password() != null) {
+                properties.setProperty("password", db.password());
+            }
+            properties.setProperty("connectTimeout", Integer.toString(seconds));
+            properties.setProperty("socketTimeout", Integer.toString(seconds));
+            properties.setProperty("loginTimeout", Integer.toString(seconds));
+            properties.setProperty("ApplicationName", "edgestack-monitor");
+            try (java.sql.Connection connection = new org.postgresql.Driver().connect(db.jdbcUrl(), properties);
+                    java.sql.Statement statement = connection.createStatement()) {
+                statement.setQueryTimeout(seconds);
+                String first = null;
+                try (java.sql.ResultSet rows = statement.executeQuery(db.query())) {
+                    if (rows.next()) {
+                        first = String.valueOf(rows.getObject(1));
+                    }
+                }
+                long elapsed = millis(start);
+                return CheckResult.up(spec.name(), elapsed, 0, db.shown() + ": query ran in " + elapsed + " ms"
+                        + (first == null ? ", no row" : ", first value " + (first.length() > 80 ? first.substring(0, 80) : first)), null);
+            } catch (java.sql.SQLException e) {
+                return CheckResult.down(spec.name(), postgresCause(e), millis(start), 0, db.shown() + ": " + e.getMessage(), null);
+            }
+        }, false);
+    }
+
+    /** The cause of a failed postgres check, from the server's SQL state (or what kept it from answering). */
+    static String postgresCause(java.sql.SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("28")) {
+            return "auth";
+        }
+        if (state.equals("3D000")) {
+            return "database";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return "refused";
+            }
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTimeoutException || state.equals("57014")) {
+                return "timeout";
+            }
+            if (t instanceof java.net.UnknownHostException) {
+                return "dns";
+            }
+        }
+        return state.startsWith("08") ? "refused" : "query";
     }
 
     /** A ping run's verdict from its exit status and output (iputils: 0 replied, 1 no reply, 2 other error). */

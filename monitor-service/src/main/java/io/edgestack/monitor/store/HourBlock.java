@@ -14,8 +14,15 @@ import io.edgestack.monitor.check.CheckResult;
  */
 public final class HourBlock {
 
+    /**
+     * Every cause a result can have, by the number it is packed as: new ones go at the end (the numbers are stored). A
+     * cause missing here was packed as 0 ("ok") and read back as a success (dns, mismatch, certificate and upside-down
+     * failures were, until they were added); an unknown one is now packed as "error".
+     */
     static final List<String> CAUSES = List.of("ok", "status", "timeout", "refused", "keyword", "json", "latency", "tls",
-            "missed-push", "error", CheckResult.STALE);
+            "missed-push", "error", CheckResult.STALE, "dns", "mismatch", CheckResult.CERTIFICATE, CheckResult.UPSIDE_DOWN,
+            "auth", "database", "query");
+    private static final int ERROR = CAUSES.indexOf("error");
     private static final int SIZE = 8;
 
     final String check;
@@ -43,7 +50,10 @@ public final class HourBlock {
 
     void add(CheckResult result) {
         int seconds = (int) Math.max(0, Math.min(3599, result.at().getEpochSecond() - hour.getEpochSecond()));
-        int cause = Math.max(0, CAUSES.indexOf(result.cause()));
+        int cause = CAUSES.indexOf(result.cause());
+        if (cause < 0 || cause == 0 && !result.ok()) {
+            cause = result.ok() ? 0 : ERROR;
+        }
         int status = Math.max(0, Math.min(65535, result.status()));
         int latency = (int) Math.max(0, Math.min(0xFFFFFF, result.latencyMs()));
         int at = data.length;

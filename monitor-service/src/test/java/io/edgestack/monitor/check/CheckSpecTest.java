@@ -69,7 +69,7 @@ class CheckSpecTest {
     void errorsNameTheCheckAndTheKey() {
         assertEquals("edgestack.monitor.checks.home.url: 'ftp://x' is not an http:// or https:// URL with a host",
                 error(Map.of("url", "ftp://x")));
-        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push, ping)", error(Map.of()));
+        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push, ping, postgres)", error(Map.of()));
         assertEquals("edgestack.monitor.checks.home.interval: 500 ms is below the minimum of 1s",
                 error(Map.of("url", "http://x/", "interval", "500ms")));
         assertEquals("edgestack.monitor.checks.home.interval: 'soon' is not a duration (like 500ms, 30s, 5m, 1h)",

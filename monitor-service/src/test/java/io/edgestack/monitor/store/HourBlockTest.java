@@ -32,4 +32,22 @@ class HourBlockTest {
         assertEquals("status", back.get(2).cause());
         assertEquals(503, back.get(2).status());
     }
+
+    /** Every cause a failed check can have is read back as that failure, never as a success. */
+    @Test
+    void everyFailureIsReadBackAsTheFailureItWas() {
+        Instant hour = Instant.parse("2026-11-24T10:00:00Z");
+        List<String> causes = List.of("status", "timeout", "refused", "keyword", "json", "latency", "tls", "missed-push",
+                "error", "dns", "mismatch", CheckResult.CERTIFICATE, CheckResult.UPSIDE_DOWN, "auth", "database", "query");
+        HourBlock block = new HourBlock("web", hour, 0, 0, 0, 0, null);
+        causes.forEach(cause -> block.add(new CheckResult("web", hour.plusSeconds(1), false, cause, 5, 0, cause, null)));
+        block.add(new CheckResult("web", hour.plusSeconds(2), false, "a-cause-from-the-future", 5, 0, "?", null));
+        List<CheckResult> back = HourBlock.decode("web", hour, block.data);
+        for (int i = 0; i < causes.size(); i++) {
+            assertEquals(causes.get(i), back.get(i).cause());
+            assertEquals(false, back.get(i).ok(), causes.get(i) + " read back as a success");
+        }
+        assertEquals("error", back.get(causes.size()).cause(), "an unknown failure is an error, not ok");
+        assertEquals(false, back.get(causes.size()).ok());
+    }
 }
