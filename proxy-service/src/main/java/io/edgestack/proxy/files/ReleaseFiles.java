@@ -153,13 +153,18 @@ public final class ReleaseFiles {
      * @param query the raw query string, kept on redirects
      */
     public Lookup find(String site, String path, String acceptEncoding, String query) throws IOException {
+        return find(site, path, acceptEncoding, query, null);
+    }
+
+    /** @param acceptLanguage the request's Accept-Language, or null (for the {@code _redirects} language conditions) */
+    public Lookup find(String site, String path, String acceptEncoding, String query, String acceptLanguage) throws IOException {
         Path root = liveRelease(site);
         if (root == null) {
             return Lookup.noRelease();
         }
         String release = root.getFileName().toString();
         headers(root); // read with the release, so that its answers can apply them from the event loop
-        Redirects.Match rule = redirects(root).match(path, query);
+        Redirects.Match rule = redirects(root).match(path, query, acceptLanguage);
         if (rule != null && rule.redirects()) {
             return Lookup.redirect(rule.location(query), release, rule.status());
         }
@@ -176,13 +181,19 @@ public final class ReleaseFiles {
         return rule != null ? rewrite(root, release, rule, acceptEncoding) : notFound(root, release);
     }
 
+    /** Whether the live release's {@code _redirects} has a language rule matching {@code path}. */
+    public boolean dependsOnLanguage(String site, String path) throws IOException {
+        Path root = liveRelease(site);
+        return root != null && redirects(root).dependsOnLanguage(path);
+    }
+
     /**
      * The URL a request of a method other than GET and HEAD is proxied to by the live release's {@code _redirects} (no
      * file answers those methods), or null when no rule proxies {@code path}.
      */
-    public String proxiedTo(String site, String path, String query) throws IOException {
+    public String proxiedTo(String site, String path, String query, String acceptLanguage) throws IOException {
         Path root = liveRelease(site);
-        Redirects.Match rule = root == null ? null : redirects(root).match(path, query);
+        Redirects.Match rule = root == null ? null : redirects(root).match(path, query, acceptLanguage);
         return rule != null && rule.proxies() ? rule.location(query) : null;
     }
 

@@ -15,9 +15,10 @@ import io.edgestack.proxy.site.Redirects;
  * release (or, to an http(s) URL, proxies the request there, to an origin the site's {@code rewrite-origins} allows) and
  * 404, 410 and 451 serve one with that status, all only where no file answers the path unless forced with a final
  * {@code !} ({@code /* /index.html 200}: a single-page app's fallback). Query conditions between from and to
- * ({@code /store id=:id /blog/:id}) restrict a rule to requests with those parameters. What this server does not do is
+ * ({@code /store id=:id /blog/:id}) restrict a rule to requests with those parameters, and a {@code Language=fr,de}
+ * condition after the status to visitors whose Accept-Language asks for one. What this server does not do is
  * skipped, each line with a warning that names the release and the line:
- * conditions on the country, language, role or cookies, and domain-level rules. The file itself is never served. It is read with its release,
+ * conditions on the country, role or cookies, and domain-level rules. The file itself is never served. It is read with its release,
  * and again when it is edited in place (its modification time or size changed), as any file of a release.
  */
 final class ReleaseRedirects {
@@ -73,14 +74,28 @@ final class ReleaseRedirects {
             force = fields[i].endsWith("!");
             String code = force ? fields[i].substring(0, fields[i].length() - 1) : fields[i];
             if (!code.matches("[0-9]{3}")) {
-                throw new IllegalArgumentException("conditions on the country, language, role or cookies are not supported");
+                throw new IllegalArgumentException("'" + fields[i] + "' is not a status (conditions such as Language=fr "
+                        + "come after it)");
             }
             status = Integer.parseInt(code);
             i++;
         }
-        if (i < fields.length) {
-            throw new IllegalArgumentException("conditions after the status (country, language, role, cookies) are not supported");
+        List<String> languages = new ArrayList<>();
+        for (; i < fields.length; i++) {
+            int equals = fields[i].indexOf('=');
+            String name = equals < 0 ? fields[i] : fields[i].substring(0, equals);
+            if (!name.equalsIgnoreCase("Language") || equals == fields[i].length() - 1) {
+                throw new IllegalArgumentException("conditions on the country, role or cookies are not supported"
+                        + (name.equalsIgnoreCase("Language") ? " (Language=fr,de names its languages)" : ""));
+            }
+            for (String language : fields[i].substring(equals + 1).split(",")) {
+                String tag = language.trim().toLowerCase(java.util.Locale.ROOT);
+                if (!tag.matches("[a-z]{1,8}(-[a-z0-9]{1,8})*")) {
+                    throw new IllegalArgumentException("Language: '" + language + "' is not a language tag (fr, pt-br)");
+                }
+                languages.add(tag);
+            }
         }
-        return Redirects.releaseRule(from, to, status, force, query);
+        return Redirects.releaseRule(from, to, status, force, query, languages);
     }
 }

@@ -38,10 +38,15 @@ public class StaticFiles {
     private static final Logger LOG = Logger.getLogger(StaticFiles.class);
 
     /** What the worker found: the lookup, and the copy in memory when it is still right. */
-    private record Found(Lookup lookup, HotFile hot, boolean load, List<ReleaseFiles.Entry> listing) {
+    /** @param language whether the answer depends on Accept-Language (a {@code _redirects} language rule matches the path) */
+    private record Found(Lookup lookup, HotFile hot, boolean load, List<ReleaseFiles.Entry> listing, boolean language) {
+
+        Found(Lookup lookup, HotFile hot, boolean load, List<ReleaseFiles.Entry> listing) {
+            this(lookup, hot, load, listing, false);
+        }
 
         Found(Lookup lookup, HotFile hot, boolean load) {
-            this(lookup, hot, load, null);
+            this(lookup, hot, load, null, false);
         }
     }
 
@@ -92,15 +97,19 @@ public class StaticFiles {
         HttpMethod method = request.method();
         Path release = files.trustedRelease(site.name(), checkNanos);
         Redirects redirects = release == null ? null : files.readRedirects(release);
+        String acceptLanguage = request.getHeader(HttpHeaders.ACCEPT_LANGUAGE);
+        if (redirects != null && redirects.dependsOnLanguage(path)) { // whatever answers, a rule's language decided it
+            request.response().headers().add("Vary", "Accept-Language");
+        }
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
-            notReadable(request, site, path, redirects, proxy);
+            notReadable(request, site, path, redirects, proxy, acceptLanguage);
             return;
         }
         HotFile claimed = null; // the copy this request checks against the disk
         if (redirects != null) { // else not read yet for this release: the lookup below reads them
             String served = path;
             if (!redirects.isEmpty()) {
-                Redirects.Match rule = redirects.match(path, request.query());
+                Redirects.Match rule = redirects.match(path, request.query(), acceptLanguage);
                 if (rule != null && rule.redirects()) {
                     answer(request, site, path, Lookup.redirect(rule.location(request.query()), release.getFileName().toString(),
                             rule.status()));
@@ -131,8 +140,11 @@ public class StaticFiles {
         if (mayProxy) {
             request.pause();
         }
-        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, checked, browse), false)
+        vertx.executeBlocking(() -> find(site, path, acceptEncoding, query, acceptLanguage, checked, browse), false)
                 .onComplete(result -> {
+                    if (redirects == null && result.succeeded() && result.result().language()) { // the rules just read
+                        request.response().headers().add("Vary", "Accept-Language");
+                    }
                     if (mayProxy && (result.failed() || result.result().lookup().kind() != Lookup.Kind.PROXY)) {
                         request.resume();
                     }
@@ -170,9 +182,10 @@ public class StaticFiles {
      * A request of a method files do not answer: proxied when the release's {@code _redirects} proxies its path (read on
      * a worker when the release's rules are not at hand, the request paused meanwhile), else {@code 405}.
      */
-    private void notReadable(HttpServerRequest request, Site site, String path, Redirects redirects, Consumer<String> proxy) {
+    private void notReadable(HttpServerRequest request, Site site, String path, Redirects redirects, Consumer<String> proxy,
+            String acceptLanguage) {
         if (redirects != null) {
-            Redirects.Match rule = redirects.isEmpty() ? null : redirects.match(path, request.query());
+            Redirects.Match rule = redirects.isEmpty() ? null : redirects.match(path, request.query(), acceptLanguage);
             if (rule != null && rule.proxies()) {
                 proxy.accept(rule.location(request.query()));
             } else {
@@ -182,7 +195,7 @@ public class StaticFiles {
         }
         request.pause(); // its body waits for the upstream it may go to
         String query = request.query();
-        vertx.executeBlocking(() -> files.proxiedTo(site.name(), path, query), false).onComplete(found -> {
+        vertx.executeBlocking(() -> files.proxiedTo(site.name(), path, query, acceptLanguage), false).onComplete(found -> {
             if (found.succeeded() && found.result() != null) {
                 proxy.accept(found.result());
             } else {
@@ -201,32 +214,40 @@ public class StaticFiles {
      * On a worker: looks the path up, and compares the copy in memory (if any) with the disk. {@code claimed}: the copy
      * whose check this request took on the event loop, handed back when done (or null).
      */
-    private Found find(Site site, String path, String acceptEncoding, String query, HotFile claimed, boolean browse)
-            throws IOException {
+    private Found find(Site site, String path, String acceptEncoding, String query, String acceptLanguage, HotFile claimed,
+            boolean browse) throws IOException {
         try {
-            Lookup lookup = files.find(site.name(), path, acceptEncoding, query);
-            if (lookup.kind() == Lookup.Kind.NOT_FOUND && browse) {
-                List<ReleaseFiles.Entry> entries = files.listing(site.name(), path);
-                if (entries != null) {
-                    return path.endsWith("/") ? new Found(lookup, null, false, entries)
-                            : new Found(Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), lookup.release()), null, false);
-                }
+            Lookup lookup = files.find(site.name(), path, acceptEncoding, query, acceptLanguage);
+            if (files.dependsOnLanguage(site.name(), path)) {
+                Found found = find(lookup, site, path, query, browse);
+                return new Found(found.lookup(), found.hot(), found.load(), found.listing(), true);
             }
-            if (lookup.kind() != Lookup.Kind.FILE) {
-                return new Found(lookup, null, false);
-            }
-            HotFile hot = hotFiles.get(lookup.root(), lookup.path()); // the rewritten path's copy, for a rewrite
-            if (hot != null && hot.matches(lookup)) {
-                hot.verifiedAt = System.nanoTime();
-                return new Found(lookup, hot, false);
-            }
-            boolean load = hotFiles.fits(lookup) && hotFiles.claim(lookup.root(), lookup.path());
-            return new Found(lookup, null, load);
+            return find(lookup, site, path, query, browse);
         } finally {
             if (claimed != null) {
                 claimed.checking.set(false);
             }
         }
+    }
+
+    private Found find(Lookup lookup, Site site, String path, String query, boolean browse) throws IOException {
+        if (lookup.kind() == Lookup.Kind.NOT_FOUND && browse) {
+            List<ReleaseFiles.Entry> entries = files.listing(site.name(), path);
+            if (entries != null) {
+                return path.endsWith("/") ? new Found(lookup, null, false, entries)
+                        : new Found(Lookup.redirect(path + "/" + (query == null ? "" : "?" + query), lookup.release()), null, false);
+            }
+        }
+        if (lookup.kind() != Lookup.Kind.FILE) {
+            return new Found(lookup, null, false);
+        }
+        HotFile hot = hotFiles.get(lookup.root(), lookup.path()); // the rewritten path's copy, for a rewrite
+        if (hot != null && hot.matches(lookup)) {
+            hot.verifiedAt = System.nanoTime();
+            return new Found(lookup, hot, false);
+        }
+        boolean load = hotFiles.fits(lookup) && hotFiles.claim(lookup.root(), lookup.path());
+        return new Found(lookup, null, load);
     }
 
     /** A folder's listing: JSON when the client asks for it, else HTML; never kept by a cache. */
@@ -282,6 +303,16 @@ public class StaticFiles {
         }
     }
 
+    /** Adds {@code name} to the answer's {@code Vary} (a language rule may have put Accept-Language there). */
+    private static void varyOn(MultiMap headers, String name) {
+        String vary = headers.get("Vary");
+        if (vary == null) {
+            headers.set("Vary", name);
+        } else if (!vary.contains(name)) {
+            headers.set("Vary", vary + ", " + name);
+        }
+    }
+
     private void send(HttpServerRequest request, Site site, String path, Path release, Representation rep) {
         HttpServerResponse response = request.response();
         MultiMap headers = response.headers();
@@ -294,7 +325,7 @@ public class StaticFiles {
         headers.set("ETag", rep.etag());
         headers.set("Last-Modified", rep.lastModified());
         if (rep.varies()) {
-            headers.set("Vary", "Accept-Encoding");
+            varyOn(headers, "Accept-Encoding");
         }
         String cacheControl = site.cacheControlFor(path);
         if (cacheControl != null) {
@@ -311,7 +342,7 @@ public class StaticFiles {
             if (rep.body() == null && rep.coding() == null
                     && CompressionPolicy.willCompress(request, rep.contentType(), rep.size(), cacheControl, minSize)) {
                 headers.set("ETag", CompressionPolicy.weak(rep.etag()));
-                headers.set("Vary", "Accept-Encoding");
+                varyOn(headers, "Accept-Encoding");
             }
             headers.remove("Content-Type");
             response.setStatusCode(304).end();

@@ -30,7 +30,12 @@ public final class Redirects {
      * {@code names} (placeholders, and {@code splat}) in its groups.
      */
     public record Rule(String from, String to, int status, boolean force, java.util.regex.Pattern pattern, List<String> names,
-            List<QueryCondition> query) {
+            List<QueryCondition> query, List<String> languages) {
+
+        public Rule(String from, String to, int status, boolean force, java.util.regex.Pattern pattern, List<String> names,
+                List<QueryCondition> query) {
+            this(from, to, status, force, pattern, names, query, List.of());
+        }
 
         public boolean redirects() {
             return STATUSES.contains(status);
@@ -124,10 +129,12 @@ public final class Redirects {
     private final Map<String, int[]> bySegment = new HashMap<>();
     private final int[] anywhere;
     private final boolean proxies;
+    private final boolean languages;
 
     public Redirects(List<Rule> rules) {
         this.rules = List.copyOf(rules);
         this.proxies = this.rules.stream().anyMatch(Rule::proxies);
+        this.languages = this.rules.stream().anyMatch(rule -> !rule.languages().isEmpty());
         Map<String, List<Integer>> segments = new HashMap<>();
         List<Integer> wild = new ArrayList<>();
         for (int i = 0; i < this.rules.size(); i++) {
@@ -161,6 +168,55 @@ public final class Redirects {
         return rules.isEmpty();
     }
 
+    /**
+     * Whether the answer for {@code path} depends on the visitor's {@code Accept-Language}: a rule with a language
+     * condition matches the path (its answer then carries {@code Vary: Accept-Language}).
+     */
+    public boolean dependsOnLanguage(String path) {
+        if (!languages) {
+            return false;
+        }
+        for (Rule rule : rules) {
+            if (!rule.languages().isEmpty() && rule.pattern().matcher(path).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code acceptLanguage} (the header, or null) asks for one of {@code languages} (lower case): a tag equal
+     * to one, or whose primary language is one ({@code fr-CH} for {@code fr}), with a weight above 0.
+     */
+    static boolean accepts(String acceptLanguage, List<String> languages) {
+        if (acceptLanguage == null) {
+            return false;
+        }
+        for (String range : acceptLanguage.split(",")) {
+            String[] parts = range.split(";");
+            String tag = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+            boolean refused = false;
+            for (int i = 1; i < parts.length; i++) {
+                String parameter = parts[i].trim();
+                if (parameter.startsWith("q=")) {
+                    try {
+                        refused = Double.parseDouble(parameter.substring(2)) <= 0;
+                    } catch (NumberFormatException e) {
+                        refused = true;
+                    }
+                }
+            }
+            if (refused || tag.isEmpty() || tag.equals("*")) {
+                continue;
+            }
+            int dash = tag.indexOf('-');
+            if (languages.contains(tag) || dash > 0 && languages.contains(tag.substring(0, dash))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a rule proxies to another host ({@link Rule#proxies}). */
     public boolean hasProxies() {
         return proxies;
@@ -176,6 +232,14 @@ public final class Redirects {
      * null), or null.
      */
     public Match match(String path, String query) {
+        return match(path, query, null);
+    }
+
+    /**
+     * The first rule, in the order written, that matches {@code path} (already cleaned), {@code query} (raw, or null)
+     * and {@code acceptLanguage} (the visitor's header, or null: no rule with a language condition matches), or null.
+     */
+    public Match match(String path, String query, String acceptLanguage) {
         Map<String, String> parameters = null;
         Integer exact = plain.get(withoutSlash(path));
         int first = exact == null ? Integer.MAX_VALUE : exact;
@@ -197,7 +261,7 @@ public final class Redirects {
             }
             Rule rule = rules.get(position);
             java.util.regex.Matcher matcher = rule.pattern().matcher(path);
-            if (!matcher.matches()) {
+            if (!matcher.matches() || !rule.languages().isEmpty() && !accepts(acceptLanguage, rule.languages())) {
                 continue;
             }
             if (rule.query().isEmpty()) {
@@ -326,6 +390,15 @@ public final class Redirects {
 
     /** A rule of a release's {@code _redirects} that also asks for query parameters (see the class comment). */
     public static Rule releaseRule(String from, String to, int status, boolean force, List<QueryCondition> query) {
+        return releaseRule(from, to, status, force, query, List.of());
+    }
+
+    /**
+     * A rule of a release's {@code _redirects} with query and language conditions ({@code Language=fr,de}, as Netlify's:
+     * the visitor's {@code Accept-Language} asks for one of them).
+     */
+    public static Rule releaseRule(String from, String to, int status, boolean force, List<QueryCondition> query,
+            List<String> languages) {
         if (REWRITES.contains(status)) {
             if (to == null || !to.startsWith("/") && (status != 200 || io.edgestack.proxy.site.Site.originOf(to) == null)) {
                 throw new IllegalArgumentException(status == 200 ? "to: '" + to + "' is not a path or an http(s):// URL"
@@ -334,10 +407,15 @@ public final class Redirects {
         } else if (!STATUSES.contains(status)) {
             throw new IllegalArgumentException("status: " + status + " is not one of 200, 301, 302, 303, 307, 308, 404, 410, 451");
         }
-        return build(from, to, status, force, query);
+        return build(from, to, status, force, query, languages);
     }
 
     private static Rule build(String from, String to, int status, boolean force, List<QueryCondition> query) {
+        return build(from, to, status, force, query, List.of());
+    }
+
+    private static Rule build(String from, String to, int status, boolean force, List<QueryCondition> query,
+            List<String> languages) {
         if (from == null || !from.startsWith("/") || from.indexOf('*') >= 0 && from.indexOf('*') != from.length() - 1
                 || from.contains("?") || from.contains("#")) {
             throw new IllegalArgumentException("from: '" + from + "' is not a path (with :placeholders, and * at its end)");
@@ -357,11 +435,11 @@ public final class Redirects {
                 names.add(condition.placeholder());
             }
         }
-        if (pattern == null && !query.isEmpty()) {
+        if (pattern == null && (!query.isEmpty() || !languages.isEmpty())) {
             // matched in the rules' order with those of the same path and other queries, not looked up by its path alone
             pattern = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(withoutSlash(from)) + (from.equals("/") ? "" : "/?"));
         }
-        return new Rule(from, to, status, force, pattern, List.copyOf(names), List.copyOf(query));
+        return new Rule(from, to, status, force, pattern, List.copyOf(names), List.copyOf(query), List.copyOf(languages));
     }
 
     /**

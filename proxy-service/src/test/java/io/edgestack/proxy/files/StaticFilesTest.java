@@ -234,6 +234,44 @@ class StaticFilesTest {
         given().redirects().follow(false).get("/old-about").then().statusCode(404);
     }
 
+    /**
+     * Netlify's language conditions in {@code _redirects}: a rule with {@code Language=fr} applies to visitors whose
+     * Accept-Language asks for French ({@code fr-CH} too, never with q=0); every answer at such a path, the rule's or
+     * not, says {@code Vary: Accept-Language}; conditions this server cannot judge (country) skip their line only.
+     */
+    @Test
+    void languageConditionsOfTheRedirectsFileFollowTheVisitorsAcceptLanguage() throws Exception {
+        release.file("r2", "index.html", INDEX);
+        release.file("r2", "about.html", "<h1>About</h1>");
+        release.file("r2", "help/index.html", "<h1>Help</h1>");
+        release.file("r2", "help/fr/index.html", "<h1>Aide</h1>");
+        release.file("r2", "_redirects", """
+                /          /fr/          302  Language=fr
+                /          /de/          302  Language=de,de-at
+                /          /us/          302  Country=us
+                /help/     /help/fr/     200! Language=fr
+                """);
+        release.activate("r2");
+        for (int round = 0; round < 2; round++) { // the release's rules read on a worker, then from memory
+            Response french = given().redirects().follow(false).header("Accept-Language", "fr-CH, fr;q=0.9, en;q=0.8")
+                    .get("/").then().statusCode(302).header("Location", "/fr/").extract().response();
+            assertTrue(french.header("Vary").contains("Accept-Language"), french.headers().toString());
+            given().redirects().follow(false).header("Accept-Language", "de-AT").get("/").then().statusCode(302)
+                    .header("Location", "/de/");
+            Response english = given().redirects().follow(false).header("Accept-Language", "en-US,en;q=0.9").get("/").then()
+                    .statusCode(200).body(equalTo(INDEX)).extract().response();
+            assertTrue(english.header("Vary") != null && english.header("Vary").contains("Accept-Language"),
+                    "the page itself varies by language: " + english.headers());
+            given().redirects().follow(false).header("Accept-Language", "fr;q=0, en").get("/").then().statusCode(200);
+            given().redirects().follow(false).get("/").then().statusCode(200).body(equalTo(INDEX));
+            given().header("Accept-Language", "fr").get("/help/").then().statusCode(200).body(equalTo("<h1>Aide</h1>"))
+                    .header("Vary", containsString("Accept-Language"));
+            given().header("Accept-Language", "en").get("/help/").then().statusCode(200).body(equalTo("<h1>Help</h1>"));
+            Response about = given().header("Accept-Language", "fr").get("/about").then().statusCode(200).extract().response();
+            assertTrue(about.header("Vary") == null || !about.header("Vary").contains("Accept-Language"), about.headers().toString());
+        }
+    }
+
     @Test
     void rewritesOfTheRedirectsFileServeAnotherFileUnderTheSameAddress() throws Exception {
         release.file("r2", "index.html", "<h1>Second release</h1>");

@@ -136,4 +136,24 @@ class RedirectsTest {
         assertThrows(IllegalArgumentException.class, () -> Redirects.QueryCondition.parse("=x"));
         assertThrows(IllegalArgumentException.class, () -> Redirects.QueryCondition.parse("id=:1d"));
     }
+
+    @Test
+    void aLanguageConditionAsksTheVisitorsAcceptLanguage() {
+        List<String> french = List.of("fr");
+        assertTrue(Redirects.accepts("fr", french));
+        assertTrue(Redirects.accepts("en-GB;q=0.9, fr-CA;q=0.8", french), "a regional variant of the language");
+        assertFalse(Redirects.accepts("en, *;q=0.5", french), "a wildcard is no request for French");
+        assertFalse(Redirects.accepts("fr;q=0, en", french), "q=0: not French");
+        assertFalse(Redirects.accepts("fr;q=zero", french));
+        assertFalse(Redirects.accepts(null, french));
+        assertFalse(Redirects.accepts("pt", List.of("pt-br")), "a rule for pt-br does not take every Portuguese");
+        assertTrue(Redirects.accepts("pt-BR", List.of("pt-br")));
+        Redirects rules = new Redirects(List.of(
+                Redirects.releaseRule("/", "/fr/", 302, false, List.of(), List.of("fr")),
+                Redirects.releaseRule("/", "/en/", 302, false)));
+        assertEquals("/fr/", rules.match("/", null, "fr-FR").to());
+        assertEquals("/en/", rules.match("/", null, "de").to(), "the next rule, in the file's order");
+        assertTrue(rules.dependsOnLanguage("/"));
+        assertFalse(rules.dependsOnLanguage("/about"));
+    }
 }
