@@ -27,6 +27,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     /** Requests to /held being answered now, and the most there were at once. */
     static final AtomicInteger HELD = new AtomicInteger();
     static final AtomicInteger HELD_AT_ONCE = new AtomicInteger();
+    /** The WebSockets of /ws-deaf, for the test to close (the proxy cannot read a visitor's close meanwhile). */
+    static final java.util.List<io.vertx.core.http.ServerWebSocket> DEAF = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** 64 KiB messages of /ws-flood that left for the proxy. */
     static final AtomicInteger FLOOD_WRITTEN = new AtomicInteger();
     static int portA;
@@ -145,8 +147,10 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         // "?" asks what the handshake carried: the forwarding headers and the request id
                         String seen = "for=" + request.getHeader("X-Forwarded-For") + " proto="
                                 + request.getHeader("X-Forwarded-Proto") + " id=" + (request.getHeader("X-Request-Id") != null);
-                        request.toWebSocket().onSuccess(ws -> ws.textMessageHandler(
-                                text -> ws.writeTextMessage("?".equals(text) ? seen : text)));
+                        request.toWebSocket().onSuccess(ws -> {
+                            ws.textMessageHandler(text -> ws.writeTextMessage("?".equals(text) ? seen : text));
+                            ws.binaryMessageHandler(ws::writeBinaryMessage);
+                        });
                         return;
                     }
                     if (path.equals("/ws-flood")) { // sends 64 MiB at once, counting what leaves
@@ -159,7 +163,10 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         return;
                     }
                     if (path.equals("/ws-deaf")) { // upgrades, then reads nothing: what is sent to it must wait
-                        request.toWebSocket().onSuccess(ws -> ws.pause());
+                        request.toWebSocket().onSuccess(ws -> {
+                            ws.pause();
+                            DEAF.add(ws);
+                        });
                         return;
                     }
                     if (path.equals("/ws-greets")) { // speaks first, then echoes

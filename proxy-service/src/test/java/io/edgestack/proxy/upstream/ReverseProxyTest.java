@@ -795,6 +795,39 @@ class ReverseProxyTest {
             int through = written.get();
             assertTrue(through < pieces / 2, "the proxy took " + through * 64 / 1024 + " MiB from the visitor for an upstream "
                     + "that reads nothing");
+        } finally {
+            // the upstream ends it: the proxy reads nothing more from the visitor, its close frame included
+            FakeUpstreams.DEAF.forEach(io.vertx.core.http.ServerWebSocket::close);
+            FakeUpstreams.DEAF.clear();
+            client.close();
+        }
+    }
+
+    /**
+     * Held back, then let go: 8 MiB echoed through the proxy arrive whole, each side's pipe paused while the other's
+     * connection is full and resumed once it drains (a pipe never resumed would stop after the first 64 KiB).
+     */
+    @Test
+    void aWebSocketCarriesMegabytesBothWaysThroughThePauses() throws Exception {
+        io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+        try {
+            byte[] bytes = new byte[8 << 20];
+            new java.util.Random(8).nextBytes(bytes);
+            io.vertx.core.buffer.Buffer received = io.vertx.core.buffer.Buffer.buffer();
+            CompletableFuture<byte[]> all = new CompletableFuture<>();
+            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
+                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws"))
+                    .onSuccess(socket -> socket.binaryMessageHandler(piece -> {
+                        received.appendBuffer(piece);
+                        if (received.length() >= bytes.length) {
+                            all.complete(received.getBytes());
+                        }
+                    })).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            for (int at = 0; at < bytes.length; at += 64 * 1024) {
+                ws.writeBinaryMessage(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOfRange(bytes, at, at + 64 * 1024)))
+                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, all.get(30, TimeUnit.SECONDS));
             ws.close();
         } finally {
             client.close();
