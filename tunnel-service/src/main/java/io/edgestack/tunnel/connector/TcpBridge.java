@@ -101,6 +101,14 @@ final class TcpBridge {
         ws.pause();
         Promise<Integer> handshake = Promise.promise();
         ws.setHandshake(handshake.future());
+        NetSocket[] service = { null };
+        boolean[] gone = { false };
+        ws.closeHandler(v -> { // either side closing closes the other; a WebSocket close frame ends the TCP connection
+            gone[0] = true;
+            if (service[0] != null) {
+                service[0].close();
+            }
+        });
         services.connect(port, host).onComplete(connected -> {
             if (connected.failed()) {
                 LOG.debugf("TCP service %s refused a visitor: %s", target, connected.cause().getMessage());
@@ -108,11 +116,14 @@ final class TcpBridge {
                 return;
             }
             NetSocket socket = connected.result();
+            if (gone[0]) { // the visitor left while the service was dialled
+                socket.close();
+                return;
+            }
+            service[0] = socket;
             handshake.complete(101);
-            // either side closing closes the other; a WebSocket close frame ends the TCP connection
             ws.pipeTo(socket);
             socket.pipeTo(ws);
-            ws.closeHandler(v -> socket.close());
             socket.closeHandler(v -> {
                 if (!ws.isClosed()) {
                     ws.close();
