@@ -181,12 +181,6 @@ public final class ReleaseFiles {
         return rule != null ? rewrite(root, release, rule, acceptEncoding) : notFound(root, release);
     }
 
-    /** Whether the live release's {@code _redirects} has a language rule matching {@code path}. */
-    public boolean dependsOnLanguage(String site, String path) throws IOException {
-        Path root = liveRelease(site);
-        return root != null && redirects(root).dependsOnLanguage(path);
-    }
-
     /**
      * The URL a request of a method other than GET and HEAD is proxied to by the live release's {@code _redirects} (no
      * file answers those methods), or null when no rule proxies {@code path}.

@@ -97,7 +97,8 @@ public class StaticFiles {
         HttpMethod method = request.method();
         Path release = files.trustedRelease(site.name(), checkNanos);
         Redirects redirects = release == null ? null : files.readRedirects(release);
-        String acceptLanguage = request.getHeader(HttpHeaders.ACCEPT_LANGUAGE);
+        // only a release with language rules (or whose rules are not read yet) needs the header
+        String acceptLanguage = redirects != null && !redirects.hasLanguages() ? null : request.getHeader(HttpHeaders.ACCEPT_LANGUAGE);
         if (redirects != null && redirects.dependsOnLanguage(path)) { // whatever answers, a rule's language decided it
             request.response().headers().add("Vary", "Accept-Language");
         }
@@ -218,7 +219,10 @@ public class StaticFiles {
             boolean browse) throws IOException {
         try {
             Lookup lookup = files.find(site.name(), path, acceptEncoding, query, acceptLanguage);
-            if (files.dependsOnLanguage(site.name(), path)) {
+            // the release the lookup just resolved, and its rules it just read: from memory, no second look at the disk
+            Path live = files.trustedRelease(site.name(), Long.MAX_VALUE);
+            Redirects rules = live == null ? null : files.readRedirects(live);
+            if (rules != null && rules.dependsOnLanguage(path)) {
                 Found found = find(lookup, site, path, query, browse);
                 return new Found(found.lookup(), found.hot(), found.load(), found.listing(), true);
             }

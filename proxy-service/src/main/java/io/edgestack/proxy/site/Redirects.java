@@ -168,6 +168,11 @@ public final class Redirects {
         return rules.isEmpty();
     }
 
+    /** Whether a rule has a language condition. */
+    public boolean hasLanguages() {
+        return languages;
+    }
+
     /**
      * Whether the answer for {@code path} depends on the visitor's {@code Accept-Language}: a rule with a language
      * condition matches the path (its answer then carries {@code Vary: Accept-Language}).

@@ -114,10 +114,7 @@ class ReverseProxyTest {
         io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
         try {
             CompletableFuture<String> echoed = new CompletableFuture<>();
-            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
-                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/socket").addHeader("Host", "rewrites.test"))
-                    .onSuccess(opened -> opened.textMessageHandler(echoed::complete))
-                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            io.vertx.core.http.WebSocket ws = vertxWebSocket(client, "/socket", "rewrites.test", opened -> opened.textMessageHandler(echoed::complete));
             ws.writeTextMessage("through a rewrite");
             assertEquals("through a rewrite", echoed.get(5, TimeUnit.SECONDS));
             ws.close();
@@ -760,10 +757,7 @@ class ReverseProxyTest {
         try {
             for (int i = 0; i < 500; i++) {
                 java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
-                io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
-                        .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-greets"))
-                        .onSuccess(socket -> socket.textMessageHandler(messages::add)) // on its loop, as it is handed over
-                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                io.vertx.core.http.WebSocket ws = vertxWebSocket(client, "/ws-greets", null, socket -> socket.textMessageHandler(messages::add));
                 ws.writeTextMessage("first words " + i);
                 assertEquals("hello from the upstream", messages.poll(5, TimeUnit.SECONDS), "greeting of upgrade " + i);
                 assertEquals("first words " + i, messages.poll(5, TimeUnit.SECONDS), "echo of upgrade " + i);
@@ -782,9 +776,7 @@ class ReverseProxyTest {
     void aWebSocketVisitorIsHeldBackWhileTheUpstreamReadsNothing() throws Exception {
         io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
         try {
-            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
-                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-deaf"))
-                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            io.vertx.core.http.WebSocket ws = vertxWebSocket(client, "/ws-deaf", null, socket -> { });
             java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
             io.vertx.core.buffer.Buffer piece = io.vertx.core.buffer.Buffer.buffer(new byte[64 * 1024]);
             int pieces = 1024; // 64 MiB
@@ -815,14 +807,12 @@ class ReverseProxyTest {
             new java.util.Random(8).nextBytes(bytes);
             io.vertx.core.buffer.Buffer received = io.vertx.core.buffer.Buffer.buffer();
             CompletableFuture<byte[]> all = new CompletableFuture<>();
-            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
-                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws"))
-                    .onSuccess(socket -> socket.binaryMessageHandler(piece -> {
-                        received.appendBuffer(piece);
-                        if (received.length() >= bytes.length) {
-                            all.complete(received.getBytes());
-                        }
-                    })).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            io.vertx.core.http.WebSocket ws = vertxWebSocket(client, "/ws", null, socket -> socket.binaryMessageHandler(piece -> {
+                received.appendBuffer(piece);
+                if (received.length() >= bytes.length) {
+                    all.complete(received.getBytes());
+                }
+            }));
             for (int at = 0; at < bytes.length; at += 64 * 1024) {
                 ws.writeBinaryMessage(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOfRange(bytes, at, at + 64 * 1024)))
                         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -840,10 +830,7 @@ class ReverseProxyTest {
         io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
         try {
             FakeUpstreams.FLOOD_WRITTEN.set(0);
-            io.vertx.core.http.WebSocket ws = client.connect(new io.vertx.core.http.WebSocketConnectOptions()
-                    .setHost("127.0.0.1").setPort(url.getPort()).setURI("/ws-flood"))
-                    .onSuccess(socket -> socket.pause()) // on its loop, before anything is read
-                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            io.vertx.core.http.WebSocket ws = vertxWebSocket(client, "/ws-flood", null, socket -> socket.pause()); // before anything is read
             Thread.sleep(3000);
             int through = FakeUpstreams.FLOOD_WRITTEN.get();
             assertTrue(through > 0, "the upstream wrote nothing: the test shows nothing");
@@ -871,6 +858,20 @@ class ReverseProxyTest {
         // the upgrade went to /ws (the route strips /quick) with the forwarding headers and request id the stages set
         assertEquals(List.of("still there", "for=127.0.0.1 proto=http id=true"), received);
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A Vert.x WebSocket opened through the proxy at {@code path} (with {@code host} as Host, or the proxy's address);
+     * {@code opened} runs on its event loop as it is handed over, before any message is read.
+     */
+    private io.vertx.core.http.WebSocket vertxWebSocket(io.vertx.core.http.WebSocketClient client, String path, String host,
+            java.util.function.Consumer<io.vertx.core.http.WebSocket> opened) throws Exception {
+        io.vertx.core.http.WebSocketConnectOptions options = new io.vertx.core.http.WebSocketConnectOptions()
+                .setHost("127.0.0.1").setPort(url.getPort()).setURI(path);
+        if (host != null) {
+            options.addHeader("Host", host);
+        }
+        return client.connect(options).onSuccess(opened::accept).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
     /** A WebSocket opened through the proxy at {@code path}, handing each text message it receives to {@code onText}. */
