@@ -21,6 +21,8 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
     public static final String CERTIFICATE = "certificate";
     /** An upside-down check's probe got through (a port or address that must not answer did). */
     public static final String UPSIDE_DOWN = "upside-down";
+    /** A docker check's container is missing, not running, unhealthy or not healthy yet. */
+    public static final String CONTAINER = "container";
 
     public CheckResult(String check, Instant at, boolean ok, String cause, long latencyMs, int status, String summary,
             Long certDaysLeft) {

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * One check, validated: what to probe, how often, and what counts as up. Built from flat settings (the keys under
  * {@code edgestack.monitor.checks.<name>.}, or the JSON of the checks API); every error names the check and the key.
  *
- * @param type http, tcp, tls, dns or push
+ * @param type http, tcp, tls, dns, push, ping, postgres, mysql or redis
  * @param expectedStatus ranges of accepted HTTP statuses, {@code [from, to]} each
  * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
  * @param alertOnStale whether answers that are the cache's stale copy because the origin failed count towards an
@@ -41,36 +41,63 @@ import java.util.TreeSet;
  * @param upsideDown the check is up when its probe fails and down when it succeeds, as Uptime Kuma's "upside down mode":
  *        a port or an admin address that must not answer from where the monitor stands
  * @param body the request body of an http check (a GraphQL or JSON health query, as Uptime Kuma's "body"), or null
- * @param database what a postgres check connects to and runs, or null
+ * @param database what a postgres, mysql or redis check connects to (and runs), or null
+ * @param docker the container a docker check asks about and the engine it asks, or null
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body, Database database) {
+        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body, Database database, Docker docker) {
 
-    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping", "postgres");
+    public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping", "postgres", "mysql", "redis",
+            "docker");
+    private static final String TYPE_LIST = "http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker";
+
+    /** The engine a docker check asks by default: the local one, on its socket. */
+    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
     /**
-     * A postgres check's connection and query, as Uptime Kuma's PostgreSQL monitor: {@code url} is
-     * {@code postgres://user[:password]@host[:port]/database[?sslmode=...]}, the password there or in {@code password}
-     * (from the environment: {@code EDGESTACK_MONITOR_CHECKS_<NAME>_PASSWORD}); never shown (see {@link #toString}).
+     * A docker check's container, as Uptime Kuma's Docker Container monitor: its name or id, and the Docker engine's
+     * API, {@code unix:///var/run/docker.sock} (the default), {@code tcp://host:port} or {@code http(s)://host:port}.
      *
-     * @param jdbcUrl the driver's URL, without user or password
-     * @param shown the URL as summaries show it, without the password
+     * @param socket the engine's unix socket, or null when it is reached over TCP at {@code base}
+     * @param base {@code http(s)://host:port} of an engine reached over TCP, or null
      */
-    public record Database(String jdbcUrl, String user, String password, String query, String shown) {
+    public record Docker(String container, String dockerHost, String socket, URI base) {
+    }
+
+    /**
+     * A database check's connection (and query), as Uptime Kuma's PostgreSQL, MySQL/MariaDB and Redis monitors:
+     * {@code url} is {@code postgres://user[:password]@host[:port]/database[?sslmode=...]},
+     * {@code mysql://user[:password]@host[:port]/database[?option=...]} ({@code mariadb://} too) or
+     * {@code redis://[[user]:password@]host[:port][/index]} ({@code rediss://} over TLS), the password there or in
+     * {@code password} (from the environment: {@code EDGESTACK_MONITOR_CHECKS_<NAME>_PASSWORD}); never shown (see
+     * {@link #toString}).
+     *
+     * @param jdbcUrl the driver's URL, without user or password (null for redis)
+     * @param user the user, or null (redis without one: the default user)
+     * @param query the SQL a postgres or mysql check runs (null for redis, which sends PING)
+     * @param shown the URL as summaries show it, without the password
+     * @param tls redis over TLS ({@code rediss://})
+     * @param index the redis database a redis check selects (0: the default, not selected)
+     */
+    public record Database(String jdbcUrl, String user, String password, String query, String shown, boolean tls, int index) {
+
+        public Database(String jdbcUrl, String user, String password, String query, String shown) {
+            this(jdbcUrl, user, password, query, shown, false, 0);
+        }
 
         @Override
         public String toString() {
-            return "Database[" + shown + ", query=" + query + "]";
+            return "Database[" + shown + (query == null ? "" : ", query=" + query) + "]";
         }
     }
     public static final Set<String> RECORDS = Set.of("A", "AAAA", "CNAME", "MX", "TXT", "NS");
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days",
-            "ignore-tls-errors", "upside-down", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
+            "ignore-tls-errors", "upside-down", "container", "docker-host", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
             "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body", "query", "password");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
@@ -99,29 +126,37 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             }
         }
         String given = settings.get("url");
-        boolean postgresUrl = given != null && given.matches("(?i)postgres(ql)?://.*");
-        String type = r.text("type", postgresUrl ? "postgres" : settings.containsKey("url") ? "http"
-                : settings.containsKey("push-period") ? "push" : null);
+        String type = r.text("type", given != null ? typeOfUrl(given) : settings.containsKey("push-period") ? "push"
+                : settings.containsKey("container") ? "docker" : null);
         if (type == null) {
-            throw new Invalid(prefix + "type: missing (one of http, tcp, tls, dns, push, ping, postgres)");
+            throw new Invalid(prefix + "type: missing (one of " + TYPE_LIST + ")");
         }
         type = type.toLowerCase(Locale.ROOT);
         if (!TYPES.contains(type)) {
-            throw new Invalid(prefix + "type: '" + type + "' is not one of http, tcp, tls, dns, push, ping, postgres");
+            throw new Invalid(prefix + "type: '" + type + "' is not one of " + TYPE_LIST);
         }
         URI url = null;
         String host = null;
         int port = 0;
         Database database = null;
-        if (type.equals("postgres")) {
-            database = database(r, settings, prefix);
+        if (type.equals("postgres") || type.equals("mysql")) {
+            database = database(r, settings, prefix, type);
             URI parsed = URI.create(settings.get("url").trim());
             host = parsed.getHost();
-            port = parsed.getPort() > 0 ? parsed.getPort() : 5432;
+            port = parsed.getPort() > 0 ? parsed.getPort() : type.equals("mysql") ? 3306 : 5432;
+        } else if (type.equals("redis")) {
+            database = redis(r, settings, prefix);
+            URI parsed = URI.create(settings.get("url").trim());
+            host = parsed.getHost();
+            port = parsed.getPort() > 0 ? parsed.getPort() : 6379;
+            if (settings.containsKey("query")) {
+                throw new Invalid(prefix + "query: only for a postgres or mysql check (a redis check sends PING)");
+            }
         } else {
             for (String key : List.of("query", "password")) {
                 if (settings.containsKey(key)) {
-                    throw new Invalid(prefix + key + ": only for a postgres check");
+                    throw new Invalid(prefix + key + (key.equals("query") ? ": only for a postgres or mysql check"
+                            : ": only for a postgres, mysql or redis check"));
                 }
             }
         }
@@ -135,6 +170,17 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             port = r.integer("port", -1, 1, 65535);
             if (port < 0) {
                 throw new Invalid(prefix + "port: missing (a " + type + " check needs host and port)");
+            }
+        }
+        Docker docker = null;
+        if (type.equals("docker")) {
+            docker = docker(r, prefix);
+            host = docker.container();
+        } else {
+            for (String key : List.of("container", "docker-host")) {
+                if (settings.containsKey(key)) {
+                    throw new Invalid(prefix + key + ": only for a docker check");
+                }
             }
         }
         if (type.equals("ping")) {
@@ -211,8 +257,8 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         if (settings.containsKey("tls-days") && !type.equals("tls") && !https) {
             throw new Invalid(prefix + "tls-days: only for a tls check or an http check of an https URL");
         }
-        if (settings.containsKey("ignore-tls-errors") && !https) {
-            throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL");
+        if (settings.containsKey("ignore-tls-errors") && !https && !(database != null && database.tls())) {
+            throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL or a rediss:// check");
         }
         String body = r.text("body", null);
         if (body != null && !type.equals("http")) {
@@ -246,41 +292,121 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
                 record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
-                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body, database);
+                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body, database, docker);
     }
 
-    /** A postgres check's URL, password and query; the messages never hold the password. */
-    private static Database database(Reader r, Map<String, String> settings, String prefix) {
-        String text = r.required("url").trim();
-        URI uri;
-        try {
-            uri = new URI(text);
-        } catch (URISyntaxException e) {
-            uri = null;
+    /** The type a check's URL implies when it names none: its scheme's ({@code postgres://}, ...), else http. */
+    private static String typeOfUrl(String url) {
+        String lower = url.trim().toLowerCase(Locale.ROOT);
+        if (lower.startsWith("postgres://") || lower.startsWith("postgresql://")) {
+            return "postgres";
         }
-        String path = uri == null ? null : uri.getRawPath();
-        if (uri == null || !("postgres".equalsIgnoreCase(uri.getScheme()) || "postgresql".equalsIgnoreCase(uri.getScheme()))
-                || uri.getHost() == null || uri.getRawUserInfo() == null || path == null || path.length() < 2
-                || path.indexOf('/', 1) >= 0) {
-            throw new Invalid(prefix + "url: not postgres://user[:password]@host[:port]/database (as Uptime Kuma's)"
-                    + (uri != null && uri.getRawUserInfo() == null ? ": the user is missing" : ""));
+        if (lower.startsWith("mysql://") || lower.startsWith("mariadb://")) {
+            return "mysql";
         }
-        String userInfo = uri.getRawUserInfo();
+        return lower.startsWith("redis://") || lower.startsWith("rediss://") ? "redis" : "http";
+    }
+
+    /** A URL's user and password, decoded ({@code user:password}, {@code user}, {@code :password}). */
+    private static String[] credentials(String userInfo) {
         int colon = userInfo.indexOf(':');
         String user = java.net.URLDecoder.decode(colon < 0 ? userInfo : userInfo.substring(0, colon), java.nio.charset.StandardCharsets.UTF_8);
         String password = colon < 0 ? null : java.net.URLDecoder.decode(userInfo.substring(colon + 1), java.nio.charset.StandardCharsets.UTF_8);
+        return new String[] {user, password};
+    }
+
+    /** The password of the URL or of the {@code password} key (not both). */
+    private static String password(String fromUrl, Map<String, String> settings, String prefix) {
         if (settings.containsKey("password")) {
-            if (password != null) {
+            if (fromUrl != null) {
                 throw new Invalid(prefix + "password: the url has one already: keep one");
             }
-            password = settings.get("password");
+            return settings.get("password");
         }
-        String hostPort = (uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]" : uri.getHost())
-                + ":" + (uri.getPort() > 0 ? uri.getPort() : 5432);
+        return fromUrl;
+    }
+
+    private static URI uri(String text) {
+        try {
+            return new URI(text);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private static String hostPort(URI uri, int defaultPort) {
+        return (uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]" : uri.getHost())
+                + ":" + (uri.getPort() > 0 ? uri.getPort() : defaultPort);
+    }
+
+    /** A docker check's container and engine. */
+    private static Docker docker(Reader r, String prefix) {
+        String container = r.required("container");
+        if (!container.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}")) {
+            throw new Invalid(prefix + "container: '" + container + "' is not a container name or id");
+        }
+        String dockerHost = r.text("docker-host", DEFAULT_DOCKER_HOST);
+        URI uri = uri(dockerHost);
+        String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("unix") && uri.getPath() != null && uri.getPath().length() > 1 && uri.getHost() == null) {
+            return new Docker(container, dockerHost, uri.getPath(), null);
+        }
+        if ((scheme.equals("tcp") || scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
+                && uri.getPort() > 0 && (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))) {
+            return new Docker(container, dockerHost, null, URI.create((scheme.equals("https") ? "https" : "http") + "://"
+                    + uri.getHost() + ":" + uri.getPort()));
+        }
+        throw new Invalid(prefix + "docker-host: '" + dockerHost + "' is not unix:///path/to/docker.sock, tcp://host:port "
+                + "or http(s)://host:port");
+    }
+
+    /** A postgres or mysql check's URL, password and query; the messages never hold the password. */
+    private static Database database(Reader r, Map<String, String> settings, String prefix, String type) {
+        boolean mysql = type.equals("mysql");
+        URI uri = uri(r.required("url").trim());
+        String path = uri == null ? null : uri.getRawPath();
+        String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        boolean schemeFits = mysql ? scheme.equals("mysql") || scheme.equals("mariadb")
+                : scheme.equals("postgres") || scheme.equals("postgresql");
+        if (uri == null || !schemeFits || uri.getHost() == null || uri.getRawUserInfo() == null || path == null
+                || path.length() < 2 || path.indexOf('/', 1) >= 0) {
+            throw new Invalid(prefix + "url: not " + (mysql ? "mysql" : "postgres") + "://user[:password]@host[:port]/database (as Uptime Kuma's)"
+                    + (uri != null && uri.getRawUserInfo() == null ? ": the user is missing" : ""));
+        }
+        String[] credentials = credentials(uri.getRawUserInfo());
+        String password = password(credentials[1], settings, prefix);
+        String hostPort = hostPort(uri, mysql ? 3306 : 5432);
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
         String sql = r.text("query", "SELECT 1");
-        return new Database("jdbc:postgresql://" + hostPort + path + query, user, password, sql,
-                "postgres://" + user + "@" + hostPort + path + query);
+        return new Database((mysql ? "jdbc:mariadb://" : "jdbc:postgresql://") + hostPort + path + query, credentials[0],
+                password, sql, (mysql ? "mysql://" : "postgres://") + credentials[0] + "@" + hostPort + path + query);
+    }
+
+    /** A redis check's URL and password; the messages never hold the password. */
+    private static Database redis(Reader r, Map<String, String> settings, String prefix) {
+        URI uri = uri(r.required("url").trim());
+        String path = uri == null ? null : uri.getRawPath();
+        String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (uri == null || !(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null
+                || path != null && !path.isEmpty() && !path.matches("/[0-9]{0,5}") || uri.getRawQuery() != null) {
+            throw new Invalid(prefix + "url: not redis://[[user]:password@]host[:port][/database number] (or rediss:// over TLS; as Uptime Kuma's)");
+        }
+        String user = null;
+        String password = null;
+        if (uri.getRawUserInfo() != null) {
+            String[] credentials = credentials(uri.getRawUserInfo());
+            user = credentials[0].isEmpty() ? null : credentials[0];
+            password = credentials[1];
+        }
+        password = password(password, settings, prefix);
+        if (user != null && password == null) {
+            throw new Invalid(prefix + "url: the user " + user + " has no password (redis://user:password@host, or the "
+                    + "password key; redis://:password@host for a password alone)");
+        }
+        int index = path == null || path.length() < 2 ? 0 : Integer.parseInt(path.substring(1));
+        String hostPort = hostPort(uri, 6379);
+        return new Database(null, user, password, null, scheme + "://" + (user == null ? "" : user + "@") + hostPort
+                + (index == 0 ? "" : "/" + index), scheme.equals("rediss"), index);
     }
 
     /** The section of the status page the check is shown in (null: the checks without one, first). */
@@ -389,6 +515,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             case "push" -> "push every " + pushPeriod.toSeconds() + " s";
             case "dns" -> record + " " + host + (resolver == null ? "" : " @" + resolver);
             case "ping" -> "ping " + host;
+            case "docker" -> "container " + host + (docker.dockerHost().equals(DEFAULT_DOCKER_HOST) ? "" : " on " + docker.dockerHost());
             default -> host + ":" + port;
         };
     }

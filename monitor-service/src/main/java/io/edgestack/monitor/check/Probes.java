@@ -44,7 +44,10 @@ public class Probes {
     /** For the checks that ignore TLS errors: any certificate, any name (its expiry is still read). */
     private final HttpClient lenient;
     private final NetClient tcp;
+    /** TLS that any certificate passes (tls checks read expiry; rediss checks that ignore TLS errors). */
     private final NetClient tls;
+    /** TLS with the JVM's trusted authorities and the host's name checked (rediss checks). */
+    private final NetClient secure;
 
     public Probes(Vertx vertx) {
         this.vertx = vertx;
@@ -54,6 +57,7 @@ public class Probes {
                 .setMaxRedirects(10).setTrustAll(true).setVerifyHost(false));
         this.tcp = vertx.createNetClient(new NetClientOptions());
         this.tls = vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustAll(true).setHostnameVerificationAlgorithm(""));
+        this.secure = vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("HTTPS"));
     }
 
     @PreDestroy
@@ -62,6 +66,7 @@ public class Probes {
         lenient.close();
         tcp.close();
         tls.close();
+        secure.close();
     }
 
     /** One run of an HTTP, TCP, TLS, DNS or ping check (push checks are judged by {@code PushTracker}). */
@@ -90,7 +95,9 @@ public class Probes {
             case "tls" -> tls(spec);
             case "dns" -> dns(spec);
             case "ping" -> ping(spec);
-            case "postgres" -> postgres(spec);
+            case "postgres", "mysql" -> sql(spec);
+            case "redis" -> redis(spec);
+            case "docker" -> docker(spec);
             default -> Future.failedFuture(new IllegalArgumentException("not a probe: " + spec.type()));
         };
     }
@@ -131,14 +138,16 @@ public class Probes {
     }
 
     /**
-     * One connection to a PostgreSQL server and its query, as Uptime Kuma's PostgreSQL monitor, on a worker thread: up
-     * when the query runs (the summary shows the first value it returned), down with cause {@code refused} or
-     * {@code timeout} (no connection), {@code auth} (user or password refused), {@code database} (no such database) or
-     * {@code query} (the query failed), the server's own words in the summary.
+     * One connection to a PostgreSQL, MySQL or MariaDB server and its query, as Uptime Kuma's PostgreSQL and
+     * MySQL/MariaDB monitors, on a worker thread: up when the query runs (the summary shows the first value it
+     * returned), down with cause {@code refused} or {@code timeout} (no connection), {@code auth} (user or password
+     * refused), {@code database} (no such database) or {@code query} (the query failed), the server's own words in the
+     * summary.
      */
-    private Future<CheckResult> postgres(CheckSpec spec) {
+    private Future<CheckResult> sql(CheckSpec spec) {
         long start = System.nanoTime();
         CheckSpec.Database db = spec.database();
+        boolean mysql = spec.type().equals("mysql");
         int seconds = (int) Math.max(1, (spec.timeout().toMillis() + 999) / 1000);
         return vertx.executeBlocking(() -> {
             java.util.Properties properties = new java.util.Properties();
@@ -146,11 +155,18 @@ public class Probes {
             if (db.password() != null) {
                 properties.setProperty("password", db.password());
             }
-            properties.setProperty("connectTimeout", Integer.toString(seconds));
-            properties.setProperty("socketTimeout", Integer.toString(seconds));
-            properties.setProperty("loginTimeout", Integer.toString(seconds));
-            properties.setProperty("ApplicationName", "edgestack-monitor");
-            try (java.sql.Connection connection = new org.postgresql.Driver().connect(db.jdbcUrl(), properties);
+            if (mysql) { // MariaDB Connector/J: milliseconds
+                properties.setProperty("connectTimeout", Long.toString(spec.timeout().toMillis()));
+                properties.setProperty("socketTimeout", Long.toString(spec.timeout().toMillis()));
+                properties.setProperty("connectionAttributes", "program_name:edgestack-monitor");
+            } else {
+                properties.setProperty("connectTimeout", Integer.toString(seconds));
+                properties.setProperty("socketTimeout", Integer.toString(seconds));
+                properties.setProperty("loginTimeout", Integer.toString(seconds));
+                properties.setProperty("ApplicationName", "edgestack-monitor");
+            }
+            java.sql.Driver driver = mysql ? new org.mariadb.jdbc.Driver() : new org.postgresql.Driver();
+            try (java.sql.Connection connection = driver.connect(db.jdbcUrl(), properties);
                     java.sql.Statement statement = connection.createStatement()) {
                 statement.setQueryTimeout(seconds);
                 String first = null;
@@ -163,7 +179,8 @@ public class Probes {
                 return CheckResult.up(spec.name(), elapsed, 0, db.shown() + ": query ran in " + elapsed + " ms"
                         + (first == null ? ", no row" : ", first value " + (first.length() > 80 ? first.substring(0, 80) : first)), null);
             } catch (java.sql.SQLException e) {
-                return CheckResult.down(spec.name(), postgresCause(e), millis(start), 0, db.shown() + ": " + e.getMessage(), null);
+                String cause = mysql ? mysqlCause(e) : postgresCause(e);
+                return CheckResult.down(spec.name(), cause, millis(start), 0, db.shown() + ": " + e.getMessage(), null);
             }
         }, false);
     }
@@ -177,18 +194,189 @@ public class Probes {
         if (state.equals("3D000")) {
             return "database";
         }
+        String unreached = unreached(e, state.equals("57014"));
+        return unreached != null ? unreached : state.startsWith("08") ? "refused" : "query";
+    }
+
+    /**
+     * The cause of a failed mysql check, from the server's error number (1045 access denied, 1044 no access to the
+     * database, 1049 unknown database) or what kept it from answering.
+     */
+    static String mysqlCause(java.sql.SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        int code = e.getErrorCode();
+        if (code == 1045 || code == 1698 || code == 1044 || state.startsWith("28")) {
+            return "auth";
+        }
+        if (code == 1049) {
+            return "database";
+        }
+        // 1317: query interrupted, 3024: statement timeout (MySQL), 1969: statement timeout (MariaDB)
+        String unreached = unreached(e, code == 1317 || code == 3024 || code == 1969);
+        return unreached != null ? unreached : state.startsWith("08") ? "refused" : "query";
+    }
+
+    /** refused, timeout or dns when the cause chain says the server was not reached (or did not answer in time). */
+    private static String unreached(java.sql.SQLException e, boolean timedOut) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.ConnectException) {
                 return "refused";
             }
-            if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTimeoutException || state.equals("57014")) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTimeoutException || timedOut) {
                 return "timeout";
             }
             if (t instanceof java.net.UnknownHostException) {
                 return "dns";
             }
         }
-        return state.startsWith("08") ? "refused" : "query";
+        return null;
+    }
+
+    /**
+     * A redis check, as Uptime Kuma's Redis monitor: one connection (TLS for {@code rediss://}), {@code AUTH} when the
+     * URL has a password, {@code SELECT} of its database number, then {@code PING}; up on {@code PONG}, down with cause
+     * {@code auth} (password refused, or needed and not given), {@code database} (no such database number), {@code
+     * error} (the server said something else, such as {@code LOADING} while it reads its data back), or why nothing
+     * answered ({@code refused}, {@code timeout}, {@code tls}, {@code error}).
+     */
+    private Future<CheckResult> redis(CheckSpec spec) {
+        long start = System.nanoTime();
+        CheckSpec.Database db = spec.database();
+        NetClient client = !db.tls() ? tcp : spec.ignoreTlsErrors() ? tls : secure;
+        SocketAddress address = SocketAddress.inetSocketAddress(spec.port(), spec.host());
+        Future<io.vertx.core.net.NetSocket> connected = db.tls() ? client.connect(address, spec.host()) : client.connect(address);
+        return withTimeout(connected, spec.timeout()).compose(socket -> {
+            io.vertx.core.Promise<CheckResult> verdict = io.vertx.core.Promise.promise();
+            List<String> commands = new java.util.ArrayList<>();
+            Buffer out = Buffer.buffer();
+            if (db.password() != null) {
+                commands.add("AUTH");
+                out.appendBuffer(RedisReplies.command(db.user() == null ? List.of("AUTH", db.password())
+                        : List.of("AUTH", db.user(), db.password())));
+            }
+            if (db.index() != 0) {
+                commands.add("SELECT");
+                out.appendBuffer(RedisReplies.command(List.of("SELECT", Integer.toString(db.index()))));
+            }
+            commands.add("PING");
+            out.appendBuffer(RedisReplies.command(List.of("PING")));
+            RedisReplies replies = new RedisReplies();
+            long left = Math.max(1, spec.timeout().toMillis() - millis(start));
+            long timer = vertx.setTimer(left, id -> verdict.tryComplete(CheckResult.down(spec.name(), "timeout", millis(start), 0,
+                    db.shown() + ": connected, but no answer to " + String.join(", ", commands) + " within "
+                            + spec.timeout().toMillis() + " ms", null)));
+            socket.handler(data -> {
+                List<String> got;
+                try {
+                    got = replies.feed(data);
+                } catch (IllegalStateException e) {
+                    verdict.tryComplete(CheckResult.down(spec.name(), "error", millis(start), 0, db.shown() + ": " + e.getMessage(), null));
+                    return;
+                }
+                if (got.size() >= commands.size() || got.stream().anyMatch(reply -> reply.startsWith("-"))) {
+                    verdict.tryComplete(judgeRedis(spec, commands, got, millis(start)));
+                }
+            });
+            socket.closeHandler(closed -> verdict.tryComplete(CheckResult.down(spec.name(), "error", millis(start), 0,
+                    db.shown() + ": the server closed the connection before it answered", null)));
+            socket.exceptionHandler(error -> verdict.tryComplete(failure(spec, error, millis(start))));
+            socket.write(out);
+            return verdict.future().onComplete(done -> {
+                vertx.cancelTimer(timer);
+                socket.close();
+            });
+        }).recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
+    }
+
+    /**
+     * A docker check, as Uptime Kuma's Docker Container monitor: asks the engine's API about the container
+     * ({@code GET /containers/<name>/json}); up when it runs and, if it has a health check, is healthy; down with cause
+     * {@code container} when it is missing, not running (exited, with its code; restarting; paused), unhealthy or still
+     * starting (its health check has not passed yet), or with why the engine did not answer.
+     */
+    private Future<CheckResult> docker(CheckSpec spec) {
+        long start = System.nanoTime();
+        CheckSpec.Docker docker = spec.docker();
+        String path = "/containers/" + java.net.URLEncoder.encode(docker.container(), java.nio.charset.StandardCharsets.UTF_8) + "/json";
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setTimeout(spec.timeout().toMillis())
+                .setConnectTimeout(spec.timeout().toMillis()).putHeader("User-Agent", "edgestack-monitor/1");
+        if (docker.socket() != null) {
+            options.setServer(SocketAddress.domainSocketAddress(docker.socket())).setHost("localhost").setPort(80).setURI(path);
+        } else {
+            options.setAbsoluteURI(docker.base() + path);
+        }
+        return http.request(options)
+                .compose(request -> request.send())
+                .compose(response -> body(response).map(body -> judgeDocker(spec, response.statusCode(), body.toString(), millis(start))))
+                .recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
+    }
+
+    /** A docker check's verdict from the engine's answer about the container. */
+    static CheckResult judgeDocker(CheckSpec spec, int status, String body, long latency) {
+        String container = "container " + spec.docker().container();
+        if (status == 404) {
+            return CheckResult.down(spec.name(), CheckResult.CONTAINER, latency, 0, "no such " + container + " on "
+                    + spec.docker().dockerHost(), null);
+        }
+        io.vertx.core.json.JsonObject state;
+        try {
+            state = status == 200 ? new io.vertx.core.json.JsonObject(body).getJsonObject("State") : null;
+        } catch (RuntimeException e) {
+            state = null;
+        }
+        if (state == null) {
+            return CheckResult.down(spec.name(), "error", latency, 0, "the Docker engine at " + spec.docker().dockerHost()
+                    + " answered HTTP " + status + ": " + snippet(body), null);
+        }
+        String said = state.getString("Status", "unknown");
+        io.vertx.core.json.JsonObject health = state.getJsonObject("Health");
+        String healthStatus = health == null ? null : health.getString("Status");
+        if (!state.getBoolean("Running", false) || state.getBoolean("Paused", false) || state.getBoolean("Restarting", false)) {
+            String why = switch (said) {
+                case "exited", "dead" -> said + " with code " + state.getValue("ExitCode")
+                        + (state.getBoolean("OOMKilled", false) ? " (killed: out of memory)" : "")
+                        + (state.getString("Error", "").isEmpty() ? "" : ": " + state.getString("Error"))
+                        + (state.getString("FinishedAt", "").startsWith("0001") ? "" : ", at " + state.getString("FinishedAt"));
+                default -> said;
+            };
+            return CheckResult.down(spec.name(), CheckResult.CONTAINER, latency, 0, container + " is " + why, null);
+        }
+        if (healthStatus != null && !healthStatus.equals("healthy")) {
+            String output = "";
+            io.vertx.core.json.JsonArray log = health.getJsonArray("Log");
+            if (log != null && !log.isEmpty() && log.getValue(log.size() - 1) instanceof io.vertx.core.json.JsonObject last) {
+                String text = last.getString("Output", "").strip();
+                output = " (its health check exited with " + last.getValue("ExitCode") + (text.isEmpty() ? "" : ": " + snippet(text)) + ")";
+            }
+            return CheckResult.down(spec.name(), CheckResult.CONTAINER, latency, 0, container + " is running, but "
+                    + healthStatus + output, null);
+        }
+        return CheckResult.up(spec.name(), latency, 0, container + " is running" + (healthStatus == null ? "" : ", healthy")
+                + (state.getString("StartedAt", "").isEmpty() ? "" : ", since " + state.getString("StartedAt")), null);
+    }
+
+    /** A redis check's verdict from the replies to its commands, in the order sent (an error reply ends them). */
+    static CheckResult judgeRedis(CheckSpec spec, List<String> commands, List<String> replies, long latency) {
+        String shown = spec.database().shown();
+        for (int i = 0; i < replies.size() && i < commands.size(); i++) {
+            String reply = replies.get(i);
+            if (!reply.startsWith("-")) {
+                continue;
+            }
+            String said = reply.substring(1);
+            String code = said.split(" ", 2)[0];
+            String cause = switch (code) {
+                case "NOAUTH", "WRONGPASS", "NOPERM" -> "auth";
+                default -> commands.get(i).equals("AUTH") ? "auth" : commands.get(i).equals("SELECT") ? "database" : "error";
+            };
+            return CheckResult.down(spec.name(), cause, latency, 0, shown + ": " + commands.get(i) + " answered: "
+                    + (said.length() > 200 ? said.substring(0, 200) : said), null);
+        }
+        String pong = replies.get(commands.size() - 1);
+        if (!pong.equals("+PONG")) {
+            return CheckResult.down(spec.name(), "error", latency, 0, shown + ": PING answered " + pong, null);
+        }
+        return CheckResult.up(spec.name(), latency, 0, shown + ": PONG in " + latency + " ms", null);
     }
 
     /** A ping run's verdict from its exit status and output (iputils: 0 replied, 1 no reply, 2 other error). */

@@ -87,7 +87,7 @@ class PostgresCheckTest {
         assertEquals("db.password: the url has one already: keep one", assertThrows(CheckSpec.Invalid.class,
                 () -> CheckSpec.parse("db", Map.of("url", "postgres://a:b@127.0.0.1/shop", "password", "c"), DEFAULTS, "db."))
                 .getMessage());
-        assertEquals("home.query: only for a postgres check", assertThrows(CheckSpec.Invalid.class,
+        assertEquals("home.query: only for a postgres or mysql check", assertThrows(CheckSpec.Invalid.class,
                 () -> CheckSpec.parse("home", Map.of("url", "http://x/", "query", "SELECT 1"), DEFAULTS, "home.")).getMessage());
         CheckSpec spec = CheckSpec.parse("db", Map.of("url", "postgres://shop:pw@db.internal/shop?sslmode=require"), DEFAULTS, "db.");
         assertEquals("postgres", spec.type());
