@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The check a release must pass before it goes live: its {@code index.html} and each configured health path must map
- * to a readable, non-empty file inside the release, the way proxy-service maps request paths (clean URLs as static site
- * generators emit them). Returns what failed, in words; an empty list means it may go live.
+ * The check a release must pass before it goes live: its {@code index.html} (or, for a PHP site that proxy-service runs
+ * through FastCGI, its {@code index.php}) and each configured health path must map to a readable, non-empty file inside
+ * the release, the way proxy-service maps request paths (clean URLs as static site generators emit them, a folder's
+ * index script). Returns what failed, in words; an empty list means it may go live.
  */
 public final class ReleaseCheck {
 
@@ -19,7 +20,7 @@ public final class ReleaseCheck {
     public static List<String> failures(Path release, List<String> healthPaths) throws IOException {
         List<String> failures = new ArrayList<>();
         Path root = release.toRealPath();
-        checkFile(root, List.of("index.html"), "index.html", failures);
+        checkFile(root, List.of("index.html", "index.php"), "index.html", failures);
         for (String path : healthPaths) {
             if (path.isBlank() || path.equals("/")) {
                 continue;
@@ -41,12 +42,12 @@ public final class ReleaseCheck {
             relative = relative.substring(0, query);
         }
         if (relative.isEmpty()) {
-            return List.of("index.html");
+            return List.of("index.html", "index.php");
         }
         if (relative.endsWith("/")) {
-            return List.of(relative + "index.html");
+            return List.of(relative + "index.html", relative + "index.php");
         }
-        return List.of(relative, relative + "/index.html", relative + ".html");
+        return List.of(relative, relative + "/index.html", relative + ".html", relative + "/index.php");
     }
 
     private static void checkFile(Path root, List<String> candidates, String what, List<String> failures) throws IOException {

@@ -255,7 +255,7 @@ class DeployFlowTest {
         JsonPath done = await(push(commit));
         assertEquals("failed", done.getString("status"));
         assertEquals("check", done.getString("stage"));
-        assertTrue(done.getString("reason").contains("health path /blog/: no file in the release (looked for blog/index.html)"),
+        assertTrue(done.getString("reason").contains("health path /blog/: no file in the release (looked for blog/index.html, blog/index.php)"),
                 done.getString("reason"));
         assertEquals(liveBefore, live());
         given().header("Authorization", AUTH).get("/api/releases").then()

@@ -47,6 +47,7 @@ public class ProxyRouter {
 
     private final SiteRegistry registry;
     private final StaticFiles staticFiles;
+    private final io.edgestack.proxy.fastcgi.FastCgiRoutes fastCgi;
     private final RequestIds requestIds;
     private final TrustedProxies trusted;
     private final Vertx vertx;
@@ -68,6 +69,7 @@ public class ProxyRouter {
         this.metrics = metrics;
         this.registry = registry;
         this.staticFiles = staticFiles;
+        this.fastCgi = new io.edgestack.proxy.fastcgi.FastCgiRoutes(vertx, staticFiles.files());
         this.vertx = vertx;
         this.trusted = TrustedProxies.parse(config.trustedProxies());
         this.requestIds = new RequestIds(trusted);
@@ -211,6 +213,12 @@ public class ProxyRouter {
             } else {
                 response.end(respond.body());
             }
+            return;
+        }
+        if (route.kind() == Route.Kind.FASTCGI) {
+            outcome.upstream = "fastcgi";
+            fastCgi.serve(request, site, route.fastcgi(), path, scheme(request, tls), host, trusted.client(request), maxBodySize,
+                    () -> staticFiles.serve(request, site, path, false, target -> rewriteProxy(request, end, site, target, outcome)));
             return;
         }
         outcome.upstream = "static";

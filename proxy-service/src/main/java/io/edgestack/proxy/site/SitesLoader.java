@@ -310,14 +310,16 @@ public final class SitesLoader {
         if (!node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping with 'path' and a handler ('static' or 'upstream')");
         }
-        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "respond", "access", "rate-limit"));
+        allowOnly(node, key + ".", Set.of("path", "static", "upstream", "respond", "fastcgi", "access", "rate-limit"));
         String path = text(node, key + ".path", node.get("path"));
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
         }
-        if ((node.has("static") ? 1 : 0) + (node.has("upstream") ? 1 : 0) + (node.has("respond") ? 1 : 0) != 1) {
+        if ((node.has("static") ? 1 : 0) + (node.has("upstream") ? 1 : 0) + (node.has("respond") ? 1 : 0)
+                + (node.has("fastcgi") ? 1 : 0) != 1) {
             throw new SiteConfigException(key, "needs exactly one handler: 'static: {}' serves the site's live release, "
-                    + "'upstream: {targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself");
+                    + "'upstream: {targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself, "
+                    + "'fastcgi: {address: 127.0.0.1:9000}' runs the release's PHP");
         }
         Access access = node.has("access") ? access(node.get("access"), key + ".access") : null;
         RateLimit rateLimit = node.has("rate-limit") ? rateLimit(node.get("rate-limit"), key + ".rate-limit") : null;
@@ -329,6 +331,10 @@ public final class SitesLoader {
                 browse = UpstreamSpecs.bool(options, "browse", false, key + ".static");
             }
             return new Route(path, Route.Kind.STATIC, null, access, rateLimit, null, browse);
+        }
+        if (node.has("fastcgi")) {
+            return new Route(path, Route.Kind.FASTCGI, null, access, rateLimit, null, false,
+                    FastCgi.parse(node.get("fastcgi"), key + ".fastcgi"));
         }
         if (node.has("respond")) {
             return new Route(path, Route.Kind.RESPOND, null, access, rateLimit, respond(node.get("respond"), key + ".respond"), false);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -306,13 +307,43 @@ class SitesLoaderTest {
         assertEquals("text/plain; charset=utf-8", respond.contentType());
         String route = "sites: [{name: a, routes: [{path: /, %s}]}]";
         assertEquals("sites[0].routes[0]: needs exactly one handler: 'static: {}' serves the site's live release, 'upstream: "
-                + "{targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself",
-                problem(route.formatted("static: {}, respond: {body: x}")));
+                + "{targets: [...]}' proxies to servers, 'respond: {status: 200, body: ok}' answers by itself, 'fastcgi: "
+                + "{address: 127.0.0.1:9000}' runs the release's PHP", problem(route.formatted("static: {}, respond: {body: x}")));
         assertEquals("sites[0].routes[0].respond.status: must be a whole number from 200 to 599",
                 problem(route.formatted("respond: {status: 99}")));
         assertTrue(problem(route.formatted("respond: {body: '" + "x".repeat(70_000) + "'}"))
                 .startsWith("sites[0].routes[0].respond.body: 70000 bytes: at most 65536"));
         assertEquals("sites[0].routes[0].respond.headers.Content-Length: is not a header this answer may set (content-type has"
                 + " a key of its own)", problem(route.formatted("respond: {headers: {Content-Length: 3}}")));
+    }
+
+    @Test
+    void readsAFastCgiRouteAndNamesWhatIsWrongWithIt() {
+        Site site = SitesLoader.parse("sites: [{name: a, routes: [{path: /, fastcgi: {address: 'unix:/run/php/php8.2-fpm.sock', "
+                + "root: /var/www/a/, env: {APP_ENV: production}}}]}]", "a").forHost("x");
+        FastCgi fastcgi = site.route("/index.php").fastcgi();
+        assertEquals(Route.Kind.FASTCGI, site.route("/").kind());
+        assertEquals("/run/php/php8.2-fpm.sock", fastcgi.server().path());
+        assertEquals("/var/www/a", fastcgi.root());
+        assertEquals("index.php", fastcgi.index());
+        assertEquals(".php", fastcgi.split());
+        assertEquals(java.time.Duration.ofSeconds(60), fastcgi.readTimeout());
+        assertEquals(Map.of("APP_ENV", "production"), fastcgi.env());
+        FastCgi tcp = SitesLoader.parse("sites: [{name: a, routes: [{path: /, fastcgi: {address: '127.0.0.1:9000', "
+                + "read-timeout: 5m}}]}]", "a").forHost("x").route("/").fastcgi();
+        assertEquals(9000, tcp.server().port());
+        assertEquals(java.time.Duration.ofMinutes(5), tcp.readTimeout());
+        String route = "sites: [{name: a, routes: [{path: /, fastcgi: %s}]}]";
+        assertEquals("sites[0].routes[0].fastcgi.address: 'php:fpm' is not host:port or unix:/path/to/socket",
+                problem(route.formatted("{address: 'php:fpm'}")));
+        assertEquals("sites[0].routes[0].fastcgi.address: is required", problem(route.formatted("{root: /var/www}")));
+        assertEquals("sites[0].routes[0].fastcgi.root: 'www' must be an absolute path (where the FastCGI server sees this "
+                + "site's releases folder)", problem(route.formatted("{address: '127.0.0.1:9000', root: www}")));
+        assertEquals("sites[0].routes[0].fastcgi.index: 'app.py' must end with the split, .php",
+                problem(route.formatted("{address: '127.0.0.1:9000', index: app.py}")));
+        assertEquals("sites[0].routes[0].fastcgi.env.APP-ENV: is not a parameter name (letters, digits, _)",
+                problem(route.formatted("{address: '127.0.0.1:9000', env: {APP-ENV: x}}")));
+        assertTrue(problem(route.formatted("{address: '127.0.0.1:9000', keepalive: true}"))
+                .startsWith("sites[0].routes[0].fastcgi.keepalive: unknown key"));
     }
 }

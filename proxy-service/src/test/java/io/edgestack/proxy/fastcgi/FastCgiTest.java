@@ -1,0 +1,205 @@
+package io.edgestack.proxy.fastcgi;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgestack.proxy.files.TestRelease;
+import io.edgestack.testkit.PhpFpm;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/**
+ * A PHP site through a real PHP-FPM on loopback, as Caddy's {@code php_fastcgi}: scripts, path info, folders with an
+ * index script, a front controller for every other path, static files served as such, bodies both ways, statuses and
+ * headers from the script, the timeouts and a FastCGI server that is not there.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FastCgiTest.Php.class, restrictToAnnotatedClass = true)
+class FastCgiTest {
+
+    static final String SITE = "php-shop";
+
+    public static class Php implements QuarkusTestResourceLifecycleManager {
+        private PhpFpm fpm;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                fpm = PhpFpm.start();
+                TestRelease release = new TestRelease(Path.of("target/test-releases"), SITE).clear();
+                String echo = """
+                        <?php
+                        header('Content-Type: application/json');
+                        echo json_encode([
+                            'script' => $_SERVER['SCRIPT_NAME'], 'filename' => $_SERVER['SCRIPT_FILENAME'],
+                            'uri' => $_SERVER['REQUEST_URI'], 'path_info' => $_SERVER['PATH_INFO'] ?? null,
+                            'query' => $_SERVER['QUERY_STRING'], 'method' => $_SERVER['REQUEST_METHOD'],
+                            'https' => $_SERVER['HTTPS'] ?? null, 'remote' => $_SERVER['REMOTE_ADDR'],
+                            'host' => $_SERVER['HTTP_HOST'] ?? null, 'server_name' => $_SERVER['SERVER_NAME'],
+                            'server_port' => $_SERVER['SERVER_PORT'], 'proxy' => $_SERVER['HTTP_PROXY'] ?? null,
+                            'underscored' => $_SERVER['HTTP_X_USER'] ?? null, 'cookie' => $_SERVER['HTTP_COOKIE'] ?? null,
+                            'app_env' => $_SERVER['APP_ENV'] ?? null, 'length' => strlen(file_get_contents('php://input')),
+                            'md5' => md5(file_get_contents('php://input')), 'post' => $_POST,
+                        ]);
+                        """;
+                release.file("r1", "index.php", echo);
+                release.file("r1", "api.php", "<?php require __DIR__ . '/index.php';");
+                release.file("r1", "shop/index.php", "<?php echo 'the shop at ' . $_SERVER['SCRIPT_NAME'];");
+                release.file("r1", "teapot.php", "<?php http_response_code(418); header('X-App: brewed'); echo 'short and stout';");
+                release.file("r1", "moved.php", "<?php header('Location: /elsewhere');");
+                release.file("r1", "big.php", "<?php for ($i = 0; $i < 64; $i++) { echo str_repeat(chr(97 + $i % 26), 32768); flush(); }");
+                release.file("r1", "slow.php", "<?php sleep(3); echo 'late';");
+                release.file("r1", "complain.php", "<?php error_log('the cart table is missing'); echo 'still here';");
+                release.file("r1", "style.css", "body { color: teal; }\n".repeat(100));
+                release.file("r1", "uploads/photo.php.jpg", "<?php echo 'ran';");
+                release.file("r1", ".env", "DB_PASSWORD=hunter2");
+                release.activate("r1");
+                TestRelease down = new TestRelease(Path.of("target/test-releases"), "php-down").clear();
+                down.file("r1", "index.php", "<?php echo 'never reached';");
+                down.activate("r1");
+                int closed;
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    closed = free.getLocalPort();
+                }
+                Path sites = Path.of("target/fastcgi-sites.yaml").toAbsolutePath();
+                Files.writeString(sites, """
+                        default-site: %1$s
+                        sites:
+                          - name: %1$s
+                            routes:
+                              - path: /
+                                fastcgi: {address: "127.0.0.1:%2$d", read-timeout: 1500ms, env: {APP_ENV: testing}}
+                          - name: php-down
+                            hosts: [down.test]
+                            routes:
+                              - {path: /, fastcgi: {address: "127.0.0.1:%3$d"}}
+                        """.formatted(SITE, fpm.port(), closed));
+                return Map.of("edgestack.proxy.sites-file", sites.toString(), "edgestack.proxy.trusted-proxies", "127.0.0.1,::1");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            try {
+                fpm.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static JsonPath echo(Response response) {
+        return response.then().statusCode(200).contentType(containsString("application/json")).extract().jsonPath();
+    }
+
+    @Test
+    void aScriptRunsWithTheParametersPhpExpects() throws Exception {
+        Path release = Path.of("target/test-releases", SITE, "r1").toRealPath();
+        JsonPath api = echo(given().header("Host", "shop.test:8443").header("X-Forwarded-Proto", "https")
+                .header("Cookie", "a=1").header("Proxy", "http://evil.test:3128").header("X_User", "admin")
+                .get("/api.php/users/7?sort=name"));
+        assertEquals("/api.php", api.getString("script"));
+        assertEquals(release + "/api.php", api.getString("filename"));
+        assertEquals("/users/7", api.getString("path_info"));
+        assertEquals("/api.php/users/7?sort=name", api.getString("uri"));
+        assertEquals("sort=name", api.getString("query"));
+        assertEquals("on", api.getString("https"), "the scheme a trusted proxy forwarded");
+        assertEquals("127.0.0.1", api.getString("remote"));
+        assertEquals("shop.test", api.getString("server_name"));
+        assertEquals("8443", api.getString("server_port"));
+        assertEquals("a=1", api.getString("cookie"));
+        assertEquals("testing", api.getString("app_env"), "the route's env");
+        assertNull(api.get("proxy"), "no HTTP_PROXY from a visitor's Proxy header (httpoxy)");
+        assertNull(api.get("underscored"), "a header name with _ is dropped (it would pass for X-User)");
+    }
+
+    @Test
+    void everyOtherPathRunsTheFrontControllerAndFilesAreServedAsFiles() {
+        JsonPath front = echo(given().get("/blog/2026/hello?draft=1"));
+        assertEquals("/index.php", front.getString("script"));
+        assertEquals("/blog/2026/hello?draft=1", front.getString("uri"));
+        assertNull(front.get("path_info"));
+        // a script that is not there is never sent as a file either
+        assertEquals("/index.php", echo(given().get("/missing.php")).getString("script"));
+        assertEquals("/index.php", echo(given().get("/.env")).getString("script"), "a dot file is neither served nor run");
+
+        given().get("/style.css").then().statusCode(200).contentType(containsString("text/css"))
+                .header("ETag", not(nullValue())).body(containsString("color: teal"));
+        given().get("/uploads/photo.php.jpg").then().statusCode(200).contentType(containsString("image/jpeg"))
+                .body(equalTo("<?php echo 'ran';"));
+        given().get("/INDEX.PHP").then().statusCode(200).body(not(containsString("<?php")));
+
+        given().redirects().follow(false).get("/shop?page=2").then().statusCode(308).header("Location", "/shop/?page=2");
+        given().get("/shop/").then().statusCode(200).body(equalTo("the shop at /shop/index.php"));
+    }
+
+    @Test
+    void theScriptsStatusHeadersAndBodiesGoBothWays() {
+        given().get("/teapot.php").then().statusCode(418).header("X-App", "brewed").header("X-Powered-By", nullValue())
+                .header("X-Content-Type-Options", "nosniff").body(equalTo("short and stout"));
+        given().redirects().follow(false).get("/moved.php").then().statusCode(302).header("Location", "/elsewhere");
+        byte[] big = given().get("/big.php").then().statusCode(200).extract().asByteArray();
+        assertEquals(64 * 32768, big.length);
+        assertEquals('a', big[0]);
+        assertEquals('b', big[32768]);
+        JsonPath form = echo(given().formParam("name", "Ada").formParam("role", "admin").post("/signup"));
+        assertEquals("POST", form.getString("method"));
+        assertEquals("Ada", form.getString("post.name"));
+        byte[] upload = new byte[3 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(upload);
+        JsonPath uploaded = echo(given().contentType("application/octet-stream").body(upload).put("/api.php/files/7"));
+        assertEquals(upload.length, uploaded.getInt("length"));
+        assertEquals(md5(upload), uploaded.getString("md5"));
+        given().get("/complain.php").then().statusCode(200).body(equalTo("still here"));
+        given().head("/teapot.php").then().statusCode(418).body(equalTo(""));
+    }
+
+    @Test
+    void aServerThatIsNotThereOrTooSlowIsABadOrLateGateway() {
+        given().header("Host", "down.test").get("/").then().statusCode(502)
+                .header("Proxy-Status", containsString("error=connection_refused"));
+        given().get("/slow.php").then().statusCode(504).header("Proxy-Status", containsString("error=http_response_timeout"));
+        // the FastCGI server is fine afterwards
+        assertFalse(given().get("/teapot.php").then().statusCode(418).extract().asString().isEmpty());
+    }
+
+    private static String md5(byte[] bytes) {
+        try {
+            StringBuilder hex = new StringBuilder();
+            for (byte b : java.security.MessageDigest.getInstance("MD5").digest(bytes)) {
+                hex.append(String.format("%02x", b));
+            }
+            return hex.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void theStaticPathNeverSendsAScriptsSource() throws Exception {
+        Path release = Path.of("target/test-releases", SITE, "r1");
+        assertTrue(Files.exists(release.resolve("teapot.php")));
+        for (String path : new String[] {"/teapot.php", "/teapot.PHP", "/teapot.php/", "/./teapot.php"}) {
+            String body = given().get(path).then().extract().asString();
+            assertFalse(body.contains("<?php"), path + " sent the script's source: " + body);
+        }
+    }
+}

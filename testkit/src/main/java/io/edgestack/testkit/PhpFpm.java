@@ -1,0 +1,102 @@
+package io.edgestack.testkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * For tests: a real PHP-FPM (Debian's php-fpm package) on a loopback port, in the foreground, four workers, logging to
+ * a temporary folder. As root it runs its workers as root too ({@code -R}), which it otherwise refuses.
+ */
+public final class PhpFpm implements AutoCloseable {
+
+    private final Process process;
+    private final Path dir;
+    private final int port;
+
+    private PhpFpm(Process process, Path dir, int port) {
+        this.process = process;
+        this.dir = dir;
+        this.port = port;
+    }
+
+    public static PhpFpm start() throws Exception {
+        Path binary = binary();
+        Path dir = Files.createTempDirectory("edgestack-php-fpm-");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Files.writeString(dir.resolve("php-fpm.conf"), """
+                [global]
+                error_log = %1$s/php-fpm.log
+                pid = %1$s/php-fpm.pid
+                daemonize = no
+                [site]
+                listen = 127.0.0.1:%2$d
+                %3$s
+                pm = static
+                pm.max_children = 4
+                catch_workers_output = yes
+                decorate_workers_output = no
+                php_admin_flag[log_errors] = on
+                php_flag[expose_php] = on
+                """.formatted(dir, port, root ? "user = root\ngroup = root" : ""));
+        Process process = new ProcessBuilder(binary.toString(), "--nodaemonize", "--fpm-config", dir.resolve("php-fpm.conf").toString(),
+                "--prefix", dir.toString(), root ? "--allow-to-run-as-root" : "--nodaemonize")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+        PhpFpm fpm = new PhpFpm(process, dir, port);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return fpm;
+            } catch (IOException notYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    fpm.close();
+                    throw new IllegalStateException("php-fpm did not start: " + Files.readString(dir.resolve("out.log")));
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** What PHP-FPM logged, the scripts' error_log and error stream included. */
+    public String log() throws IOException {
+        Path log = dir.resolve("php-fpm.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static Path binary() throws IOException {
+        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/usr/local/sbin"}) {
+            Path folder = Path.of(dir);
+            if (!Files.isDirectory(folder)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(folder)) {
+                var found = files.filter(p -> p.getFileName().toString().matches("php-fpm[0-9.]*")).sorted().findFirst();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+            }
+        }
+        throw new IllegalStateException("php-fpm is not installed: apt-get install php-fpm");
+    }
+}
