@@ -16,7 +16,9 @@ bench_setup() { # tools... (a tool whose Debian package has another name as tool
         $sudo apt-get install -y -qq "${need[@]}" > /dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}"; }
     fi
     JAR=$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar
-    if [ ! -f "$JAR" ] || "$ROOT/bin/edgestack" stale | grep -qx proxy-service; then
+    # grep reads all of the list: grep -q would stop at the first match and, under pipefail, the list's SIGPIPE would
+    # fail the test (a stale jar then went unbuilt whenever another module was stale after it)
+    if [ ! -f "$JAR" ] || "$ROOT/bin/edgestack" stale | grep -x proxy-service > /dev/null; then
         (cd "$ROOT" && mvn -B -q -pl proxy-service -am package -DskipTests)
     fi
     WORK=$(mktemp -d /tmp/edgestack-bench.XXXXXX)

@@ -173,6 +173,9 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
                 }
             });
             request.exceptionHandler(error -> abort());
+            if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT)) && request.version() != HttpVersion.HTTP_1_0) {
+                request.response().writeContinue(); // the script is there to read the body: the visitor may send it
+            }
             request.resume();
         });
     }

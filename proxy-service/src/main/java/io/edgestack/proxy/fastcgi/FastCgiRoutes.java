@@ -42,13 +42,27 @@ public final class FastCgiRoutes {
         static final Resolution STATIC = new Resolution(Kind.STATIC, null, null, null, null);
     }
 
+    /** A path's resolution in a release, and when it was made (System.nanoTime). */
+    private record Known(Path release, Resolution resolution, long at) {
+    }
+
+    /** Resolutions kept per site and path; emptied when it reaches this many (paths are the visitors' to choose). */
+    static final int MAX_KNOWN = 10_000;
+
     private final Vertx vertx;
     private final ReleaseFiles files;
     private final NetClient client;
+    private final long checkNanos;
+    private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public FastCgiRoutes(Vertx vertx, ReleaseFiles files) {
+    /**
+     * @param checkNanos how long a path's resolution is used before the disk is asked again, as the static files'
+     *        copies ({@code edgestack.proxy.files.check-interval}; 0: on every request)
+     */
+    public FastCgiRoutes(Vertx vertx, ReleaseFiles files, long checkNanos) {
         this.vertx = vertx;
         this.files = files;
+        this.checkNanos = checkNanos;
         this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(60_000));
     }
 
@@ -61,27 +75,48 @@ public final class FastCgiRoutes {
      */
     public void serve(HttpServerRequest request, Site site, FastCgi spec, String path, String scheme, String host, String client,
             long bodyLimit, Runnable statics) {
+        String key = site.name() + "\n" + path;
+        Path trusted = checkNanos > 0 ? files.trustedRelease(site.name(), checkNanos) : null;
+        Known last = trusted == null ? null : known.get(key);
+        if (last != null && last.release().equals(trusted) && System.nanoTime() - last.at() < checkNanos) {
+            // decided less than check-interval ago in the release that is still live: no disk access, no worker
+            answer(request, site, spec, last.resolution(), scheme, host, client, bodyLimit, statics);
+            return;
+        }
         request.pause();
-        vertx.executeBlocking(() -> resolve(files.liveRelease(site.name()), path, spec), false).onComplete(resolved -> {
-            Resolution resolution = resolved.succeeded() ? resolved.result() : Resolution.STATIC;
-            switch (resolution.kind()) {
-                case STATIC -> {
-                    request.resume();
-                    statics.run();
+        vertx.executeBlocking(() -> {
+            Path release = files.liveRelease(site.name());
+            Resolution resolution = resolve(release, path, spec);
+            if (release != null && checkNanos > 0) {
+                if (known.size() >= MAX_KNOWN) {
+                    known.clear();
                 }
-                case REDIRECT -> {
-                    request.resume();
-                    String query = request.query();
-                    request.response().setStatusCode(308).putHeader(HttpHeaders.LOCATION,
-                            resolution.location() + (query == null ? "" : "?" + query)).end();
-                }
-                default -> {
-                    Map<String, String> params = FastCgiExchange.params(request, spec, resolution.release(), resolution.script(),
-                            resolution.pathInfo(), scheme, host, client);
-                    new FastCgiExchange(vertx, this.client, request, site, spec, files, bodyLimit, params).run();
-                }
+                known.put(key, new Known(release, resolution, System.nanoTime()));
             }
-        });
+            return resolution;
+        }, false).onComplete(resolved -> answer(request, site, spec, resolved.succeeded() ? resolved.result() : Resolution.STATIC,
+                scheme, host, client, bodyLimit, statics));
+    }
+
+    private void answer(HttpServerRequest request, Site site, FastCgi spec, Resolution resolution, String scheme, String host,
+            String client, long bodyLimit, Runnable statics) {
+        switch (resolution.kind()) {
+            case STATIC -> {
+                request.resume();
+                statics.run();
+            }
+            case REDIRECT -> {
+                request.resume();
+                String query = request.query();
+                request.response().setStatusCode(308).putHeader(HttpHeaders.LOCATION,
+                        resolution.location() + (query == null ? "" : "?" + query)).end();
+            }
+            default -> {
+                Map<String, String> params = FastCgiExchange.params(request, spec, resolution.release(), resolution.script(),
+                        resolution.pathInfo(), scheme, host, client);
+                new FastCgiExchange(vertx, this.client, request, site, spec, files, bodyLimit, params).run();
+            }
+        }
     }
 
     /**

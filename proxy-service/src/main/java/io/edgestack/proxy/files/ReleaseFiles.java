@@ -61,7 +61,7 @@ public final class ReleaseFiles {
      * The live release of a site as last read, if that was less than {@code maxAgeNanos} ago: no disk access, so it can
      * run on the event loop. Null means "read the pointer again" (on a worker thread, through {@link #liveRelease}).
      */
-    Path trustedRelease(String site, long maxAgeNanos) {
+    public Path trustedRelease(String site, long maxAgeNanos) {
         Live last = live.get(site);
         return last != null && !last.stale() && System.nanoTime() - last.checkedAt() < maxAgeNanos ? last.release() : null;
     }

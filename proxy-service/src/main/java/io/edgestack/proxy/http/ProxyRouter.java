@@ -69,7 +69,8 @@ public class ProxyRouter {
         this.metrics = metrics;
         this.registry = registry;
         this.staticFiles = staticFiles;
-        this.fastCgi = new io.edgestack.proxy.fastcgi.FastCgiRoutes(vertx, staticFiles.files());
+        this.fastCgi = new io.edgestack.proxy.fastcgi.FastCgiRoutes(vertx, staticFiles.files(),
+                config.files().checkInterval().toNanos());
         this.vertx = vertx;
         this.trusted = TrustedProxies.parse(config.trustedProxies());
         this.requestIds = new RequestIds(trusted);

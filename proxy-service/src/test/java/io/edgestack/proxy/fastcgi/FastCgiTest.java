@@ -90,7 +90,9 @@ class FastCgiTest {
                             routes:
                               - {path: /, fastcgi: {address: "127.0.0.1:%3$d"}}
                         """.formatted(SITE, fpm.port(), closed));
-                return Map.of("edgestack.proxy.sites-file", sites.toString(), "edgestack.proxy.trusted-proxies", "127.0.0.1,::1");
+                // paths are decided once per check interval, as static files are checked (0 in the other tests)
+                return Map.of("edgestack.proxy.sites-file", sites.toString(), "edgestack.proxy.trusted-proxies", "127.0.0.1,::1",
+                        "edgestack.proxy.files.check-interval", "300ms");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -200,6 +202,64 @@ class FastCgiTest {
         for (String path : new String[] {"/teapot.php", "/teapot.PHP", "/teapot.php/", "/./teapot.php"}) {
             String body = given().get(path).then().extract().asString();
             assertFalse(body.contains("<?php"), path + " sent the script's source: " + body);
+        }
+    }
+
+    @Test
+    void aFileAddedOrAReleaseSwitchedIsSeenWithinTheCheckInterval() throws Exception {
+        TestRelease release = new TestRelease(Path.of("target/test-releases"), SITE);
+        assertEquals("/index.php", echo(given().get("/late.css")).getString("script"), "no such file yet: the front controller");
+        release.file("r1", "late.css", "p { color: plum; }");
+        long until = System.nanoTime() + 5_000_000_000L;
+        String body;
+        do {
+            Thread.sleep(100);
+            body = given().get("/late.css").then().statusCode(200).extract().asString();
+        } while (!body.contains("plum") && System.nanoTime() < until);
+        assertEquals("p { color: plum; }", body, "the new file is served once the path is decided again");
+
+        release.file("r2", "index.php", "<?php echo 'release two';");
+        release.file("r2", "late.css", "p { color: plum; }");
+        release.activate("r2");
+        try {
+            until = System.nanoTime() + 5_000_000_000L;
+            do {
+                Thread.sleep(100);
+                body = given().get("/blog/post").then().statusCode(200).extract().asString();
+            } while (!body.equals("release two") && System.nanoTime() < until);
+            assertEquals("release two", body, "the switched release's front controller runs");
+        } finally {
+            release.activate("r1");
+            long back = System.nanoTime() + 5_000_000_000L; // the other tests ask r1's scripts
+            while (given().get("/teapot.php").statusCode() != 418 && System.nanoTime() < back) {
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
+    @Test
+    void aVisitorThatAsksToContinueIsToldToSendItsBody() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.write(("PUT /api.php/notes HTTP/1.1\r\nHost: shop.test\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals("HTTP/1.1 100 Continue", in.readLine(), "before the body is sent");
+            assertEquals("", in.readLine());
+            out.write("hello".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals("HTTP/1.1 200 OK", in.readLine());
+            String line;
+            StringBuilder rest = new StringBuilder();
+            while ((line = in.readLine()) != null && !line.contains("\"length\"")) {
+                rest.append(line).append('\n');
+            }
+            assertTrue(line != null && line.contains("\"length\":5") && line.contains("\"method\":\"PUT\""), rest + String.valueOf(line));
         }
     }
 }
