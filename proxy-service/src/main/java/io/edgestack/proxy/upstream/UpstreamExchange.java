@@ -348,6 +348,16 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         var proxyRequest = context.request();
         forUpstream(proxyRequest.headers());
+        if (proxyRequest.headers().contains(HttpHeaders.EXPECT)) {
+            // as nginx: the visitor is told to go on as its body is read, and the upstream gets the body without the
+            // question (it would answer a 100 of its own, which is the proxy's to send); curl and others wait a second
+            // for the 100 before they send a body that asked for it
+            boolean go = "100-continue".equalsIgnoreCase(proxyRequest.headers().get(HttpHeaders.EXPECT));
+            proxyRequest.headers().remove(HttpHeaders.EXPECT);
+            if (go && request.version() == HttpVersion.HTTP_1_1) {
+                request.response().writeContinue();
+            }
+        }
         if (pool.spec().stripPrefix() && uri == null) {
             proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
         }

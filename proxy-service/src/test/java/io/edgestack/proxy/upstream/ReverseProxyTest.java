@@ -472,6 +472,31 @@ class ReverseProxyTest {
     }
 
     @Test
+    void aVisitorThatAsksToContinueIsToldToSendItsBody() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.write(("POST /api/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals("HTTP/1.1 100 Continue", in.readLine(), "before the body is sent (curl waits a second for it)");
+            assertEquals("", in.readLine());
+            out.write(new byte[5000]);
+            out.flush();
+            assertEquals("HTTP/1.1 200 OK", in.readLine());
+            String line;
+            while ((line = in.readLine()) != null && !line.isEmpty()) {
+                // the head
+            }
+            char[] body = new char[4];
+            assertEquals(4, in.read(body));
+            assertEquals("5000", new String(body), "the upstream got the whole body");
+        }
+    }
+
+    @Test
     void streamsRequestAndResponseBodies() {
         byte[] upload = new byte[3 * 1024 * 1024];
         given().body(upload).post("/api/upload").then().statusCode(200).body(equalTo(String.valueOf(upload.length)));

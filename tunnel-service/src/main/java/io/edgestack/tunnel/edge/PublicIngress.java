@@ -42,7 +42,7 @@ public class PublicIngress {
     /** Hop-by-hop headers (RFC 9110 §7.6.1) and forwarding headers the edge sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "forwarded",
-            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id");
+            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "expect");
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "upgrade", "trailer");
 
@@ -152,6 +152,11 @@ public class PublicIngress {
                     stream.reset(ResetCodes.CANCEL, "the visitor's request body is not valid chunked transfer coding");
                     fail(context, 400, null, "Bad request", MalformedBodies.DETAIL);
                 });
+            }
+            if (request.version() == HttpVersion.HTTP_1_1 && "100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+                // as nginx: the body is streamed through the tunnel as it comes, so the visitor may send it now (curl
+                // and others wait a second for this answer); the question itself is not forwarded
+                context.response().writeContinue();
             }
             Pipes.toTunnel(request, stream);
         }

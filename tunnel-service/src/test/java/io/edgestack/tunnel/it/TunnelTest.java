@@ -450,6 +450,27 @@ class TunnelTest {
     }
 
     @Test
+    void aVisitorThatAsksToContinueIsToldToSendItsBody() throws Exception {
+        connected(1);
+        try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
+            socket.setSoTimeout(10_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 100 Continue", in.readLine(), "before the body is sent (curl waits a second for it)");
+            assertEquals("", in.readLine());
+            socket.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 200 OK", in.readLine());
+            StringBuilder rest = new StringBuilder();
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("0")) {
+                rest.append(line).append('\n');
+            }
+            assertTrue(rest.toString().contains("\nhello\n"), "the body went through: " + rest);
+        }
+    }
+
+    @Test
     void answersABodyWithBrokenChunkedFramingWith400AndEndsItsStream() throws Exception {
         Connector connector = connected(1);
         Mux mux = connector.connections().get(0);
