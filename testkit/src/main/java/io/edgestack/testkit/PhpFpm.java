@@ -17,14 +17,22 @@ public final class PhpFpm implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final int port;
+    private final Path socket;
 
-    private PhpFpm(Process process, Path dir, int port) {
+    private PhpFpm(Process process, Path dir, int port, Path socket) {
         this.process = process;
         this.dir = dir;
         this.port = port;
+        this.socket = socket;
     }
 
+    /** On a loopback port. */
     public static PhpFpm start() throws Exception {
+        return start(false);
+    }
+
+    /** On a unix socket ({@link #socket}) when {@code unix}, as Debian's own pool listens; else on a loopback port. */
+    public static PhpFpm start(boolean unix) throws Exception {
         Path binary = binary();
         Path dir = Files.createTempDirectory("edgestack-php-fpm-");
         int port;
@@ -32,13 +40,14 @@ public final class PhpFpm implements AutoCloseable {
             port = socket.getLocalPort();
         }
         boolean root = "root".equals(System.getProperty("user.name"));
+        Path socket = unix ? dir.resolve("php-fpm.sock") : null;
         Files.writeString(dir.resolve("php-fpm.conf"), """
                 [global]
                 error_log = %1$s/php-fpm.log
                 pid = %1$s/php-fpm.pid
                 daemonize = no
                 [site]
-                listen = 127.0.0.1:%2$d
+                listen = %2$s
                 %3$s
                 pm = static
                 pm.max_children = 4
@@ -46,12 +55,22 @@ public final class PhpFpm implements AutoCloseable {
                 decorate_workers_output = no
                 php_admin_flag[log_errors] = on
                 php_flag[expose_php] = on
-                """.formatted(dir, port, root ? "user = root\ngroup = root" : ""));
+                """.formatted(dir, unix ? socket.toString() : "127.0.0.1:" + port, root ? "user = root\ngroup = root" : ""));
         Process process = new ProcessBuilder(binary.toString(), "--nodaemonize", "--fpm-config", dir.resolve("php-fpm.conf").toString(),
                 "--prefix", dir.toString(), root ? "--allow-to-run-as-root" : "--nodaemonize")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
-        PhpFpm fpm = new PhpFpm(process, dir, port);
+        PhpFpm fpm = new PhpFpm(process, dir, port, socket);
         long deadline = System.nanoTime() + 20_000_000_000L;
+        while (unix) {
+            if (Files.exists(socket)) {
+                return fpm;
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                fpm.close();
+                throw new IllegalStateException("php-fpm did not start: " + Files.readString(dir.resolve("out.log")));
+            }
+            Thread.sleep(50);
+        }
         while (true) {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -68,6 +87,11 @@ public final class PhpFpm implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The unix socket it listens on, or null. */
+    public Path socket() {
+        return socket;
     }
 
     /** What PHP-FPM logged, the scripts' error_log and error stream included. */

@@ -37,11 +37,13 @@ class FastCgiTest {
 
     public static class Php implements QuarkusTestResourceLifecycleManager {
         private PhpFpm fpm;
+        private PhpFpm unixFpm;
 
         @Override
         public Map<String, String> start() {
             try {
                 fpm = PhpFpm.start();
+                unixFpm = PhpFpm.start(true);
                 TestRelease release = new TestRelease(Path.of("target/test-releases"), SITE).clear();
                 String echo = """
                         <?php
@@ -70,6 +72,9 @@ class FastCgiTest {
                 release.file("r1", "uploads/photo.php.jpg", "<?php echo 'ran';");
                 release.file("r1", ".env", "DB_PASSWORD=hunter2");
                 release.activate("r1");
+                TestRelease unix = new TestRelease(Path.of("target/test-releases"), "php-unix").clear();
+                unix.file("r1", "index.php", "<?php echo 'over a unix socket: ' . $_SERVER['REQUEST_URI'];");
+                unix.activate("r1");
                 TestRelease down = new TestRelease(Path.of("target/test-releases"), "php-down").clear();
                 down.file("r1", "index.php", "<?php echo 'never reached';");
                 down.activate("r1");
@@ -89,7 +94,11 @@ class FastCgiTest {
                             hosts: [down.test]
                             routes:
                               - {path: /, fastcgi: {address: "127.0.0.1:%3$d"}}
-                        """.formatted(SITE, fpm.port(), closed));
+                          - name: php-unix
+                            hosts: [unix.test]
+                            routes:
+                              - {path: /, fastcgi: {address: "unix:%4$s"}}
+                        """.formatted(SITE, fpm.port(), closed, unixFpm.socket()));
                 // paths are decided once per check interval, as static files are checked (0 in the other tests)
                 return Map.of("edgestack.proxy.sites-file", sites.toString(), "edgestack.proxy.trusted-proxies", "127.0.0.1,::1",
                         "edgestack.proxy.files.check-interval", "300ms");
@@ -101,6 +110,7 @@ class FastCgiTest {
         @Override
         public void stop() {
             try {
+                unixFpm.close();
                 fpm.close();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -172,6 +182,12 @@ class FastCgiTest {
         assertEquals(md5(upload), uploaded.getString("md5"));
         given().get("/complain.php").then().statusCode(200).body(equalTo("still here"));
         given().head("/teapot.php").then().statusCode(418).body(equalTo(""));
+    }
+
+    @Test
+    void aFastCgiServerOnAUnixSocketAsDebiansOwnPool() {
+        given().header("Host", "unix.test").get("/hello?x=1").then().statusCode(200)
+                .body(equalTo("over a unix socket: /hello?x=1"));
     }
 
     @Test
