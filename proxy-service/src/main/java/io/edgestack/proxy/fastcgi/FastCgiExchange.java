@@ -42,6 +42,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
 
     private final Vertx vertx;
     private final NetClient client;
+    private final FastCgiConnections connections;
     private final HttpServerRequest request;
     private final Site site;
     private final FastCgi spec;
@@ -51,6 +52,9 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
     private final FastCgiRecords.Reader reader = new FastCgiRecords.Reader(this);
 
     private NetSocket socket;
+    /** The connection was kept from an earlier request: if it closes before a byte of the answer, a new one is tried. */
+    private boolean reused;
+    private boolean heardAny;
     private Buffer head = Buffer.buffer();
     private boolean headSent;
     private boolean done;
@@ -62,10 +66,11 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
     private long bodyRead;
     private int stderrLogged;
 
-    FastCgiExchange(Vertx vertx, NetClient client, HttpServerRequest request, Site site, FastCgi spec, ReleaseFiles files,
-            long bodyLimit, Map<String, String> params) {
+    FastCgiExchange(Vertx vertx, NetClient client, FastCgiConnections connections, HttpServerRequest request, Site site,
+            FastCgi spec, ReleaseFiles files, long bodyLimit, Map<String, String> params) {
         this.vertx = vertx;
         this.client = client;
+        this.connections = connections;
         this.request = request;
         this.site = site;
         this.spec = spec;
@@ -143,6 +148,23 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
 
     void run() {
         request.pause();
+        // a request without a body may go on a kept connection: should the server have closed it meanwhile, the
+        // request is sent again on a new one (nothing of it can have been acted on, no body is lost)
+        NetSocket kept = spec.keepalive() > 0 && bodiless() ? connections.take(spec) : null;
+        if (kept != null) {
+            reused = true;
+            start(kept);
+            return;
+        }
+        connect();
+    }
+
+    private boolean bodiless() {
+        return request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) == null
+                && (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null || "0".equals(request.getHeader(HttpHeaders.CONTENT_LENGTH)));
+    }
+
+    private void connect() {
         arm(spec.connectTimeout().toMillis(), () -> fail(504, "connection_timeout", "The application server did not accept "
                 + "the connection in time."));
         client.connect(spec.server()).onComplete(connected -> {
@@ -158,26 +180,35 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
                 socket.close();
                 return;
             }
-            this.socket = socket;
-            heardAt = System.nanoTime();
-            arm(spec.readTimeout().toMillis(), this::silent);
-            socket.handler(this::fromServer);
-            socket.exceptionHandler(error -> LOG.debugf("FastCGI connection to %s: %s", spec.address(), error.getMessage()));
-            socket.closeHandler(v -> closedByServer());
-            socket.write(FastCgiRecords.begin().appendBuffer(FastCgiRecords.params(params)));
-            request.response().closeHandler(v -> abort());
-            request.handler(this::fromVisitor);
-            request.endHandler(v -> {
-                if (!done) {
-                    socket.write(FastCgiRecords.endOfStdin());
-                }
-            });
-            request.exceptionHandler(error -> abort());
-            if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT)) && request.version() != HttpVersion.HTTP_1_0) {
-                request.response().writeContinue(); // the script is there to read the body: the visitor may send it
-            }
-            request.resume();
+            start(socket);
         });
+    }
+
+    private void start(NetSocket socket) {
+        this.socket = socket;
+        heardAt = System.nanoTime();
+        arm(spec.readTimeout().toMillis(), this::silent);
+        socket.handler(this::fromServer);
+        socket.exceptionHandler(error -> LOG.debugf("FastCGI connection to %s: %s", spec.address(), error.getMessage()));
+        socket.closeHandler(v -> closedByServer(socket));
+        Buffer head = FastCgiRecords.begin(spec.keepalive() > 0).appendBuffer(FastCgiRecords.params(params));
+        request.response().closeHandler(v -> abort());
+        if (request.isEnded()) { // a retry: the (empty) body is over already
+            socket.write(head.appendBuffer(FastCgiRecords.endOfStdin()));
+            return;
+        }
+        socket.write(head);
+        request.handler(this::fromVisitor);
+        request.endHandler(v -> {
+            if (!done) {
+                this.socket.write(FastCgiRecords.endOfStdin());
+            }
+        });
+        request.exceptionHandler(error -> abort());
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT)) && request.version() != HttpVersion.HTTP_1_0) {
+            request.response().writeContinue(); // the script is there to read the body: the visitor may send it
+        }
+        request.resume();
     }
 
     private void fromVisitor(Buffer chunk) {
@@ -211,6 +242,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
             return;
         }
         heardAt = System.nanoTime();
+        heardAny = true;
         try {
             reader.feed(data);
         } catch (IllegalStateException e) {
@@ -286,7 +318,11 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
         }
         done = true;
         cancelTimer();
-        socket.close();
+        if (spec.keepalive() > 0 && request.isEnded()) { // the whole exchange is over on this connection: it may serve again
+            connections.give(spec, socket);
+        } else {
+            socket.close();
+        }
         request.response().end();
     }
 
@@ -372,10 +408,17 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
         fail(504, "http_response_timeout", "The application did not answer in time.");
     }
 
-    private void closedByServer() {
-        if (!done) {
-            broken("The application server closed the connection before it answered.");
+    private void closedByServer(NetSocket closed) {
+        if (done || closed != socket) {
+            return;
         }
+        if (reused && !heardAny) { // a kept connection the server had let go: once more, on a new one
+            reused = false;
+            cancelTimer();
+            connect();
+            return;
+        }
+        broken("The application server closed the connection before it answered.");
     }
 
     /** The server's answer cannot be passed on: 502 before the head, the visitor's connection reset after it. */

@@ -24,7 +24,7 @@ public final class FastCgiRecords {
     static final int STDERR = 7;
     static final int RESPONDER = 1;
     static final int MAX_CONTENT = 65_535;
-    /** The one request of a connection (a connection carries one request and is closed after it). */
+    /** The request of a connection (a connection carries one request at a time). */
     static final int REQUEST_ID = 1;
 
     private FastCgiRecords() {
@@ -35,11 +35,17 @@ public final class FastCgiRecords {
                 .appendUnsignedShort(length).appendByte((byte) 0).appendByte((byte) 0);
     }
 
-    /** BEGIN_REQUEST for the responder role; the server closes the connection once it has answered. */
-    static Buffer begin() {
+    /** FCGI_KEEP_CONN: the server leaves the connection open once it has answered. */
+    static final int KEEP_CONN = 1;
+
+    /**
+     * BEGIN_REQUEST for the responder role; the server closes the connection once it has answered, unless
+     * {@code keepConn}.
+     */
+    static Buffer begin(boolean keepConn) {
         Buffer out = Buffer.buffer(16);
         header(out, BEGIN_REQUEST, 8);
-        out.appendUnsignedShort(RESPONDER).appendByte((byte) 0).appendBytes(new byte[5]);
+        out.appendUnsignedShort(RESPONDER).appendByte((byte) (keepConn ? KEEP_CONN : 0)).appendBytes(new byte[5]);
         return out;
     }
 

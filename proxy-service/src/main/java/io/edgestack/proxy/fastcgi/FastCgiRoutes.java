@@ -52,6 +52,7 @@ public final class FastCgiRoutes {
     private final Vertx vertx;
     private final ReleaseFiles files;
     private final NetClient client;
+    private final FastCgiConnections connections = new FastCgiConnections();
     private final long checkNanos;
     private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -114,7 +115,7 @@ public final class FastCgiRoutes {
             default -> {
                 Map<String, String> params = FastCgiExchange.params(request, spec, resolution.release(), resolution.script(),
                         resolution.pathInfo(), scheme, host, client);
-                new FastCgiExchange(vertx, this.client, request, site, spec, files, bodyLimit, params).run();
+                new FastCgiExchange(vertx, this.client, connections, request, site, spec, files, bodyLimit, params).run();
             }
         }
     }

@@ -25,15 +25,19 @@ import io.vertx.core.net.SocketAddress;
  * @param connectTimeout to connect to the FastCGI server
  * @param readTimeout the longest silence of the FastCGI server while it answers (504 before the answer's head)
  * @param env more parameters passed to every script ({@code APP_ENV: production})
+ * @param keepalive connections kept open for the next request, at most (0: one connection a request, closed by the
+ *        server once it has answered); must stay below PHP-FPM's {@code pm.max_children}, which holds a worker to each
+ *        kept connection while it is idle
  */
 public record FastCgi(String address, SocketAddress server, String root, String index, String split, Duration connectTimeout,
-        Duration readTimeout, Map<String, String> env) {
+        Duration readTimeout, Map<String, String> env, int keepalive) {
 
     static FastCgi parse(JsonNode node, String key) {
         if (node == null || !node.isObject()) {
             throw new SiteConfigException(key, "must be a mapping with an address (fastcgi: {address: 127.0.0.1:9000})");
         }
-        SitesLoader.allowOnly(node, key + ".", Set.of("address", "root", "index", "split", "connect-timeout", "read-timeout", "env"));
+        SitesLoader.allowOnly(node, key + ".", Set.of("address", "root", "index", "split", "connect-timeout", "read-timeout", "env",
+                "keepalive"));
         String address = SitesLoader.text(node, key + ".address", node.get("address"));
         SocketAddress server;
         if (address.startsWith("unix:")) {
@@ -94,6 +98,7 @@ public record FastCgi(String address, SocketAddress server, String root, String 
             }
         }
         return new FastCgi(address, server, root, index, split, UpstreamSpecs.duration(node, "connect-timeout", "5s", key),
-                UpstreamSpecs.duration(node, "read-timeout", "60s", key), Map.copyOf(env));
+                UpstreamSpecs.duration(node, "read-timeout", "60s", key), Map.copyOf(env),
+                UpstreamSpecs.integer(node, "keepalive", 0, 0, 1024, key));
     }
 }

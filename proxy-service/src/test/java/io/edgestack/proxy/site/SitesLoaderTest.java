@@ -343,7 +343,7 @@ class SitesLoaderTest {
                 problem(route.formatted("{address: '127.0.0.1:9000', index: app.py}")));
         assertEquals("sites[0].routes[0].fastcgi.env.APP-ENV: is not a parameter name (letters, digits, _)",
                 problem(route.formatted("{address: '127.0.0.1:9000', env: {APP-ENV: x}}")));
-        assertTrue(problem(route.formatted("{address: '127.0.0.1:9000', keepalive: true}"))
-                .startsWith("sites[0].routes[0].fastcgi.keepalive: unknown key"));
+        assertTrue(problem(route.formatted("{address: '127.0.0.1:9000', keep-alive: true}"))
+                .startsWith("sites[0].routes[0].fastcgi.keep-alive: unknown key"));
     }
 }
