@@ -2,7 +2,6 @@ package io.edgestack.proxy.fastcgi;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -168,7 +167,7 @@ public final class FastCgiRoutes {
     /** The file of {@code path} in the release, when it is there and, links followed, still inside it; else null. */
     private static Path inside(Path release, String path) throws IOException {
         Path file = release.resolve(path.substring(1)).normalize();
-        if (!file.startsWith(release) || !Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
+        if (!file.startsWith(release)) {
             return null;
         }
         for (Path part = release.relativize(file); part != null; part = part.getParent()) {
@@ -176,7 +175,7 @@ public final class FastCgiRoutes {
                 return null; // .git, .env: never run nor served
             }
         }
-        try {
+        try { // one call that also says whether it is there (a missing file, a dangling link: NoSuchFileException)
             Path real = file.toRealPath();
             return real.startsWith(release) ? real : null;
         } catch (java.nio.file.NoSuchFileException e) {
