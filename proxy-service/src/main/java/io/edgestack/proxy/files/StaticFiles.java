@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.config.ProxyConfig;
@@ -15,6 +16,7 @@ import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HttpDate;
 import io.edgestack.proxy.site.Redirects;
 import io.edgestack.proxy.site.Site;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,10 +65,12 @@ public class StaticFiles {
     private final Counter hits;
     private final Counter misses;
 
-    public StaticFiles(ProxyConfig config, Vertx vertx, MeterRegistry registry) {
+    public StaticFiles(ProxyConfig config, Vertx vertx, MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.http.enable-compression", defaultValue = "false") boolean compression) {
         this.vertx = vertx;
         this.files = new ReleaseFiles(config.releasesRoot());
-        this.minSize = config.compressionMinSize();
+        // With compression off, no file is compressed in memory either (precompressed sidecar files are still served).
+        this.minSize = compression ? config.compressionMinSize() : Integer.MAX_VALUE;
         this.hotFiles = new HotFiles(config.files().cacheSize().asLongValue(), config.files().cacheMaxFile().asLongValue(),
                 minSize);
         this.checkNanos = config.files().checkInterval().toNanos();

@@ -6,6 +6,8 @@ import io.edgestack.proxy.files.AcceptEncoding;
 import io.edgestack.proxy.files.MimeTypes;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -34,15 +36,38 @@ public final class CompressionPolicy {
         if (status == 304) {
             return; // the handler that answered 304 knows the representation; see willCompress
         }
-        String coding = AcceptEncoding.choose(request.getHeader(HeaderNames.ACCEPT_ENCODING), CODINGS);
+        String accepted = request.getHeader(HeaderNames.ACCEPT_ENCODING);
         if (!compressible(headers, status, minSize)) {
-            headers.set(HeaderNames.CONTENT_ENCODING, IDENTITY);
+            if (compressorWouldEncode(request, accepted, status)) {
+                headers.set(HeaderNames.CONTENT_ENCODING, IDENTITY);
+            }
             return;
         }
+        String coding = AcceptEncoding.choose(accepted, CODINGS);
         addVary(headers);
         if (coding != null) {
             weakenEtag(headers);
         }
+    }
+
+    /**
+     * Whether the server's compressor would encode this answer unless told not to: only then is it marked
+     * {@code identity}, since the marker is taken off only by the compressor that reads it. Netty's HTTP/1.1 compressor
+     * leaves HTTP/1.0, {@code HEAD}, {@code 204} and {@code 304} answers alone (the marker would reach the client, and
+     * {@code identity} is no content coding: RFC 9110, 8.4.1); a request without {@code Accept-Encoding} is never
+     * compressed. Over HTTP/2 Vert.x 4 names the negotiated coding on every answer without one, body or not, and its
+     * encoder sends an {@code identity} marker on as it is (eclipse-vertx/vert.x#5371), so there the marker stays
+     * whenever the client accepts a coding: the lesser of the two wrongs.
+     */
+    static boolean compressorWouldEncode(HttpServerRequest request, String acceptEncoding, int status) {
+        if (acceptEncoding == null || acceptEncoding.isBlank()) {
+            return false;
+        }
+        if (request.version() == HttpVersion.HTTP_2) {
+            return true;
+        }
+        return request.version() == HttpVersion.HTTP_1_1 && request.method() != HttpMethod.HEAD
+                && status >= 200 && status != 204 && status != 304;
     }
 
     /**

@@ -53,6 +53,7 @@ public class ProxyRouter {
     private final Vertx vertx;
     private final boolean accessLog;
     private final int compressionMinSize;
+    private final boolean compression;
     private final ProxyMetrics metrics;
     private final long maxBodySize;
     private final HttpCache cache;
@@ -61,7 +62,9 @@ public class ProxyRouter {
 
     public ProxyRouter(ProxyConfig config, SiteRegistry registry, StaticFiles staticFiles, Vertx vertx,
             ProxyMetrics metrics, HttpCache cache, AccessGate accessGate, SiteMaintenance maintenance,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize,
+            @ConfigProperty(name = "quarkus.http.enable-compression", defaultValue = "false") boolean compression) {
+        this.compression = compression;
         this.accessGate = accessGate;
         this.maintenance = maintenance;
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
@@ -89,7 +92,9 @@ public class ProxyRouter {
         boolean tls = tls(request);
         response.headersEndHandler(v -> {
             UpstreamExchange.restoreDate(response.headers());
-            CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
+            if (compression) {
+                CompressionPolicy.apply(request, response.headers(), response.getStatusCode(), compressionMinSize);
+            }
             SecurityHeaders.apply(site.headers(), response.headers(), tls);
         });
         Outcome outcome = new Outcome();

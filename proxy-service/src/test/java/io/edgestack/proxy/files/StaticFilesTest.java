@@ -143,6 +143,34 @@ class StaticFilesTest {
                 .then().statusCode(304).header("ETag", weak);
     }
 
+
+    @Test
+    void answersLeftUncompressedNameNoContentCoding() throws Exception {
+        // "identity" is no content coding (RFC 9110, 8.4.1): the marker that keeps the compressor off must never reach a
+        // client, which it did where Netty's compressor never looks (HTTP/1.0, HEAD) and over HTTP/2.
+        for (String request : new String[] {
+            "GET /about HTTP/1.0\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n",
+            "GET /images/photo.png HTTP/1.0\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n",
+            "HEAD /about HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            "HEAD /images/photo.png HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            "GET /images/photo.png HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"}) {
+            RawHttp.Answer answer = RawHttp.send(url.getPort(), request);
+            assertEquals(200, answer.status(), request);
+            assertNull(answer.header("Content-Encoding"), request + " → " + answer.head());
+        }
+        java.net.http.HttpClient h2c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2)
+                .build();
+        java.net.http.HttpResponse<String> answer = null;
+        for (String path : new String[] {"/about", "/images/photo.png", "/about"}) {
+            answer = h2c.send(
+                    java.net.http.HttpRequest.newBuilder(url.toURI().resolve(path)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode());
+            assertEquals(java.util.Optional.empty(), answer.headers().firstValue("Content-Encoding"),
+                    answer.version() + " " + path);
+        }
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, answer.version(), "the connection was upgraded (h2c)");
+    }
     @Test
     void refusesPathTraversalInEveryEncoding() {
         int port = url.getPort();
