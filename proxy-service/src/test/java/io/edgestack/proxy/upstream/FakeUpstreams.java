@@ -201,6 +201,7 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         case "/hop" -> response.putHeader("Connection", "keep-alive, X-Hop").putHeader("X-Hop", "1")
                                 .putHeader("Keep-Alive", "timeout=5, max=100").putHeader("Proxy-Connection", "keep-alive")
                                 .putHeader("Upgrade", "h2c").putHeader("X-End", "kept").end("hop");
+                        case "/nothing" -> response.setStatusCode(204).end();
                         case "/reason" -> response.setStatusCode(203).setStatusMessage("Mirrored Elsewhere").end("r");
                         case "/slow" -> vertx.setTimer(1500, t -> response.end("late"));
                         case "/held" -> { // held 300 ms, counting how many are held at once

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -245,6 +246,14 @@ class ReverseProxyTest {
         assertTrue(unusual.head().startsWith("HTTP/1.1 203 Mirrored Elsewhere\r\n"), unusual.head());
         RawHttp.Answer usual = RawHttp.get(url.getPort(), "/one/plain");
         assertTrue(usual.head().startsWith("HTTP/1.1 200 OK\r\n"), usual.head());
+    }
+
+    @Test
+    void aNoContentAnswerNamesNoContentCoding() {
+        RawHttp.Answer answer = RawHttp.send(url.getPort(),
+                "GET /one/nothing HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+        assertEquals(204, answer.status(), answer.head());
+        assertNull(answer.header("Content-Encoding"), answer.head());
     }
 
     @Test
