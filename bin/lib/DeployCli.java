@@ -195,7 +195,9 @@ public class DeployCli {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            System.err.println("edgestack: deploy-service at " + base + " does not answer (" + e.getMessage()
+            String why = e.getMessage() != null ? e.getMessage() : e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getCause().getMessage() : e.getClass().getSimpleName();
+            System.err.println("edgestack: deploy-service at " + base + " does not answer (" + why
                     + "); is the suite up? (bin/edgestack status)");
             System.exit(1);
             return null;

@@ -114,6 +114,21 @@ class SuiteLifecycleIT {
         assertEquals(2, releases.output().lines().filter(l -> l.contains("ready")).count(), releases.output());
         assertTrue(releases.output().lines().anyMatch(l -> l.startsWith("live") && l.contains("Example site")), releases.output());
 
+        // Push to deploy, as `git push dokku main`: a push from a clone to the site repository's branch deploys it, the
+        // deployment's log coming back to the pusher; a push to another branch is kept and not deployed.
+        Path clone = Files.createTempDirectory("edgestack-clone");
+        git(clone, "clone", "-q", site.toString(), ".");
+        Files.writeString(clone.resolve("index.html"), Files.readString(clone.resolve("index.html"))
+                .replace("Welcome to the redeployed site", "Welcome to the pushed site"));
+        git(clone, "-c", "user.name=e2e", "-c", "user.email=e2e@localhost", "-c", "commit.gpgsign=false", "commit", "-q", "-am",
+                "Pushed title");
+        String pushed = git(clone, "push", "origin", "main");
+        assertTrue(pushed.contains("remote: Deployment #") && pushed.contains("succeeded: live as"), pushed);
+        assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the pushed site"));
+        String other = git(clone, "push", "origin", "main:feature");
+        assertTrue(other.contains("feature is not the deployed branch (main)") && !other.contains("Deployment #"), other);
+        assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the pushed site"));
+
         // Maintenance, as kamal app maintenance: every visitor gets 503 with the message, through the tunnel, until it is off.
         Cli.Result maintenance = cli.run("maintenance", "on", "Moving", "to", "a", "new", "disk.");
         assertEquals(0, maintenance.exitCode(), maintenance.output());
@@ -206,12 +221,13 @@ class SuiteLifecycleIT {
                 : last.statusCode() + ": " + last.body()));
     }
 
-    private static void git(Path dir, String... args) throws Exception {
+    private static String git(Path dir, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("git"));
         command.addAll(List.of(args));
         Process git = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String output = new String(git.getInputStream().readAllBytes());
         assertEquals(0, git.waitFor(), "git " + String.join(" ", args) + ": " + output);
+        return output;
     }
 
     @Test
