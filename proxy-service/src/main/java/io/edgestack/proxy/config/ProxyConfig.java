@@ -44,6 +44,14 @@ public interface ProxyConfig {
     @WithDefault("64")
     int passwordChecksWaiting();
 
+    /**
+     * Time a visitor has to send a request's head (request line and header fields) once its first byte has come, as
+     * nginx's {@code client_header_timeout}: past it the connection is closed (a client trickling a head byte by byte
+     * would otherwise hold it as long as the idle timeout allows). {@code 0s} turns it off.
+     */
+    @WithDefault("60s")
+    java.time.Duration requestHeadTimeout();
+
     /** Responses smaller than this many bytes are sent uncompressed. */
     @WithDefault("512")
     int compressionMinSize();

@@ -22,7 +22,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.ConnectionClose;
+import io.edgestack.cluster.RequestHeadTimeout;
 import io.edgestack.cluster.TlsWarmup;
+import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.metrics.ProxyMetrics;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.quarkus.runtime.LaunchMode;
@@ -75,13 +77,15 @@ public class PublicServer {
     private final TlsConfigurationRegistry tlsRegistry;
     private final Optional<Duration> shutdownTimeout;
     private final LongAdder inFlight = new LongAdder();
+    private final long headTimeoutMillis;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final List<Long> reloadTasks = new CopyOnWriteArrayList<>();
     private final List<String> deployments = new ArrayList<>();
 
     public PublicServer(Vertx vertx, ProxyRouter router, ProxyMetrics metrics, ValueRegistry values, TlsConfigurationRegistry tlsRegistry,
-            @ConfigProperty(name = "quarkus.shutdown.timeout") Optional<Duration> shutdownTimeout) {
+            @ConfigProperty(name = "quarkus.shutdown.timeout") Optional<Duration> shutdownTimeout, ProxyConfig config) {
         this.vertx = vertx;
+        this.headTimeoutMillis = config.requestHeadTimeout().toMillis();
         this.router = router;
         this.metrics = metrics;
         this.values = values;
@@ -161,6 +165,7 @@ public class PublicServer {
     /** A visitor's connection, counted until its channel closes (a WebSocket's too: see {@link RequestEnd#onClose}). */
     private void opened(HttpConnection connection) {
         UnsupportedVersions.guard(connection);
+        RequestHeadTimeout.connected(connection);
         metrics.opened(connection);
         RequestEnd.onClose(connection, () -> metrics.closed(connection));
     }
@@ -182,7 +187,8 @@ public class PublicServer {
         String id = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(io.vertx.core.Promise<Void> started) {
-                vertx.createHttpServer(options).connectionHandler(PublicServer.this::opened).requestHandler(handler).listen().onSuccess(server -> {
+                RequestHeadTimeout.server(vertx, options, headTimeoutMillis, metrics::headTimedOut)
+                        .connectionHandler(PublicServer.this::opened).requestHandler(handler).listen().onSuccess(server -> {
                     port[0] = server.actualPort();
                     try {
                         bound.accept(server);

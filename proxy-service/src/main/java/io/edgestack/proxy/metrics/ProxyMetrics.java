@@ -67,6 +67,13 @@ public class ProxyMetrics {
         }
     }
 
+    /** A connection closed because its request head did not come in time: {@code edgestack_proxy_request_head_timeouts_total}. */
+    public void headTimedOut() {
+        Counter.builder("edgestack.proxy.request.head.timeouts")
+                .description("Connections closed because a request's head did not come in time (slow or stalled clients)")
+                .register(registry).increment();
+    }
+
     /** A request refused by a rate limit: {@code edgestack_proxy_rate_limited_total{site,route}}. */
     public void rateLimited(String site, String route) {
         Counter.builder("edgestack.proxy.rate.limited").description("Requests refused with 429 by a site's or route's rate limit")
