@@ -120,6 +120,14 @@ public interface TunnelConfig {
         @WithDefault("true")
         boolean redirectHttp();
 
+        /**
+         * Time a visitor has to send a request's head on the HTTPS listener, as nginx's {@code client_header_timeout}:
+         * from the accept (TLS handshake included) for a connection's first request, from its first byte for a later
+         * one; past it the connection is closed (a slowloris client would otherwise hold it). {@code 0s} turns it off.
+         */
+        @WithDefault("60s")
+        Duration requestHeadTimeout();
+
         /** {@code Strict-Transport-Security} on HTTPS answers; {@code off} sends none. */
         @WithDefault("max-age=31536000")
         String hsts();

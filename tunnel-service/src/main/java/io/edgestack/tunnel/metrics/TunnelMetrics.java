@@ -52,6 +52,13 @@ public final class TunnelMetrics {
         }
     }
 
+    /** A visitor's connection closed because its request head did not come in time. */
+    public void headTimedOut() {
+        Counter.builder("edgestack.tunnel.edge.request.head.timeouts")
+                .description("Visitors' HTTPS connections closed because a request's head did not come in time")
+                .register(registry).increment();
+    }
+
     public void reconnect(String tunnel) {
         Counter.builder("edgestack.tunnel.reconnects").tag("tunnel", tunnel)
                 .description("Connection attempts after the first, per tunnel").register(registry).increment();

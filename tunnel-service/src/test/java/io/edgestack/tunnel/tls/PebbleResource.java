@@ -86,6 +86,7 @@ public class PebbleResource implements QuarkusTestResourceLifecycleManager {
                     Map.entry("quarkus.http.host", "127.0.0.1"),
                     Map.entry("edgestack.tunnel.edge.tunnels.acme.hosts", HOST + "," + KEPT + "," + STALE),
                     Map.entry("edgestack.tunnel.edge.tls.enabled", "true"),
+                    Map.entry("edgestack.tunnel.edge.tls.request-head-timeout", "3s"),
                     Map.entry("edgestack.tunnel.edge.tls.host", "127.0.0.1"),
                     Map.entry("edgestack.tunnel.edge.tls.port", String.valueOf(tlsPort)),
                     Map.entry("edgestack.tunnel.edge.tls.hosts", HOST + "," + KEPT + "," + STALE),
