@@ -444,9 +444,8 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
             request.resume();
         }
         request.response().putHeader("Proxy-Status", "edgestack-proxy; error=" + proxyError);
-        vertx.executeBlocking(() -> files.errorPage(site.name(), status), false)
-                .onComplete(page -> ErrorPages.send(request, status, status == 504 ? "Gateway Timeout" : "Bad Gateway", detail,
-                        page.succeeded() ? page.result() : null));
+        ErrorPages.sendSitePage(vertx, files, request, site.name(), status, status == 504 ? "Gateway Timeout" : "Bad Gateway",
+                detail);
     }
 
     /** The visitor left: the script's connection is closed (PHP-FPM stops the script when it next writes). */

@@ -45,6 +45,16 @@ public final class ErrorPages {
         return end(request, builtIn(status, title, detail, requestId));
     }
 
+    /**
+     * Sends the site's own page of this status from its live release ({@code 404.html}, {@code 50x.html}; looked up off
+     * the event loop), or the built-in one when the release has none.
+     */
+    public static void sendSitePage(io.vertx.core.Vertx vertx, io.edgestack.proxy.files.ReleaseFiles files,
+            HttpServerRequest request, String site, int status, String title, String detail) {
+        vertx.executeBlocking(() -> files.errorPage(site, status), false)
+                .onComplete(page -> send(request, status, title, detail, page.succeeded() ? page.result() : null));
+    }
+
     static boolean wantsJson(String accept) {
         return accept != null && accept.contains("json") && !accept.contains("text/html");
     }

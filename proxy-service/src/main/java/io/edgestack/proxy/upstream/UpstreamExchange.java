@@ -502,8 +502,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     }
 
     private void errorPage(int status, String title, String detail) {
-        vertx.executeBlocking(() -> files.errorPage(site.name(), status), false)
-                .onComplete(page -> ErrorPages.send(request, status, title, detail, page.succeeded() ? page.result() : null));
+        ErrorPages.sendSitePage(vertx, files, request, site.name(), status, title, detail);
     }
 
     private boolean wantsHtml() {
