@@ -207,7 +207,8 @@ public class DeployCli {
     private static HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(30))
                 .header("Authorization", "Bearer " + token)
-                .header("X-Edgestack-Actor", "cli " + System.getProperty("user.name", "unknown"));
+                .header("X-Edgestack-Actor", System.getenv().getOrDefault("EDGESTACK_ACTOR", "cli") + " "
+                        + System.getProperty("user.name", "unknown"));
     }
 
     private static int problem(String what, HttpResponse<String> response) {

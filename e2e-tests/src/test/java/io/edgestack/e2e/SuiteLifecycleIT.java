@@ -125,6 +125,9 @@ class SuiteLifecycleIT {
         String pushed = git(clone, "push", "origin", "main");
         assertTrue(pushed.contains("remote: Deployment #") && pushed.contains("succeeded: live as"), pushed);
         assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the pushed site"));
+        String history = Http.send("GET", "http://127.0.0.1:8082/api/deployments?site=example", null, "Authorization",
+                "Bearer " + Files.readString(runDir.resolve("secrets/deploy-api-token")).trim()).body();
+        assertTrue(history.contains("(git push "), "the push named as the deployment's trigger: " + history);
         String other = git(clone, "push", "origin", "main:feature");
         assertTrue(other.contains("feature is not the deployed branch (main)") && !other.contains("Deployment #"), other);
         assertTrue(Http.get("http://127.0.0.1:8080/").body().contains("Welcome to the pushed site"));
