@@ -153,6 +153,8 @@ class SuiteLifecycleIT {
             assertTrue(status.output().lines().anyMatch(l -> l.startsWith(process) && l.contains(" ready ")),
                     "status shows " + process + " ready");
         }
+        assertTrue(status.output().lines().anyMatch(l -> l.startsWith("edge") && l.endsWith(" cluster UP, tunnel UP")),
+                "each readiness check in a word: " + status.output());
 
         Cli.Result logs = cli.run("logs", "proxy");
         assertEquals(0, logs.exitCode());
