@@ -39,4 +39,12 @@ public final class Problems {
     public Response storage(DeploymentStore.StoreException e) {
         return of(503, "Deployment database unavailable", e.getMessage());
     }
+
+    /** A body that is not JSON, or JSON of another shape: 400 saying where (Quarkus REST answered an empty 400). */
+    @ServerExceptionMapper({jakarta.ws.rs.WebApplicationException.class,
+        com.fasterxml.jackson.databind.exc.MismatchedInputException.class})
+    public Response unreadableBody(Exception e) {
+        String detail = io.edgestack.cluster.JsonProblems.detail(e);
+        return detail != null ? of(400, "Invalid JSON", detail) : ((jakarta.ws.rs.WebApplicationException) e).getResponse();
+    }
 }

@@ -248,6 +248,18 @@ class DeployFlowTest {
     }
 
     @Test
+    void aBodyThatIsNotJsonOrOfTheWrongShapeGetsAProblemSayingWhere() {
+        int before = deploymentCount();
+        given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\": \"main\"").post("/api/deployments")
+                .then().statusCode(400).contentType("application/problem+json").body("title", equalTo("Invalid JSON"))
+                .body("detail", containsString("The body is not valid JSON: Unexpected end-of-input"));
+        given().header("Authorization", AUTH).contentType("application/json").body("{\"ref\": [\"main\"]}").post("/api/deployments")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("The body's JSON does not fit: Cannot deserialize value of type"));
+        assertEquals(before, deploymentCount(), "nothing queued");
+    }
+
+    @Test
     void failingPreSwitchCheckRefusesTheSwitchAndSaysWhy() throws Exception {
         await(1);
         String liveBefore = live();

@@ -614,6 +614,13 @@ class MonitorFlowTest {
                 .statusCode(400).body("detail", containsString("bad.interval: 500 ms is below the minimum of 1s"));
         given().header("Authorization", AUTH).contentType("application/json").body(Map.of("name", "web", "url", "http://x/"))
                 .post("/api/checks").then().statusCode(409);
+        given().header("Authorization", AUTH).contentType("application/json").body("{broken").post("/api/checks").then()
+                .statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("The body is not valid JSON: Unexpected character ('b'"))
+                .body("detail", containsString("(line 1, column 2)"));
+        given().header("Authorization", AUTH).contentType("application/json").body("[1]")
+                .post("/api/checks").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("The body's JSON does not fit: Cannot deserialize value of type"));
         int closed;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             closed = socket.getLocalPort();
