@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -39,16 +38,8 @@ public class UnsupportedVersions {
     /** First of all the routes of a service's HTTP router. */
     public static final int ORDER = Integer.MIN_VALUE + 50;
 
-    /**
-     * On the routers of services whose server hands such requests on (deploy, monitor). Off where Vert.x answers them
-     * itself before any route (the tunnel edge's public port: {@code edgestack.http.refuse-unknown-versions=false} in
-     * tunnel-service), so that visitors' requests do not pass a route that can never act.
-     */
-    void install(@Observes Router router,
-            @ConfigProperty(name = "edgestack.http.refuse-unknown-versions", defaultValue = "true") boolean refuse) {
-        if (!refuse) {
-            return;
-        }
+    /** On the routers of services whose server hands such requests on (Quarkus' public server: deploy, monitor). */
+    void install(@Observes Router router) {
         router.route().order(ORDER).handler(context -> {
             if (!refused(context.request())) {
                 context.next();

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.edgestack.proxy.files.TestRelease;
+import io.edgestack.testkit.SlowClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -53,27 +53,9 @@ class SlowClientsTest {
     void aHeadTrickledInLosesItsConnectionWhenItsTimeIsUp() throws Exception {
         double before = timeouts();
         byte[] head = ("GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(200)).getBytes(StandardCharsets.US_ASCII);
-        try (Socket socket = connect()) {
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            socket.setSoTimeout(200);
-            long start = System.nanoTime();
-            boolean closed = false;
-            for (int i = 0; i < head.length && !closed; i++) { // a byte every 200 ms: each one would reset an idle timeout
-                try {
-                    out.write(head[i]);
-                    out.flush();
-                    closed = in.read() < 0;
-                } catch (SocketTimeoutException e) {
-                    // nothing yet
-                } catch (java.io.IOException e) {
-                    closed = true; // reset while writing
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            assertTrue(closed, "the connection is still open after " + seconds + " s of a head on its way");
-            assertTrue(seconds >= 1.8 && seconds < 5, "closed " + seconds + " s after the head's first byte (limit 2 s)");
-        }
+        // a byte every 200 ms: each one would reset an idle timeout
+        double seconds = SlowClient.secondsTricklingUntilClosed(url.getPort(), head, 200);
+        assertTrue(seconds >= 1.8 && seconds < 5, "closed " + seconds + " s after the head's first byte (limit 2 s)");
         assertEquals(before + 1, timeouts(), "counted in edgestack_proxy_request_head_timeouts_total");
     }
 
@@ -81,7 +63,7 @@ class SlowClientsTest {
     void aConnectionThatNeverSendsItsFirstHeadIsClosedToo() throws Exception {
         // nginx's client_header_timeout runs from the accept for a connection's first request: a client that connects and
         // says nothing holds a connection as surely as one that trickles.
-        double seconds = io.edgestack.testkit.SilentClient.secondsUntilClosed(url.getPort(), 6);
+        double seconds = SlowClient.secondsUntilClosed(url.getPort(), 6);
         assertTrue(seconds >= 1.8 && seconds < 5, "closed after " + seconds + " s (limit 2 s)");
     }
 

@@ -36,6 +36,15 @@ public interface TunnelConfig {
     }
 
     interface Edge {
+        /**
+         * Time a visitor has to send a request's head on the edge's public HTTP port ({@code quarkus.http.port}), as
+         * nginx's {@code client_header_timeout}: from the accept for a connection's first request, from its first byte
+         * for a later one; past it the connection is closed (a slowloris client would otherwise hold it). {@code 0s}
+         * turns it off. The HTTPS listener has its own ({@code edgestack.tunnel.edge.tls.request-head-timeout}).
+         */
+        @WithDefault("60s")
+        Duration requestHeadTimeout();
+
         /** Address the connector listener binds to. */
         @WithDefault("0.0.0.0")
         String connectorHost();

@@ -6,13 +6,13 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.tunnel.config.HostPattern;
-import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.FlushBatch;
 import io.edgestack.tunnel.mux.MuxStream;
@@ -20,6 +20,7 @@ import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
 import io.edgestack.tunnel.protocol.Heads;
 import io.edgestack.tunnel.protocol.ProtocolException;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
@@ -46,22 +47,21 @@ public class PublicIngress {
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "upgrade", "trailer");
 
-    private final TunnelConfig config;
     private final EdgeErrorPages pages;
     private final TunnelDirectory directory;
     private final TunnelMetrics metrics;
+    private final long maxBodySize;
 
-    public PublicIngress(TunnelConfig config, EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics) {
-        this.config = config;
+    public PublicIngress(EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.pages = pages;
         this.directory = directory;
         this.metrics = metrics;
     }
 
-    void routes(@Observes Router router) {
-        if (config.mode() != TunnelConfig.Mode.EDGE) {
-            return;
-        }
+    /** On the edge's public HTTP router ({@link EdgePublicServer}). */
+    void install(Router router) {
         router.route().order(Integer.MAX_VALUE - 1).handler(this::forward);
         answerInvalidHosts(router);
     }
@@ -95,6 +95,11 @@ public class PublicIngress {
         if (request.headers().getAll("Host").size() > 1) { // RFC 9112 §3.2: which one would the origin act on?
             ConnectionClose.announce(context.request());
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
+            return;
+        }
+        if (declaredTooLarge(request)) { // quarkus.http.limits.max-body-size, as Quarkus' server answered before
+            ConnectionClose.announce(context.request());
+            fail(context, 413, null, "Content too large", "The request body is larger than " + maxBodySize + " bytes.");
             return;
         }
         String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
@@ -141,8 +146,8 @@ public class PublicIngress {
         if (hasBody) {
             request.pause();
         }
-        context.response().closeHandler(v -> {
-            if (!stream.isClosed()) {
+        context.addEndHandler(ended -> { // failed: the visitor's connection closed before the answer was out
+            if (ended.failed() && !stream.isClosed()) {
                 stream.reset(ResetCodes.CANCEL, "visitor went away");
             }
         });
@@ -187,7 +192,7 @@ public class PublicIngress {
             metrics.edgeResponse(answer.status());
             if (upgrade && answer.status() == 101) {
                 // On the visitor connection's event loop (this runs on the tunnel connection's): see upgradeVisitor
-                visitorLoop.runOnContext(v -> upgradeVisitor(request, answer, stream));
+                visitorLoop.runOnContext(v -> upgradeVisitor(request, answer, stream, context.get(EdgePublicServer.CLOSED)));
                 return;
             }
             response.setStatusCode(answer.status());
@@ -237,14 +242,16 @@ public class PublicIngress {
      * about one upgrade in 500). Here the socket is made, and piped, in one go; reads also stay off until the pipe is in
      * place, should Vert.x hand the socket over a turn later.
      */
-    private static void upgradeVisitor(HttpServerRequest request, Heads.ResponseHead answer, MuxStream stream) {
+    private static void upgradeVisitor(HttpServerRequest request, Heads.ResponseHead answer, MuxStream stream, Runnable closed) {
         HttpServerResponse response = request.response();
         answer.headers().forEach(h -> response.headers().add(h.getKey(), h.getValue()));
         io.netty.channel.Channel channel = request.connection() instanceof ConnectionBase base ? base.channel() : null;
         io.netty.channel.ChannelConfig visitor = channel == null ? null : channel.config();
         if (channel != null) {
             visitor.setAutoRead(false);
-            UpgradedRequests.doneWhenClosed(request, channel);
+            if (closed != null) { // the answer never ends: the request is over when the socket closes
+                channel.closeFuture().addListener(future -> closed.run());
+            }
         }
         request.toNetSocket()
                 .onSuccess(socket -> Pipes.socket(socket, stream))
@@ -267,6 +274,18 @@ public class PublicIngress {
             context.response().putHeader(PROXY_STATUS, PROXY_NAME + "; error=" + error);
         }
         pages.send(context, status, title, detail);
+    }
+
+    private boolean declaredTooLarge(HttpServerRequest request) {
+        String length = maxBodySize > 0 ? request.getHeader("Content-Length") : null;
+        if (length == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(length.trim()) > maxBodySize;
+        } catch (NumberFormatException e) {
+            return false; // several or malformed lengths: Vert.x answers 400 before the request gets here
+        }
     }
 
     private static boolean isUpgrade(HttpServerRequest request) {

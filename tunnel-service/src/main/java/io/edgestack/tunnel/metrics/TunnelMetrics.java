@@ -53,10 +53,11 @@ public final class TunnelMetrics {
     }
 
     /** A visitor's connection closed because its request head did not come in time. */
-    public void headTimedOut() {
+    /** A visitor's connection closed for a request head that did not come in time; {@code listener}: http or https. */
+    public void headTimedOut(String listener) {
         Counter.builder("edgestack.tunnel.edge.request.head.timeouts")
-                .description("Visitors' HTTPS connections closed because a request's head did not come in time")
-                .register(registry).increment();
+                .description("Visitors' connections closed because a request's head did not come in time")
+                .tag("listener", listener).register(registry).increment();
     }
 
     public void reconnect(String tunnel) {

@@ -1,7 +1,6 @@
 package io.edgestack.tunnel.tls;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
@@ -26,7 +25,8 @@ public class AcmeHttpRoutes {
         this.certificates = certificates;
     }
 
-    void routes(@Observes Router router) {
+    /** On the edge's public HTTP router ({@code EdgePublicServer}). */
+    public void install(Router router) {
         if (config.mode() != TunnelConfig.Mode.EDGE || !config.edge().tls().enabled()) {
             return;
         }

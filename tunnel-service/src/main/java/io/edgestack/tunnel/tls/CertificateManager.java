@@ -20,6 +20,7 @@ import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.RequestHeadTimeout;
+import io.edgestack.cluster.UnsupportedVersions;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.edge.PublicIngress;
@@ -116,8 +117,11 @@ public class CertificateManager {
                 .setUseAlpn(true).setSslEngineOptions(new AcmeTlsEngineOptions())
                 .setKeyCertOptions(KeyCertOptions.wrap(keys)).setTcpNoDelay(true)
                 .setMaxHeaderSize(16 * 1024).setCompressionSupported(false);
-        HttpServer bound = RequestHeadTimeout.server(vertx, options, tls.requestHeadTimeout().toMillis(), metrics::headTimedOut)
-                .connectionHandler(RequestHeadTimeout::connected).requestHandler(router).listen()
+        HttpServer bound = RequestHeadTimeout.server(vertx, options, tls.requestHeadTimeout().toMillis(), () -> metrics.headTimedOut("https"))
+                .connectionHandler(connection -> {
+                    UnsupportedVersions.guard(connection);
+                    RequestHeadTimeout.connected(connection);
+                }).requestHandler(router).listen()
                 .toCompletionStage().toCompletableFuture().join();
         server.set(bound);
         LOG.infof("Public HTTPS on %s:%d for %s; certificates from %s, kept in %s", tls.host(), bound.actualPort(), hosts,

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Socket;
@@ -17,6 +18,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgestack.testkit.SlowClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -73,6 +75,79 @@ class EdgeModeTest {
                         && answer.toLowerCase(Locale.ROOT).contains("x-request-id:"), host + ": the edge's page, " + answer);
             }
         }
+    }
+
+    @Test
+    void aSlowlorisVisitorLosesItsConnectionAtTheRequestHeadTimeout() throws Exception {
+        // The public HTTP port faces the internet: a client that connects and says nothing, or trickles a head a byte
+        // at a time, is closed at edgestack.tunnel.edge.request-head-timeout (3 s in tests). On Quarkus' server, which
+        // the port was on, nothing timed a head: every byte reset the 30-minute idle timeout.
+        double before = headTimeouts();
+        double silent = SlowClient.secondsUntilClosed(publicPort.getPort(), 8);
+        assertTrue(silent >= 2.8 && silent < 6, "a silent connection closed after " + silent + " s (limit 3 s)");
+        byte[] head = ("GET /blog/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(200)).getBytes(StandardCharsets.US_ASCII);
+        double trickled = SlowClient.secondsTricklingUntilClosed(publicPort.getPort(), head, 250);
+        assertTrue(trickled >= 2.8 && trickled < 6, "a trickled head closed after " + trickled + " s (limit 3 s)");
+        assertEquals(before + 2, headTimeouts(), "both counted");
+        // a keep-alive connection idle between requests for longer than the limit is left alone
+        try (Socket socket = new Socket(publicPort.getHost(), publicPort.getPort())) {
+            socket.setSoTimeout(5000);
+            for (int i = 0; i < 2; i++) {
+                socket.getOutputStream().write("GET /x HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = readAnswer(socket);
+                assertTrue(answer.startsWith("HTTP/1.1 521 "), answer);
+                Thread.sleep(3500);
+            }
+        }
+    }
+
+    @Test
+    void refusesARequestLineOfAnUnknownVersionWith505() throws Exception {
+        // Vert.x answered it itself, before any route, as 'HTTP/9.9 501 Not Implemented', which no client reads as HTTP/1.1
+        try (Socket socket = new Socket(publicPort.getHost(), publicPort.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /blog/ HTTP/9.9\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 505 HTTP Version Not Supported\r\n"), answer);
+        }
+    }
+
+    @Test
+    void refusesADeclaredBodyOverTheLimitWith413AndClosesTheConnection() throws Exception {
+        // quarkus.http.limits.max-body-size (10240K by default), before any tunnel is looked up; the body is not read
+        try (Socket socket = new Socket(publicPort.getHost(), publicPort.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+                    + "Content-Length: " + (10240 * 1024 + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+            assertTrue(answer.contains("application/problem+json") && answer.contains("larger than 10485760 bytes"), answer);
+        }
+        given().contentType("text/plain").body("small").post(publicPort + "upload").then().statusCode(521);
+    }
+
+    private double headTimeouts() {
+        String text = given().get(management + "metrics").asString();
+        String sample = "edgestack_tunnel_edge_request_head_timeouts_total{listener=\"http\"} ";
+        return text.lines().filter(line -> line.startsWith(sample)).mapToDouble(line -> Double.parseDouble(line.substring(sample.length())))
+                .findFirst().orElse(0);
+    }
+
+    private static String readAnswer(Socket socket) throws Exception {
+        // an answer with a Content-Length: its head, then that many bytes
+        var in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        String length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:")).findFirst()
+                .orElseThrow(() -> new AssertionError("no content-length: " + head)).substring(15).trim();
+        return head + new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.ISO_8859_1);
     }
 
     @Test

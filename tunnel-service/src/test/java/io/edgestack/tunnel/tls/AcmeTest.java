@@ -117,10 +117,10 @@ class AcmeTest {
     void aConnectionThatSendsNoRequestHeadInTimeIsClosed() throws Exception {
         // A slowloris client (here: one that connects and says nothing, handshake included) loses the connection at
         // request-head-timeout (3 s in this profile), as with nginx's client_header_timeout.
-        double seconds = io.edgestack.testkit.SilentClient.secondsUntilClosed(PebbleResource.tlsPort, 8);
+        double seconds = io.edgestack.testkit.SlowClient.secondsUntilClosed(PebbleResource.tlsPort, 8);
         assertTrue(seconds >= 2.8 && seconds < 6, "closed after " + seconds + " s (limit 3 s)");
         assertEquals(1.0, metric(given().get(management.toString() + "metrics").asString(),
-                "edgestack_tunnel_edge_request_head_timeouts_total"));
+                "edgestack_tunnel_edge_request_head_timeouts_total{listener=\"https\"}"));
     }
 
     @Test
