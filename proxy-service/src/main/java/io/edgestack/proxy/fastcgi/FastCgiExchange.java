@@ -31,7 +31,7 @@ import io.vertx.core.net.NetSocket;
  * connection not made in {@code connect-timeout} or a server silent for {@code read-timeout} before the answer's head:
  * 504, each with the site's error page and {@code Proxy-Status}; after the head, the visitor's connection is reset.
  */
-final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
+final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiConnections.Waiter {
 
     private static final Logger LOG = Logger.getLogger(FastCgiExchange.class);
     /** The longest head of an answer the script may write. */
@@ -54,6 +54,8 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
     private NetSocket socket;
     /** The connection was kept from an earlier request: if it closes before a byte of the answer, a new one is tried. */
     private boolean reused;
+    /** Waiting for a connection of the route's (keepalive), all of them busy. */
+    private boolean waiting;
     private boolean heardAny;
     private Buffer head = Buffer.buffer();
     private boolean headSent;
@@ -148,18 +150,52 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
 
     void run() {
         request.pause();
-        // a request without a body may go on a kept connection: should the server have closed it meanwhile, the
-        // request is sent again on a new one (nothing of it can have been acted on, no body is lost)
-        NetSocket kept = spec.keepalive() > 0 && bodiless() ? connections.take(spec) : null;
+        if (spec.keepalive() == 0) {
+            connect();
+            return;
+        }
+        request.response().closeHandler(v -> abort());
+        queue();
+    }
+
+    /**
+     * A route with keepalive: a connection from the route's (a kept one for a request without a body: should the server
+     * have closed it meanwhile, the request is sent again, nothing of it acted on), waited for while all are busy.
+     */
+    private void queue() {
+        waiting = true;
+        arm(spec.connectTimeout().toMillis(), () -> {
+            if (connections.cancel(spec, this)) {
+                waiting = false;
+                fail(504, "connection_timeout", "None of the route's " + spec.keepalive()
+                        + " connections to the application server came free in time.");
+            }
+        });
+        connections.acquire(spec, this);
+    }
+
+    @Override
+    public void ready(NetSocket kept) {
+        waiting = false;
+        cancelTimer();
+        if (done) { // the visitor left meanwhile
+            if (kept != null) {
+                connections.release(spec, kept);
+            } else {
+                connections.unused(spec);
+            }
+            return;
+        }
         if (kept != null) {
             reused = true;
             start(kept);
-            return;
+        } else {
+            connect();
         }
-        connect();
     }
 
-    private boolean bodiless() {
+    @Override
+    public boolean bodiless() {
         return request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) == null
                 && (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null || "0".equals(request.getHeader(HttpHeaders.CONTENT_LENGTH)));
     }
@@ -169,6 +205,9 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
                 + "the connection in time."));
         client.connect(spec.server()).onComplete(connected -> {
             if (connected.failed()) {
+                if (spec.keepalive() > 0) {
+                    connections.unused(spec);
+                }
                 if (!done) {
                     fail(502, "connection_refused", "The application server cannot be reached.");
                     LOG.warnf("Site %s: FastCGI server %s: %s", site.name(), spec.address(), connected.cause().getMessage());
@@ -176,6 +215,9 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
                 return;
             }
             NetSocket socket = connected.result();
+            if (spec.keepalive() > 0) {
+                connections.opened(spec, socket);
+            }
             if (done) { // timed out meanwhile, or the visitor left
                 socket.close();
                 return;
@@ -319,7 +361,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
         done = true;
         cancelTimer();
         if (spec.keepalive() > 0 && request.isEnded()) { // the whole exchange is over on this connection: it may serve again
-            connections.give(spec, socket);
+            connections.release(spec, socket);
         } else {
             socket.close();
         }
@@ -412,10 +454,10 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
         if (done || closed != socket) {
             return;
         }
-        if (reused && !heardAny) { // a kept connection the server had let go: once more, on a new one
+        if (reused && !heardAny) { // a kept connection the server had let go: once more, on another one
             reused = false;
             cancelTimer();
-            connect();
+            queue();
             return;
         }
         broken("The application server closed the connection before it answered.");
@@ -450,6 +492,9 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener {
 
     /** The visitor left: the script's connection is closed (PHP-FPM stops the script when it next writes). */
     private void abort() {
+        if (waiting && connections.cancel(spec, this)) {
+            waiting = false;
+        }
         if (!done) {
             done = true;
             cancelTimer();

@@ -25,9 +25,9 @@ import io.vertx.core.net.SocketAddress;
  * @param connectTimeout to connect to the FastCGI server
  * @param readTimeout the longest silence of the FastCGI server while it answers (504 before the answer's head)
  * @param env more parameters passed to every script ({@code APP_ENV: production})
- * @param keepalive connections kept open for the next request, at most (0: one connection a request, closed by the
- *        server once it has answered); must stay below PHP-FPM's {@code pm.max_children}, which holds a worker to each
- *        kept connection while it is idle
+ * @param keepalive connections to the server at most, kept open between requests; a request waits for one while all
+ *        are busy (0: one connection a request, closed by the server once it has answered, no limit); PHP-FPM's
+ *        {@code pm.max_children} or fewer, since it holds a worker to each open connection, idle or not
  */
 public record FastCgi(String address, SocketAddress server, String root, String index, String split, Duration connectTimeout,
         Duration readTimeout, Map<String, String> env, int keepalive) {

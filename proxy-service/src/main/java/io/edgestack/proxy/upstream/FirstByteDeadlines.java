@@ -183,6 +183,35 @@ final class FirstByteDeadlines {
         }
     }
 
+    /**
+     * The first-byte timeout of a request whose body is still on its way: it starts when the body has been read in
+     * full ({@link #start}, on the request's event loop), unless the answer's head came first ({@link #cancel}).
+     */
+    static final class Deferred {
+        private final HttpClientRequest request;
+        private final long timeoutMillis;
+        private Watch watch;
+        private boolean over;
+
+        Deferred(HttpClientRequest request, long timeoutMillis) {
+            this.request = request;
+            this.timeoutMillis = timeoutMillis;
+        }
+
+        void start() {
+            if (!over && watch == null) {
+                watch = FirstByteDeadlines.watch(request, timeoutMillis);
+            }
+        }
+
+        void cancel() {
+            over = true;
+            if (watch != null) {
+                watch.cancel();
+            }
+        }
+    }
+
     /** No answer's head came from the upstream within the route's first-byte timeout. */
     static final class FirstByteTimeoutException extends RuntimeException {
         FirstByteTimeoutException(long timeoutMillis) {

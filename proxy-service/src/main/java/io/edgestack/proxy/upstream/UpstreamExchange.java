@@ -79,6 +79,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     /** The URI the upstream is asked for when not the visitor's (see {@link #uri(String)}), or null. */
     private String uri;
     private ProxyInterceptor cacheStage;
+    /** The visitor's body on its way up, or null for a request without one. */
+    private RequestBody body;
     private Upstream chosen;
     private HttpClientRequest upstreamRequest;
     private Throwable failure;
@@ -323,8 +325,14 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setSsl(upstream.ssl())
                 .setConnectTimeout(spec.connectTimeout().toMillis());
         return client.request(options).map(created -> {
-            FirstByteDeadlines.Watch firstByte = FirstByteDeadlines.watch(created, spec.firstByteTimeout().toMillis());
-            created.response().onComplete(head -> firstByte.cancel());
+            if (body != null && !body.ended()) { // from the body's end: a long upload is not the upstream's silence
+                FirstByteDeadlines.Deferred firstByte = new FirstByteDeadlines.Deferred(created, spec.firstByteTimeout().toMillis());
+                body.whenEnded(firstByte::start);
+                created.response().onComplete(head -> firstByte.cancel());
+            } else {
+                FirstByteDeadlines.Watch firstByte = FirstByteDeadlines.watch(created, spec.firstByteTimeout().toMillis());
+                created.response().onComplete(head -> firstByte.cancel());
+            }
             // the failures reach the exchange through the response; without a handler Vert.x logs each one as an
             // error, a reset among them whenever a visitor leaves mid-answer
             created.exceptionHandler(error -> LOG.debugf("Upstream request to %s ended: %s", upstream, error));
@@ -363,10 +371,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         }
         boolean h2 = request.version() == HttpVersion.HTTP_2;
         boolean chunked = !h2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
-        if (bodyLimit > 0 && (h2 || chunked) && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null
-                && proxyRequest.getBody() != null) {
-            // only chunked bodies (an HTTP/1.1 request with neither header has none; HTTP/2 does not say)
-            proxyRequest.setBody(Body.body(new CappedBody(proxyRequest.getBody().stream(), bodyLimit, this::tooLarge), -1));
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (proxyRequest.getBody() != null && (length == null ? chunked || h2 : !"0".equals(length))) {
+            // a body: watched for its end (the first-byte timeout starts there) and, of undeclared length (an HTTP/1.1
+            // request with neither header has none; HTTP/2 does not say), capped at the limit
+            body = new RequestBody(proxyRequest.getBody().stream(), length == null ? bodyLimit : 0, this::tooLarge);
+            proxyRequest.setBody(Body.body(body, proxyRequest.getBody().length()));
         }
         if (h2 && proxyRequest.getBody() != null && proxyRequest.getBody().length() < 0
                 && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +20,15 @@ import org.junit.jupiter.api.Test;
 import io.edgestack.proxy.files.TestRelease;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
 
 /**
@@ -32,9 +41,16 @@ import io.vertx.core.net.NetServer;
 @QuarkusTestResource(value = FastCgiKeepAliveTest.Servers.class, restrictToAnnotatedClass = true)
 class FastCgiKeepAliveTest {
 
+    @TestHTTPResource("/")
+    java.net.URL url;
+
     static final AtomicInteger KEEPING_CONNECTIONS = new AtomicInteger();
     static final AtomicInteger RECYCLING_CONNECTIONS = new AtomicInteger();
     static final AtomicInteger DROPPED = new AtomicInteger();
+    static final AtomicInteger SLOW_CONNECTIONS = new AtomicInteger();
+    /** The slow server's connections open now, and the most open at once. */
+    static final AtomicInteger SLOW_OPEN = new AtomicInteger();
+    static final AtomicInteger SLOW_MOST_OPEN = new AtomicInteger();
 
     public static class Servers implements QuarkusTestResourceLifecycleManager {
         private Vertx vertx;
@@ -43,9 +59,11 @@ class FastCgiKeepAliveTest {
         public Map<String, String> start() {
             vertx = Vertx.vertx();
             try {
-                int keeping = server(vertx, KEEPING_CONNECTIONS, false);
-                int recycling = server(vertx, RECYCLING_CONNECTIONS, true);
-                for (String site : new String[] {"fcgi-kept", "fcgi-fresh", "fcgi-recycled"}) {
+                int keeping = server(vertx, KEEPING_CONNECTIONS, false, 0, null);
+                int recycling = server(vertx, RECYCLING_CONNECTIONS, true, 0, null);
+                int slow = server(vertx, SLOW_CONNECTIONS, false, 300, SLOW_OPEN);
+                int slowToo = server(vertx, new AtomicInteger(), false, 300, null);
+                for (String site : new String[] {"fcgi-kept", "fcgi-fresh", "fcgi-recycled", "fcgi-two", "fcgi-one"}) {
                     TestRelease release = new TestRelease(Path.of("target/test-releases"), site).clear();
                     release.file("r1", "index.php", "<?php // answered by the test's own FastCGI server");
                     release.activate("r1");
@@ -62,17 +80,31 @@ class FastCgiKeepAliveTest {
                           - name: fcgi-recycled
                             hosts: [recycled.test]
                             routes: [{path: /, fastcgi: {address: "127.0.0.1:%2$d", keepalive: 4}}]
-                        """.formatted(keeping, recycling));
+                          - name: fcgi-two
+                            hosts: [two.test]
+                            routes: [{path: /, fastcgi: {address: "127.0.0.1:%3$d", keepalive: 2}}]
+                          - name: fcgi-one
+                            hosts: [one.test]
+                            routes: [{path: /, fastcgi: {address: "127.0.0.1:%4$d", keepalive: 1, connect-timeout: 100ms}}]
+                        """.formatted(keeping, recycling, slow, slowToo));
                 return Map.of("edgestack.proxy.sites-file", sites.toString());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }
 
-        /** A FastCGI responder that says which of its connections and which request on it answered. */
-        static int server(Vertx vertx, AtomicInteger connections, boolean recycleOnThird) throws Exception {
+        /**
+         * A FastCGI responder that says which of its connections and which request on it answered, after
+         * {@code delayMillis}; counting its connections open now in {@code open} (and the most at once) when not null.
+         */
+        static int server(Vertx vertx, AtomicInteger connections, boolean recycleOnThird, long delayMillis, AtomicInteger open)
+                throws Exception {
             NetServer server = vertx.createNetServer().connectHandler(socket -> {
                 int connection = connections.incrementAndGet();
+                if (open != null) {
+                    SLOW_MOST_OPEN.accumulateAndGet(SLOW_OPEN.incrementAndGet(), Math::max);
+                    socket.closeHandler(v -> SLOW_OPEN.decrementAndGet());
+                }
                 int[] requests = {0};
                 boolean[] keep = {false};
                 Buffer[] pending = {Buffer.buffer()};
@@ -103,9 +135,17 @@ class FastCgiKeepAliveTest {
                             out.appendBuffer(body);
                             FastCgiRecords.header(out, FastCgiRecords.END_REQUEST, 8);
                             out.appendBytes(new byte[8]);
-                            socket.write(out);
-                            if (!keep[0]) {
-                                socket.close();
+                            boolean close = !keep[0];
+                            Runnable answer = () -> {
+                                socket.write(out);
+                                if (close) {
+                                    socket.close();
+                                }
+                            };
+                            if (delayMillis > 0) {
+                                vertx.setTimer(delayMillis, id -> answer.run());
+                            } else {
+                                answer.run();
                             }
                         }
                     }
@@ -155,5 +195,62 @@ class FastCgiKeepAliveTest {
             given().header("Host", "recycled.test").get("/page/" + i).then().statusCode(200).body(startsWith("connection "));
         }
         assertTrue(DROPPED.get() > dropped, "the server dropped kept connections, and every request was answered");
+    }
+
+    @Test
+    void noMoreConnectionsThanTheRouteKeepsAreOpenAtOnceAndTheRestWaitTheirTurn() throws Exception {
+        // PHP-FPM binds a worker to each open connection, idle or not: with keepalive 2, twelve requests at once go over
+        // two connections in turn (each answer takes 300 ms), none dialled past them to wait in PHP-FPM's backlog
+        // behind workers that kept connections hold. Before: a connection a request at once, 12 open.
+        SLOW_MOST_OPEN.set(0);
+        int before = SLOW_CONNECTIONS.get();
+        List<Answer> answers = atOnce("two.test", "/page/", 12);
+        for (Answer answer : answers) {
+            assertEquals(200, answer.status(), answer.body());
+        }
+        assertTrue(SLOW_MOST_OPEN.get() <= 2, "at most 2 connections open at once, not " + SLOW_MOST_OPEN.get());
+        assertTrue(SLOW_CONNECTIONS.get() - before <= 2, "twelve answers over the two kept connections, not "
+                + (SLOW_CONNECTIONS.get() - before));
+    }
+
+    @Test
+    void aRequestThatWaitsLongerThanTheConnectTimeoutForAConnectionGets504() throws Exception {
+        // keepalive 1, connect-timeout 100 ms, answers in 300 ms: of two requests at once, one waits too long
+        List<Integer> statuses = new ArrayList<>();
+        for (Answer answer : atOnce("one.test", "/wait/", 2)) {
+            statuses.add(answer.status());
+            if (answer.status() == 504) {
+                assertTrue(answer.body().contains("came free in time"), answer.body());
+            }
+        }
+        Collections.sort(statuses);
+        assertEquals(List.of(200, 504), statuses);
+        given().header("Host", "one.test").get("/after").then().statusCode(200); // the connection serves on
+    }
+
+    record Answer(int status, String body) {
+    }
+
+    /** {@code count} GET requests sent at once, each on a connection of its own; their answers in order. */
+    private List<Answer> atOnce(String host, String path, int count) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false),
+                    new PoolOptions().setHttp1MaxSize(count));
+            List<Future<Answer>> answers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                answers.add(client.request(new RequestOptions().setHost("127.0.0.1").setPort(url.getPort()).setURI(path + i)
+                        .putHeader("Host", host).putHeader("Accept", "application/json"))
+                        .compose(request -> request.send())
+                        .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body.toString()))));
+            }
+            List<Answer> out = new ArrayList<>();
+            for (Future<Answer> answer : answers) {
+                out.add(answer.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -707,6 +707,50 @@ class ReverseProxyTest {
     }
 
     @Test
+    void anUploadSlowerThanTheFirstByteTimeoutIsNotCutOff() throws Exception {
+        // The /api/ route's first-byte timeout is 700 ms: it runs from the end of the visitor's body, as Caddy's
+        // response_header_timeout (Go's: "after fully writing the request"), not while a 1.5 s upload is still coming.
+        // Before: 504 at 700 ms into the upload, the upstream request reset.
+        byte[] piece = new byte[16 * 1024];
+        java.util.Iterator<Integer> left = java.util.stream.IntStream.range(0, 10).iterator();
+        InputStream slow = new InputStream() {
+            private java.io.ByteArrayInputStream current = new java.io.ByteArrayInputStream(new byte[0]);
+
+            @Override
+            public int read() throws java.io.IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+                if (current.available() == 0) {
+                    if (!left.hasNext()) {
+                        return -1;
+                    }
+                    left.next();
+                    try {
+                        Thread.sleep(150);
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                    current = new java.io.ByteArrayInputStream(piece);
+                }
+                return current.read(buffer, offset, length);
+            }
+        };
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long start = System.nanoTime();
+        HttpResponse<String> uploaded = client.send(HttpRequest.newBuilder(URI.create(url + "api/upload"))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> slow), 10L * piece.length))
+                .timeout(java.time.Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(200, uploaded.statusCode(), uploaded.body());
+        assertEquals(String.valueOf(10 * piece.length), uploaded.body());
+        assertTrue(seconds > 1.2, "the upload took " + seconds + " s, longer than the first-byte timeout");
+    }
+
+    @Test
     void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();
         HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();

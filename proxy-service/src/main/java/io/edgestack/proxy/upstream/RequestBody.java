@@ -5,11 +5,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A request body of undeclared length (chunked) on its way to an upstream, cut off once it passes the body size limit:
- * the bytes past the limit are never forwarded, the stream fails (so the upstream request is reset) and
- * {@code onTooLarge} answers the client. Bodies with a Content-Length are checked before any byte is read.
+ * A visitor's request body on its way to an upstream. It says when it has ended ({@link #whenEnded}: the first-byte
+ * timeout runs from then, as Go's and so Caddy's {@code response_header_timeout} does, not while a long upload is still
+ * being sent). A body of undeclared length (chunked) is cut off once it passes the body size limit: the bytes past the
+ * limit are never forwarded, the stream fails (so the upstream request is reset) and {@code onTooLarge} answers the
+ * client. Bodies with a Content-Length are checked before any byte is read.
  */
-final class CappedBody implements ReadStream<Buffer> {
+final class RequestBody implements ReadStream<Buffer> {
 
     /** The stream failed because the body passed the limit. */
     static final class TooLarge extends RuntimeException {
@@ -24,11 +26,24 @@ final class CappedBody implements ReadStream<Buffer> {
     private long seen;
     private boolean cut;
     private Handler<Throwable> exceptionHandler;
+    private boolean ended;
+    private Runnable onEnd;
 
-    CappedBody(ReadStream<Buffer> source, long limit, Runnable onTooLarge) {
+    /** {@code limit} 0 or less: not capped. */
+    RequestBody(ReadStream<Buffer> source, long limit, Runnable onTooLarge) {
         this.source = source;
-        this.limit = limit;
+        this.limit = limit > 0 ? limit : Long.MAX_VALUE;
         this.onTooLarge = onTooLarge;
+    }
+
+    /** Whether the whole body has been read from the visitor. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Runs {@code action} when the whole body has been read, before it is passed on (replaces an earlier one). */
+    void whenEnded(Runnable action) {
+        this.onEnd = action;
     }
 
     @Override
@@ -85,6 +100,11 @@ final class CappedBody implements ReadStream<Buffer> {
     public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
         source.endHandler(endHandler == null ? null : v -> {
             if (!cut) {
+                ended = true;
+                Runnable action = onEnd;
+                if (action != null) {
+                    action.run();
+                }
                 endHandler.handle(v);
             }
         });
