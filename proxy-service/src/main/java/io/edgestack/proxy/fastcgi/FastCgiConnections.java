@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.edgestack.proxy.site.FastCgi;
 import io.vertx.core.Context;
@@ -15,23 +16,33 @@ import io.vertx.core.net.impl.ConnectionBase;
 /**
  * The connections of a route with {@code keepalive: N} to its FastCGI server: at most N open at once, all event loops
  * together, each kept open between requests (FCGI_KEEP_CONN) and used again, newest first; a request that finds all N
- * busy waits for one, first come first served. PHP-FPM binds a worker to a connection for as long as it is open, idle
- * or not, so with N at most {@code pm.max_children} no connection ever waits in PHP-FPM's backlog behind workers that
- * idle connections hold (what made the p99 of the earlier per-loop cache of idle connections 369 ms in bench/php, where
- * new connections were dialled past the kept ones).
+ * busy waits for one, first come first served; one idle for {@link #IDLE_NANOS} is closed. PHP-FPM binds a worker to
+ * a connection for as long as it is open, idle or not, so with N at most {@code pm.max_children} no connection ever
+ * waits in PHP-FPM's backlog behind workers that idle connections hold (what made the p99 of the earlier per-loop cache
+ * of idle connections 369 ms in bench/php, where new connections were dialled past the kept ones).
  *
  * <p>A connection belongs to the event loop that dialled it (its handlers run there), and each loop keeps its own idle
  * connections and waiting requests ({@link Lane}), touched only on that loop. The N places are counted per server
  * ({@link Server#open}); a place is freed when its connection closes, whatever closed it, and goes to a request
- * waiting on the same loop, else to one waiting on another loop (that loop dials for it), else back to the count. A
- * request that finds no place while another loop has idle connections asks that loop to close its oldest one, so a
- * place never stays idle on one loop while requests wait on another. An idle connection older than {@link #IDLE_NANOS}
- * is closed rather than used.
+ * waiting the longest, on whichever loop (that loop dials for it), else back to the count: first come first served
+ * across the loops, where a loop that served its own first starved the others' requests. A connection whose request is
+ * answered goes straight to the next request of its own loop, unless a request on another loop has waited for more
+ * than {@link #FAIR_NANOS}: then it is closed, its place passing on. A request that finds no place while another loop has idle connections asks that loop
+ * to close its oldest one, so a place never stays idle on one loop while requests wait on another.
  */
 final class FastCgiConnections {
 
-    /** An idle connection older than this is closed rather than used (PHP-FPM may have given up on it). */
-    static final long IDLE_NANOS = 30_000_000_000L;
+    /**
+     * An idle connection is closed after this long (checked every {@link #SWEEP_MILLIS}): it holds a PHP-FPM worker that
+     * another client of the pool (a cron job, another site) may be waiting for.
+     */
+    static final long IDLE_NANOS = 10_000_000_000L;
+    static final long SWEEP_MILLIS = 2_000;
+    /**
+     * A connection whose request is answered goes on to the next request of its own loop (no new connection) unless a
+     * request on another loop has waited longer than this: then it is closed and its place goes to that request.
+     */
+    static final long FAIR_NANOS = 20_000_000L;
 
     /** A request waiting for a connection. */
     interface Waiter {
@@ -49,10 +60,14 @@ final class FastCgiConnections {
     private record Idle(NetSocket socket, long since) {
     }
 
-    /** One FastCGI server's places and the event loops' lanes to it. */
+    private record Queued(Waiter waiter, long ticket, long since) {
+    }
+
+    /** One FastCGI server's places, the event loops' lanes to it, and the tickets that order its waiting requests. */
     private static final class Server {
         final int limit;
         final AtomicInteger open = new AtomicInteger();
+        final AtomicLong tickets = new AtomicLong();
         final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
 
         Server(int limit) {
@@ -70,24 +85,54 @@ final class FastCgiConnections {
                 }
             }
         }
+
+        /** The lane whose first waiting request came first of all, or null when none waits. */
+        Lane oldest() {
+            Lane found = null;
+            long ticket = Long.MAX_VALUE;
+            for (Lane lane : lanes.values()) {
+                long first = lane.firstTicket;
+                if (first < ticket) {
+                    ticket = first;
+                    found = lane;
+                }
+            }
+            return found;
+        }
     }
 
     /** One event loop's idle connections and waiting requests to one server; touched only on that loop. */
     private static final class Lane {
         final Context context;
         final ArrayDeque<Idle> idle = new ArrayDeque<>();
-        final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-        /** The deques' sizes, for other loops to look at. */
+        final ArrayDeque<Queued> waiting = new ArrayDeque<>();
+        /** For other loops to look at: how many idle connections, the first waiting request's ticket (MAX: none). */
         volatile int idleCount;
-        volatile int waitingCount;
+        volatile long firstTicket = Long.MAX_VALUE;
+        /** When the first waiting request started waiting (System.nanoTime). */
+        volatile long firstSince;
 
         Lane(Context context) {
             this.context = context;
+            context.owner().setPeriodic(SWEEP_MILLIS, id -> context.runOnContext(v -> closeIdle()));
         }
 
         void counted() {
             idleCount = idle.size();
-            waitingCount = waiting.size();
+            Queued first = waiting.peekFirst();
+            firstTicket = first == null ? Long.MAX_VALUE : first.ticket();
+            firstSince = first == null ? 0 : first.since();
+        }
+
+        /** Closes the connections idle for longer than {@link #IDLE_NANOS}, oldest first (their places are freed). */
+        void closeIdle() {
+            long now = System.nanoTime();
+            Idle oldest;
+            while ((oldest = idle.peekFirst()) != null && now - oldest.since() >= IDLE_NANOS) {
+                idle.pollFirst();
+                oldest.socket().close();
+            }
+            counted();
         }
     }
 
@@ -109,49 +154,52 @@ final class FastCgiConnections {
     void acquire(FastCgi spec, Waiter waiter) {
         Server server = server(spec);
         Lane lane = lane(server);
-        try {
+        if (lane.waiting.isEmpty() && server.oldest() == null) { // nobody is ahead of it
             if (waiter.bodiless()) {
-                while (!lane.idle.isEmpty()) {
-                    Idle last = lane.idle.pollLast();
+                Idle last;
+                while ((last = lane.idle.pollLast()) != null) {
+                    lane.counted();
                     if (System.nanoTime() - last.since() < IDLE_NANOS && open(last.socket())) {
                         waiter.ready(last.socket());
                         return;
                     }
                     last.socket().close(); // its place is freed as it closes
                 }
-            } else if (!lane.idle.isEmpty()) { // a body is sent on a new connection: an idle one makes room for it
-                lane.waiting.addLast(waiter);
-                lane.counted();
-                lane.idle.pollFirst().socket().close(); // its place goes to the first waiting here as it closes
-                return;
             }
             if (server.claim()) {
                 waiter.ready(null);
                 return;
             }
-            lane.waiting.addLast(waiter);
-            lane.counted(); // said before looking at the other loops, which look here after saying what they keep
-            for (Lane other : server.lanes.values()) { // a place idle on another loop: that loop lets it go
-                if (other != lane && other.idleCount > 0) {
-                    other.context.runOnContext(v -> {
-                        Idle oldest = other.idle.pollFirst();
-                        other.counted();
-                        if (oldest != null) {
-                            oldest.socket().close();
-                        }
-                    });
-                    break;
-                }
-            }
-        } finally {
+        }
+        lane.waiting.addLast(new Queued(waiter, server.tickets.incrementAndGet(), System.nanoTime()));
+        lane.counted(); // said before looking for a place again: one freed meanwhile finds this request waiting
+        if (!lane.idle.isEmpty()) { // a request with a body, or one behind others: an idle connection here makes room
+            lane.idle.pollFirst().socket().close();
             lane.counted();
+            return;
+        }
+        if (server.claim()) {
+            give(server, lane);
+            return;
+        }
+        for (Lane other : server.lanes.values()) { // a place idle on another loop: that loop lets it go
+            if (other != lane && other.idleCount > 0) {
+                other.context.runOnContext(v -> {
+                    Idle oldest = other.idle.pollFirst();
+                    other.counted();
+                    if (oldest != null) {
+                        oldest.socket().close();
+                    }
+                });
+                break;
+            }
         }
     }
 
     /** On the waiter's event loop: it no longer waits (timed out, or its visitor left); false if it was not waiting. */
     boolean cancel(FastCgi spec, Waiter waiter) {
         Lane lane = lane(server(spec));
-        boolean removed = lane.waiting.remove(waiter);
+        boolean removed = lane.waiting.removeIf(queued -> queued.waiter() == waiter);
         lane.counted();
         return removed;
     }
@@ -163,37 +211,40 @@ final class FastCgiConnections {
         Server server = server(spec);
         Lane lane = lane(server);
         if (socket instanceof ConnectionBase base) {
-            base.channel().closeFuture().addListener(closed -> freed(server, lane));
+            base.channel().closeFuture().addListener(closed -> give(server, lane));
         } else {
-            socket.closeHandler(v -> freed(server, lane));
+            socket.closeHandler(v -> give(server, lane));
         }
     }
 
     /** A place handed by {@link Waiter#ready} with null that was not used for a connection (the request is over). */
     void unused(FastCgi spec) {
         Server server = server(spec);
-        freed(server, lane(server));
+        give(server, lane(server));
     }
 
     /**
-     * On its event loop: {@code socket}'s request was answered in full, it may serve again: to the first request waiting
-     * here, else (closed) to one waiting elsewhere, else kept idle.
+     * On its event loop: {@code socket}'s request was answered in full, it may serve again: to this loop's first waiting
+     * request unless one on another loop has waited for longer than {@link #FAIR_NANOS} (then closed, its place going
+     * to the one that has waited the longest); kept idle when no request waits.
      */
     void release(FastCgi spec, NetSocket socket) {
         Server server = server(spec);
         Lane lane = lane(server);
         socket.drainHandler(null);
         socket.exceptionHandler(error -> { });
-        Waiter next = lane.waiting.peekFirst();
-        if (next != null) {
-            if (next.bodiless()) {
+        Lane oldest = server.oldest();
+        if (oldest != null) {
+            Queued next = lane.waiting.peekFirst();
+            if (next != null && next.waiter().bodiless()
+                    && (oldest == lane || System.nanoTime() - oldest.firstSince < FAIR_NANOS)) {
                 lane.waiting.pollFirst();
                 lane.counted();
                 socket.handler(null);
                 socket.resume();
-                next.ready(socket);
+                next.waiter().ready(socket);
             } else {
-                socket.close(); // its place goes to that request as it closes
+                socket.close(); // its place goes to the request that has waited the longest as it closes
             }
             return;
         }
@@ -205,36 +256,38 @@ final class FastCgiConnections {
         });
         socket.resume();
         lane.idle.addLast(entry);
-        lane.counted(); // said before looking at the other loops, which look here after saying they wait
-        if (waitingElsewhere(server, lane) != null && lane.idle.remove(entry)) {
+        lane.counted(); // said before looking at the waiting requests again, which look here after saying they wait
+        if (server.oldest() != null && lane.idle.remove(entry)) {
             lane.counted();
-            socket.close(); // its place goes to a request waiting on another loop as it closes
+            socket.close();
         }
     }
 
-    /** On {@code lane}'s loop: a place is free: to a request waiting here, else elsewhere, else back to the count. */
-    private void freed(Server server, Lane lane) {
-        Waiter first = lane.waiting.pollFirst();
-        lane.counted();
-        if (first != null) {
-            first.ready(null);
-            return;
-        }
-        Lane other = waitingElsewhere(server, lane);
-        if (other == null) {
-            server.open.decrementAndGet();
-            return;
-        }
-        other.context.runOnContext(v -> freed(server, other));
-    }
-
-    private static Lane waitingElsewhere(Server server, Lane lane) {
-        for (Lane other : server.lanes.values()) {
-            if (other != lane && other.waitingCount > 0) {
-                return other;
+    /**
+     * On {@code lane}'s loop, holding a place: to the request that has waited the longest (on its own loop), else back
+     * to the count; should a request have started waiting meanwhile, it is claimed again for it.
+     */
+    private void give(Server server, Lane lane) {
+        Lane target = server.oldest();
+        if (target == lane) {
+            Queued first = lane.waiting.pollFirst();
+            lane.counted();
+            if (first != null) {
+                first.waiter().ready(null);
+                return;
             }
+            target = server.oldest();
         }
-        return null;
+        if (target != null) {
+            Lane to = target;
+            to.context.runOnContext(v -> give(server, to));
+            return;
+        }
+        server.open.decrementAndGet();
+        Lane late = server.oldest();
+        if (late != null && server.claim()) {
+            late.context.runOnContext(v -> give(server, late));
+        }
     }
 
     private static boolean open(NetSocket socket) {
