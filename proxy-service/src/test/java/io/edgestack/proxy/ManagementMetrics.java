@@ -12,8 +12,7 @@ public final class ManagementMetrics {
 
     /** The sum of the values of the metric lines that start with {@code metric} (name and "{") and hold {@code label}. */
     public static double sum(URL management, String metric, String label) {
-        return given().accept("text/plain").get(management + "metrics").asString().lines()
-                .filter(l -> l.startsWith(metric) && l.contains(label))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return io.edgestack.testkit.PrometheusText.sum(given().accept("text/plain").get(management + "metrics").asString(),
+                metric, label);
     }
 }

@@ -108,7 +108,7 @@ public class ProxyRouter {
                     System.nanoTime() - start, request.bytesRead(), response.bytesWritten());
         });
 
-        if (declaredTooLarge(request)) {
+        if (io.edgestack.cluster.BodyLimits.declaredOver(request, maxBodySize)) {
             closeAfter(request, end);
             ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + maxBodySize + " bytes.", null);
             return;
@@ -269,19 +269,6 @@ public class ProxyRouter {
         Route route;
         /** The upstream's URL, or {@code cache}, {@code static}, {@code none}. */
         String upstream = "none";
-    }
-
-    /** A declared body over {@code quarkus.http.limits.max-body-size}: refused before any of it is read. */
-    private boolean declaredTooLarge(HttpServerRequest request) {
-        String length = maxBodySize > 0 ? request.getHeader(HeaderNames.CONTENT_LENGTH) : null;
-        if (length == null) {
-            return false;
-        }
-        try {
-            return Long.parseLong(length.trim()) > maxBodySize;
-        } catch (NumberFormatException e) {
-            return false; // several or malformed lengths: Vert.x answers 400 before the request gets here
-        }
     }
 
     /** HTTP/1.x: the connection is closed once the answer is out (the body the visitor still sends is not read). */

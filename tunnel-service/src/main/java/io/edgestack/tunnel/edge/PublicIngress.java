@@ -97,7 +97,7 @@ public class PublicIngress {
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
             return;
         }
-        if (declaredTooLarge(request)) { // quarkus.http.limits.max-body-size, as Quarkus' server answered before
+        if (io.edgestack.cluster.BodyLimits.declaredOver(request, maxBodySize)) { // quarkus.http.limits.max-body-size, as Quarkus' server answered before
             ConnectionClose.announce(context.request());
             fail(context, 413, null, "Content too large", "The request body is larger than " + maxBodySize + " bytes.");
             return;
@@ -274,18 +274,6 @@ public class PublicIngress {
             context.response().putHeader(PROXY_STATUS, PROXY_NAME + "; error=" + error);
         }
         pages.send(context, status, title, detail);
-    }
-
-    private boolean declaredTooLarge(HttpServerRequest request) {
-        String length = maxBodySize > 0 ? request.getHeader("Content-Length") : null;
-        if (length == null) {
-            return false;
-        }
-        try {
-            return Long.parseLong(length.trim()) > maxBodySize;
-        } catch (NumberFormatException e) {
-            return false; // several or malformed lengths: Vert.x answers 400 before the request gets here
-        }
     }
 
     private static boolean isUpgrade(HttpServerRequest request) {

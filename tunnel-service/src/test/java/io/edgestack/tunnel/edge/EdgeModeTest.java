@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgestack.testkit.PrometheusText;
 import io.edgestack.testkit.SlowClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -128,10 +129,8 @@ class EdgeModeTest {
     }
 
     private double headTimeouts() {
-        String text = given().get(management + "metrics").asString();
-        String sample = "edgestack_tunnel_edge_request_head_timeouts_total{listener=\"http\"} ";
-        return text.lines().filter(line -> line.startsWith(sample)).mapToDouble(line -> Double.parseDouble(line.substring(sample.length())))
-                .findFirst().orElse(0);
+        return PrometheusText.sum(given().get(management + "metrics").asString(),
+                "edgestack_tunnel_edge_request_head_timeouts_total{", "listener=\"http\"");
     }
 
     private static String readAnswer(Socket socket) throws Exception {
