@@ -33,8 +33,8 @@ import io.vertx.core.net.impl.ConnectionBase;
 final class FastCgiConnections {
 
     /**
-     * An idle connection is closed after this long (checked every {@link #SWEEP_MILLIS}): it holds a PHP-FPM worker that
-     * another client of the pool (a cron job, another site) may be waiting for.
+     * An idle connection is closed after this long (checked every {@link #SWEEP_MILLIS} while a loop has some): it holds
+     * a PHP-FPM worker that another client of the pool (a cron job, another site) may be waiting for.
      */
     static final long IDLE_NANOS = 10_000_000_000L;
     static final long SWEEP_MILLIS = 2_000;
@@ -111,10 +111,22 @@ final class FastCgiConnections {
         volatile long firstTicket = Long.MAX_VALUE;
         /** When the first waiting request started waiting (System.nanoTime). */
         volatile long firstSince;
+        /** The periodic sweep of {@link #closeIdle}, on while there are idle connections; -1: off. */
+        long sweep = -1;
 
-        Lane(Context context) {
+        final AtomicInteger sweeps;
+
+        Lane(Context context, AtomicInteger sweeps) {
             this.context = context;
-            context.owner().setPeriodic(SWEEP_MILLIS, id -> context.runOnContext(v -> closeIdle()));
+            this.sweeps = sweeps;
+        }
+
+        /** A connection was made idle: the sweep runs (a server gone from the sites after a reload keeps no timer). */
+        void sweeping() {
+            if (sweep < 0) {
+                sweep = context.owner().setPeriodic(SWEEP_MILLIS, id -> context.runOnContext(v -> closeIdle()));
+                sweeps.incrementAndGet();
+            }
         }
 
         void counted() {
@@ -133,8 +145,16 @@ final class FastCgiConnections {
                 oldest.socket().close();
             }
             counted();
+            if (idle.isEmpty() && sweep >= 0) {
+                context.owner().cancelTimer(sweep);
+                sweep = -1;
+                sweeps.decrementAndGet();
+            }
         }
     }
+
+    /** The lanes' idle-connection sweeps running now. */
+    private final AtomicInteger sweeps = new AtomicInteger();
 
     private final Map<String, Server> servers = new ConcurrentHashMap<>();
 
@@ -142,9 +162,14 @@ final class FastCgiConnections {
         return servers.computeIfAbsent(spec.address() + "#" + spec.keepalive(), k -> new Server(spec.keepalive()));
     }
 
-    private static Lane lane(Server server) {
+    private Lane lane(Server server) {
         return server.lanes.computeIfAbsent(Thread.currentThread(),
-                t -> new Lane(((ContextInternal) Vertx.currentContext()).unwrap())); // the loop's, not a request's
+                t -> new Lane(((ContextInternal) Vertx.currentContext()).unwrap(), sweeps)); // the loop's, not a request's
+    }
+
+    /** The idle-connection sweeps running now: one per event loop and server while it keeps idle connections. */
+    int sweeps() {
+        return sweeps.get();
     }
 
     /**
@@ -256,6 +281,7 @@ final class FastCgiConnections {
         });
         socket.resume();
         lane.idle.addLast(entry);
+        lane.sweeping();
         lane.counted(); // said before looking at the waiting requests again, which look here after saying they wait
         if (server.oldest() != null && lane.idle.remove(entry)) {
             lane.counted();
