@@ -29,6 +29,7 @@ public class EdgeErrorPages {
                 .putHeader(REQUEST_ID, requestId)
                 .putHeader("Date", now())
                 .putHeader("Cache-Control", "no-store");
+        boolean close = closeAsked(context); // before the end, where Vert.x says close on a request that asked it
         String accept = context.request().getHeader("Accept");
         if (accept != null && accept.contains("json") && !accept.contains("text/html")) {
             JsonObject problem = new JsonObject()
@@ -37,17 +38,27 @@ public class EdgeErrorPages {
                     .put("status", status)
                     .put("detail", detail)
                     .put("requestId", requestId);
-            closeIfAsked(context, response.putHeader("Content-Type", "application/problem+json").end(problem.encode()));
+            closeIfAsked(context, close, response.putHeader("Content-Type", "application/problem+json").end(problem.encode()));
             return;
         }
-        closeIfAsked(context, response.putHeader("Content-Type", "text/html; charset=utf-8")
+        closeIfAsked(context, close, response.putHeader("Content-Type", "text/html; charset=utf-8")
                 .end(html(status, title, detail, requestId)));
     }
 
-    /** An answer marked to end its connection ({@link ConnectionClose#announce}) is followed by the close. */
-    private static void closeIfAsked(RoutingContext context, io.vertx.core.Future<Void> ended) {
-        if (context.request().version() != HttpVersion.HTTP_2
-                && "close".equalsIgnoreCase(context.response().headers().get("Connection"))) {
+    /** Whether the answer was marked to end its connection ({@link ConnectionClose#announce}). */
+    private static boolean closeAsked(RoutingContext context) {
+        return context.request().version() != HttpVersion.HTTP_2
+                && "close".equalsIgnoreCase(context.response().headers().get("Connection"));
+    }
+
+    /**
+     * An answer marked to end its connection is followed by the close. Not one that Vert.x marked as it ended it, for a
+     * request that asked to close: Vert.x closes that connection itself once the request's body is read, where a close
+     * at once, with an upload still coming, made the visitor's system answer it with a reset that could overtake the
+     * answer (the visitor saw its connection closed, not the 502).
+     */
+    private static void closeIfAsked(RoutingContext context, boolean asked, io.vertx.core.Future<Void> ended) {
+        if (asked) {
             ended.onComplete(done -> context.request().connection().close());
         }
     }

@@ -187,6 +187,9 @@ public class PublicIngress {
                         "Origin unreachable",
                         "The tunnel could not get an answer from the site's origin: " + reset.reason());
             }
+            if (hasBody) { // the stream is over, and so are its drain calls: a paused upload would wait for good
+                visitorLoop.runOnContext(v -> endUnreadBody(request, stream));
+            }
         });
         stream.responseHandler(answer -> {
             metrics.edgeResponse(answer.status());
@@ -223,9 +226,11 @@ public class PublicIngress {
     }
 
     /**
-     * Answered before the visitor's body ended (a 404, 405 or 413 an origin gives at once): the origin reads no more,
-     * so the stream ends now, and what the visitor still sends is read and dropped. Left open, the stream stayed in
-     * flight for good once the visitor went away mid-body: the answer was over, so its close was no longer reported.
+     * Answered before the visitor's body ended (a 404, 405 or 413 an origin gives at once, or the edge's own 502, 503 or
+     * 504 for a stream reset): the origin reads no more, so the stream ends now, and what the visitor still sends is
+     * read and dropped, so that its connection serves its next request (or, asked to close, is closed once all is
+     * read). Left open, the stream stayed in flight for good once the visitor went away mid-body: the answer was over,
+     * so its close was no longer reported; left paused, the upload stalled and the connection with it.
      */
     private static void endUnreadBody(HttpServerRequest request, MuxStream stream) {
         if (!request.isEnded()) {

@@ -96,7 +96,7 @@ class EdgeModeTest {
             for (int i = 0; i < 2; i++) {
                 socket.getOutputStream().write("GET /x HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
-                String answer = readAnswer(socket);
+                String answer = io.edgestack.testkit.RawAnswer.read(socket.getInputStream());
                 assertTrue(answer.startsWith("HTTP/1.1 521 "), answer);
                 Thread.sleep(3500);
             }
@@ -131,22 +131,6 @@ class EdgeModeTest {
     private double headTimeouts() {
         return PrometheusText.sum(given().get(management + "metrics").asString(),
                 "edgestack_tunnel_edge_request_head_timeouts_total{", "listener=\"http\"");
-    }
-
-    private static String readAnswer(Socket socket) throws Exception {
-        // an answer with a Content-Length: its head, then that many bytes
-        var in = socket.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("closed after: " + head);
-            }
-            head.append((char) b);
-        }
-        String length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:")).findFirst()
-                .orElseThrow(() -> new AssertionError("no content-length: " + head)).substring(15).trim();
-        return head + new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.ISO_8859_1);
     }
 
     @Test

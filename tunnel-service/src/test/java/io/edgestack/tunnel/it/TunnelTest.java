@@ -611,6 +611,54 @@ class TunnelTest {
      * connections into plain heap buffers, which it does not track). Every stream must end, too.
      */
     @Test
+    void anUploadCutShortByAFailedStreamIsReadToItsEndAndItsConnectionServesOn() throws Exception {
+        // A POST whose origin is down: the stream is reset while the upload still comes, paused at the tunnel's window.
+        // The visitor gets its 502 and the rest of its upload is read and dropped; then a keep-alive connection serves
+        // the next request, and one that asked to close is closed once all is read, not while the visitor still sends
+        // (its system answers such a close with a reset, which may overtake the 502). Before: the upload stayed paused
+        // for good (the reset stream never drained), the keep-alive connection with it; the other was closed at once.
+        int deadPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        Ingress ingress = new Ingress(List.of(
+                new Ingress.Rule(Optional.empty(), Optional.of("/down"), URI.create("http://127.0.0.1:" + deadPort), 0),
+                new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+        Connector connector = connector(1, token("site", List.of("localhost", "127.0.0.1")), ingress, Duration.ofSeconds(5));
+        await("registered", () -> connector.registered() == 1);
+        int size = 8 * 1024 * 1024; // under quarkus.http.limits.max-body-size (10 MiB), far over the tunnel's window
+        for (boolean close : new boolean[] {false, true}) {
+            try (Socket visitor = new Socket("127.0.0.1", publicPort.getPort())) {
+                visitor.setSoTimeout(10_000);
+                java.io.OutputStream out = visitor.getOutputStream();
+                InputStream in = visitor.getInputStream();
+                out.write(("POST /down/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + size
+                        + (close ? "\r\nConnection: close" : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                    byte[] piece = new byte[64 * 1024];
+                    try {
+                        for (int n = 0; n < size / piece.length; n++) {
+                            out.write(piece);
+                        }
+                    } catch (java.io.IOException cut) {
+                        throw new java.io.UncheckedIOException(cut);
+                    }
+                });
+                String answer = io.edgestack.testkit.RawAnswer.read(in);
+                assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+                sent.get(10, TimeUnit.SECONDS); // all of it was taken
+                if (close) {
+                    assertEquals(-1, in.read(), "closed once the upload was read");
+                } else {
+                    out.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    String next = io.edgestack.testkit.RawAnswer.read(in);
+                    assertTrue(next.startsWith("HTTP/1.1 200 "), next);
+                }
+            }
+        }
+    }
+
+    @Test
     void bodyBuffersAreReleasedWhetherStreamsEndWellOrBreak() throws Exception {
         List<String> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler watch = new java.util.logging.Handler() {
