@@ -2,8 +2,13 @@ package io.edgestack.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** Reading an HTTP/1.1 answer off a plain socket, for tests that speak HTTP by hand. */
 public final class RawAnswer {
@@ -24,5 +29,29 @@ public final class RawAnswer {
         String length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:")).findFirst()
                 .orElseThrow(() -> new AssertionError("no content-length: " + head)).substring(15).trim();
         return head + new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * POSTs {@code size} bytes to {@code path} on {@code socket}, the body written by another thread while the answer is
+     * read; returns the answer once the server has also taken the whole body (an exception when it stalled for 10 s or
+     * the connection was reset). {@code close}: the request asks to close the connection.
+     */
+    public static String afterUpload(Socket socket, String path, String host, int size, boolean close) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + size
+                + (close ? "\r\nConnection: close" : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+            byte[] piece = new byte[64 * 1024];
+            try {
+                for (int left = size; left > 0; left -= piece.length) {
+                    out.write(piece, 0, Math.min(left, piece.length));
+                }
+            } catch (IOException cut) {
+                throw new UncheckedIOException(cut);
+            }
+        });
+        String answer = read(socket.getInputStream());
+        sent.get(10, TimeUnit.SECONDS);
+        return answer;
     }
 }

@@ -432,6 +432,28 @@ class ReverseProxyTest {
     }
 
     @Test
+    void anUploadToAnUpstreamThatRefusesIsReadToItsEndAndItsConnectionServesOn() throws Exception {
+        // The visitor gets its 502 while its upload still comes: the rest is read and dropped, then a keep-alive
+        // connection serves the next request, and one that asked to close is closed once all is read (not while the
+        // visitor still sends: its system answers such a close with a reset, which may overtake the 502).
+        int size = 3 * 1024 * 1024; // under this test's max-body-size (4M)
+        for (boolean close : new boolean[] {false, true}) {
+            try (Socket visitor = new Socket("127.0.0.1", url.getPort())) {
+                visitor.setSoTimeout(10_000);
+                String answer = io.edgestack.testkit.RawAnswer.afterUpload(visitor, "/down/upload", "localhost", size, close);
+                assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+                if (close) {
+                    assertEquals(-1, visitor.getInputStream().read(), "closed once the upload was read");
+                } else {
+                    visitor.getOutputStream().write("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    String next = io.edgestack.testkit.RawAnswer.read(visitor.getInputStream());
+                    assertTrue(next.startsWith("HTTP/1.1 200 "), next);
+                }
+            }
+        }
+    }
+
+    @Test
     void answers504WhenTheUpstreamIsTooSlow() {
         given().accept("application/json").get("/api/slow").then().statusCode(504)
                 .body("detail", containsString("did not answer in time"));

@@ -630,27 +630,13 @@ class TunnelTest {
         for (boolean close : new boolean[] {false, true}) {
             try (Socket visitor = new Socket("127.0.0.1", publicPort.getPort())) {
                 visitor.setSoTimeout(10_000);
-                java.io.OutputStream out = visitor.getOutputStream();
                 InputStream in = visitor.getInputStream();
-                out.write(("POST /down/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + size
-                        + (close ? "\r\nConnection: close" : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-                    byte[] piece = new byte[64 * 1024];
-                    try {
-                        for (int n = 0; n < size / piece.length; n++) {
-                            out.write(piece);
-                        }
-                    } catch (java.io.IOException cut) {
-                        throw new java.io.UncheckedIOException(cut);
-                    }
-                });
-                String answer = io.edgestack.testkit.RawAnswer.read(in);
+                String answer = io.edgestack.testkit.RawAnswer.afterUpload(visitor, "/down/upload", "localhost", size, close);
                 assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
-                sent.get(10, TimeUnit.SECONDS); // all of it was taken
                 if (close) {
                     assertEquals(-1, in.read(), "closed once the upload was read");
                 } else {
-                    out.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    visitor.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     String next = io.edgestack.testkit.RawAnswer.read(in);
                     assertTrue(next.startsWith("HTTP/1.1 200 "), next);
                 }
