@@ -32,14 +32,13 @@ public final class RawAnswer {
     }
 
     /**
-     * POSTs {@code size} bytes to {@code path} on {@code socket}, the body written by another thread while the answer is
-     * read; returns the answer once the server has also taken the whole body (an exception when it stalled for 10 s or
-     * the connection was reset). {@code close}: the request asks to close the connection.
+     * Sends {@code head} (request line and header lines, each ending in CRLF) with a {@code Content-Length} of
+     * {@code size}, then that many bytes written by another thread while the answer is read; returns the answer once the
+     * server has also taken the whole body (an exception when it stalled for 10 s or the connection was reset).
      */
-    public static String afterUpload(Socket socket, String path, String host, int size, boolean close) throws Exception {
+    public static String afterUpload(Socket socket, String head, int size) throws Exception {
         OutputStream out = socket.getOutputStream();
-        out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + size
-                + (close ? "\r\nConnection: close" : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write((head + "Content-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
             byte[] piece = new byte[64 * 1024];
             try {

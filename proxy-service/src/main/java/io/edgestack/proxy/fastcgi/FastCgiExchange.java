@@ -9,6 +9,7 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.site.FastCgi;
@@ -264,9 +265,10 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
             cancelTimer();
             socket.close();
             if (!headSent) {
-                request.response().putHeader(HttpHeaders.CONNECTION, "close");
-                ErrorPages.send(request, 413, "Content Too Large", "The request body is larger than " + bodyLimit + " bytes.", null)
-                        .onComplete(sent -> request.connection().close());
+                ConnectionClose.answer(request, () -> ErrorPages.send(request, 413, "Content Too Large",
+                        "The request body is larger than " + bodyLimit + " bytes.", null));
+            } else if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+                request.response().reset(); // this stream only
             } else {
                 request.connection().close();
             }

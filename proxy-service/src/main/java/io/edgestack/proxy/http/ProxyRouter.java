@@ -274,7 +274,7 @@ public class ProxyRouter {
     /** HTTP/1.x: the connection is closed once the answer is out (the body the visitor still sends is not read). */
     private static void closeAfter(HttpServerRequest request, RequestEnd end) {
         if (ConnectionClose.announce(request)) {
-            end.add(() -> request.connection().close());
+            end.add(() -> ConnectionClose.close(request));
         }
     }
 

@@ -59,7 +59,7 @@ public class EdgeErrorPages {
      */
     private static void closeIfAsked(RoutingContext context, boolean asked, io.vertx.core.Future<Void> ended) {
         if (asked) {
-            ended.onComplete(done -> context.request().connection().close());
+            ended.onComplete(done -> ConnectionClose.close(context.request()));
         }
     }
 

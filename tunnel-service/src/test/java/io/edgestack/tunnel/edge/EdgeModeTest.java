@@ -116,14 +116,16 @@ class EdgeModeTest {
 
     @Test
     void refusesADeclaredBodyOverTheLimitWith413AndClosesTheConnection() throws Exception {
-        // quarkus.http.limits.max-body-size (10240K by default), before any tunnel is looked up; the body is not read
+        // quarkus.http.limits.max-body-size (10240K by default), before any tunnel is looked up; the body is not passed
+        // on. The connection is closed lingering: the rest of the upload is read and dropped before the close (closed
+        // with unread bytes, the socket was reset, and the visitor's upload with it, which may lose the 413 unread).
         try (Socket socket = new Socket(publicPort.getHost(), publicPort.getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
-                    + "Content-Length: " + (10240 * 1024 + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            String answer = io.edgestack.testkit.RawAnswer.afterUpload(socket,
+                    "POST /upload HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n", 10240 * 1024 + 1);
             assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
             assertTrue(answer.contains("application/problem+json") && answer.contains("larger than 10485760 bytes"), answer);
+            assertEquals(-1, socket.getInputStream().read(), "closed");
         }
         given().contentType("text/plain").body("small").post(publicPort + "upload").then().statusCode(521);
     }

@@ -631,7 +631,8 @@ class TunnelTest {
             try (Socket visitor = new Socket("127.0.0.1", publicPort.getPort())) {
                 visitor.setSoTimeout(10_000);
                 InputStream in = visitor.getInputStream();
-                String answer = io.edgestack.testkit.RawAnswer.afterUpload(visitor, "/down/upload", "localhost", size, close);
+                String answer = io.edgestack.testkit.RawAnswer.afterUpload(visitor,
+                        "POST /down/upload HTTP/1.1\r\nHost: localhost\r\n" + (close ? "Connection: close\r\n" : ""), size);
                 assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
                 if (close) {
                     assertEquals(-1, in.read(), "closed once the upload was read");
