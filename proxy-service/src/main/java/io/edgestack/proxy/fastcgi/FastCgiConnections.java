@@ -27,8 +27,9 @@ import io.vertx.core.net.impl.ConnectionBase;
  * waiting the longest, on whichever loop (that loop dials for it), else back to the count: first come first served
  * across the loops, where a loop that served its own first starved the others' requests. A connection whose request is
  * answered goes straight to the next request of its own loop, unless a request on another loop has waited for more
- * than {@link #FAIR_NANOS}: then it is closed, its place passing on. A request that finds no place while another loop has idle connections asks that loop
- * to close its oldest one, so a place never stays idle on one loop while requests wait on another.
+ * than {@link #FAIR_NANOS}: then it is closed, its place passing on. A request that finds no place while another loop
+ * has idle connections asks that loop to close its oldest one, so a place never stays idle on one loop while requests
+ * wait on another.
  */
 final class FastCgiConnections {
 

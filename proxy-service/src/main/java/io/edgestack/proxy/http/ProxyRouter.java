@@ -271,7 +271,10 @@ public class ProxyRouter {
         String upstream = "none";
     }
 
-    /** HTTP/1.x: the connection is closed once the answer is out (the body the visitor still sends is not read). */
+    /**
+     * HTTP/1.x: the connection is closed once the answer is out (lingering: what the visitor still sends is read and
+     * dropped, not passed on; {@link ConnectionClose#close}).
+     */
     private static void closeAfter(HttpServerRequest request, RequestEnd end) {
         if (ConnectionClose.announce(request)) {
             end.add(() -> ConnectionClose.close(request));

@@ -97,7 +97,8 @@ public class PublicIngress {
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
             return;
         }
-        if (io.edgestack.cluster.BodyLimits.declaredOver(request, maxBodySize)) { // quarkus.http.limits.max-body-size, as Quarkus' server answered before
+        // quarkus.http.limits.max-body-size, as Quarkus' server answered it before
+        if (io.edgestack.cluster.BodyLimits.declaredOver(request, maxBodySize)) {
             ConnectionClose.announce(context.request());
             fail(context, 413, null, "Content too large", "The request body is larger than " + maxBodySize + " bytes.");
             return;
