@@ -57,6 +57,19 @@ public final class ConnectionClose {
     }
 
     /**
+     * Ends an answer cut short, its head sent and its body not whole, so that the visitor sees it broke rather than a
+     * short body: over HTTP/2 its stream alone is reset with {@code code}, the connection's other streams going on; over
+     * HTTP/1.x the connection is closed (it can carry no other answer), unless the answer was closed already.
+     */
+    public static void abort(HttpServerRequest request, long code) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            request.response().reset(code);
+        } else if (!request.response().closed()) {
+            request.connection().close();
+        }
+    }
+
+    /**
      * Closes {@code request}'s HTTP/1.x connection, its answer written: at once when the request's body has all come,
      * else lingering (see the class comment).
      */

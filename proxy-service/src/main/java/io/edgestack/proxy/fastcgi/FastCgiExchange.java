@@ -267,10 +267,8 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
             if (!headSent) {
                 ConnectionClose.answer(request, () -> ErrorPages.send(request, 413, "Content Too Large",
                         "The request body is larger than " + bodyLimit + " bytes.", null));
-            } else if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
-                request.response().reset(); // this stream only
             } else {
-                request.connection().close();
+                ConnectionClose.abort(request, 0);
             }
             return;
         }
@@ -480,7 +478,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
             socket.close();
         }
         if (headSent) {
-            request.response().reset();
+            ConnectionClose.abort(request, 0);
             return;
         }
         if (!request.isEnded()) { // a body the visitor is still sending is read (and dropped) while the error page goes out

@@ -1,9 +1,9 @@
 package io.edgestack.proxy.upstream;
 
+import io.edgestack.cluster.ConnectionClose;
 import io.quarkus.vertx.http.runtime.filters.AbstractResponseWrapper;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.http.impl.HttpServerRequestWrapper;
 
@@ -36,15 +36,7 @@ final class DeferredResetRequest extends HttpServerRequestWrapper {
                 if (ended() || closed()) {
                     return false;
                 }
-                context.runOnContext(v -> {
-                    if (request.version() == HttpVersion.HTTP_2) {
-                        request.response().reset(code); // the stream only
-                    } else if (!request.response().closed()) {
-                        // an HTTP/1.1 answer cut short: the connection cannot carry another one. Closed without the
-                        // empty last chunk a reset writes first (onto a connection the visitor may have reset).
-                        request.connection().close();
-                    }
-                });
+                context.runOnContext(v -> ConnectionClose.abort(request, code));
                 return true;
             }
         };
