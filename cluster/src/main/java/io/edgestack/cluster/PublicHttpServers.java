@@ -50,8 +50,9 @@ import io.vertx.core.impl.VertxInternal;
  * proxy-service also saves the CPU of Quarkus' layer in front of a route. Both services' ports keep Quarkus' keys:
  * the servers are configured from {@code quarkus.http.*} through Quarkus' own option builders (port and host, the test
  * port, TLS from PEM or key store or the TLS registry with reload on change, HTTP/2 and h2c, header and line limits, the
- * idle timeout, compression with zstd, {@code quarkus.http.insecure-requests}), and the bound ports are registered
- * where Quarkus registers its own (tests find them as {@code @TestHTTPResource}).
+ * idle timeout, compression with zstd, over HTTP/2 through {@link Http2ContentCoding}, {@code
+ * quarkus.http.insecure-requests}), and the bound ports are registered where Quarkus registers its own (tests find them
+ * as {@code @TestHTTPResource}).
  *
  * <p>Each request goes to the service's handler, which tells {@link #enter} and {@link #leave} when an answer starts and
  * is over. On shutdown ({@link #stop}) new requests get {@code 503} with {@code Connection: close} and those in flight
@@ -120,7 +121,11 @@ public final class PublicHttpServers {
                 handler.handle(request);
             }
         };
+        boolean compression = plain.isCompressionSupported() || tls != null && tls.isCompressionSupported();
         Handler<HttpConnection> connected = connection -> {
+            if (compression) {
+                Http2ContentCoding.install(connection); // HTTP/2: an answer encoded already is not compressed again
+            }
             UnsupportedVersions.guard(connection);
             RequestHeadTimeout.connected(connection);
             opened.accept(connection);

@@ -2,6 +2,7 @@ package io.edgestack.proxy.http;
 
 import java.util.List;
 
+import io.edgestack.cluster.Http2ContentCoding;
 import io.edgestack.proxy.files.AcceptEncoding;
 import io.edgestack.proxy.files.MimeTypes;
 import io.netty.util.AsciiString;
@@ -13,7 +14,8 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Decides, as the headers of a response leave, whether the server's compressor (Netty: br, zstd, gzip) may encode
  * it. Small bodies, already-compressed types, partial content, {@code no-transform} and bodies that are already encoded
- * go out as they are (marked {@code Content-Encoding: identity}, which Vert.x strips after skipping compression).
+ * go out as they are (marked {@code Content-Encoding: identity}, which Vert.x strips after skipping compression), and
+ * over HTTP/2 an answer encoded already is marked {@link Http2ContentCoding#AS_IS}.
  * When a body will be compressed its ETag becomes weak and {@code Vary: Accept-Encoding} is set.
  */
 public final class CompressionPolicy {
@@ -22,19 +24,29 @@ public final class CompressionPolicy {
     static final List<String> CODINGS = List.of("br", "zstd", "gzip");
 
     private static final AsciiString IDENTITY = AsciiString.cached("identity");
+    private static final AsciiString ONE = AsciiString.cached("1");
 
     private CompressionPolicy() {
     }
 
     public static void apply(HttpServerRequest request, MultiMap headers, int status, int minSize) {
         String encoding = headers.get(HeaderNames.CONTENT_ENCODING);
+        boolean h2 = request.version() == HttpVersion.HTTP_2;
         if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+            if (h2) {
+                headers.set(Http2ContentCoding.AS_IS, ONE); // encoded already: HTTP/2's compressor would encode it again
+            }
             return;
         }
         // Quarkus marks every response "identity" (no compression) unless a route opts in; this policy decides instead.
         headers.remove(HeaderNames.CONTENT_ENCODING);
         if (status == 304) {
-            return; // the handler that answered 304 knows the representation; see willCompress
+            // the handler that answered 304 knows the representation (see willCompress); over HTTP/2, Vert.x would
+            // name the negotiated coding on it, which a cache could take for the stored answer's
+            if (h2 && compressorWouldEncode(request, request.getHeader(HeaderNames.ACCEPT_ENCODING), status)) {
+                headers.set(HeaderNames.CONTENT_ENCODING, IDENTITY);
+            }
+            return;
         }
         String accepted = request.getHeader(HeaderNames.ACCEPT_ENCODING);
         if (!compressible(headers, status, minSize)) {
@@ -55,9 +67,8 @@ public final class CompressionPolicy {
      * {@code identity}, since the marker is taken off only by the compressor that reads it. Netty's HTTP/1.1 compressor
      * leaves HTTP/1.0, {@code HEAD}, {@code 204} and {@code 304} answers alone (the marker would reach the client, and
      * {@code identity} is no content coding: RFC 9110, 8.4.1); a request without {@code Accept-Encoding} is never
-     * compressed. Over HTTP/2 Vert.x 4 names the negotiated coding on every answer without one, body or not, and its
-     * encoder sends an {@code identity} marker on as it is (eclipse-vertx/vert.x#5371), so there the marker stays
-     * whenever the client accepts a coding: the lesser of the two wrongs.
+     * compressed. Over HTTP/2 Vert.x 4 names the negotiated coding on every answer without one, body or not, so there
+     * the marker is set whenever the client accepts a coding ({@link Http2ContentCoding} takes it off).
      */
     static boolean compressorWouldEncode(HttpServerRequest request, String acceptEncoding, int status) {
         if (acceptEncoding == null || acceptEncoding.isBlank()) {

@@ -110,6 +110,29 @@ class TlsTest {
     }
 
     @Test
+    void sendsAPrecompressedFileOverHttp2AsItIs() throws Exception {
+        // HTTP/2 over TLS, what browsers speak: a gzip sidecar went out gzipped a second time
+        String text = "export const answer = 42;\n".repeat(100);
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gzipped)) {
+            out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        io.edgestack.proxy.files.TestRelease release = new io.edgestack.proxy.files.TestRelease(Path.of("target/test-releases"),
+                "example").clear();
+        release.file("r1", "app.js", text);
+        release.file("r1", "app.js.gz", gzipped.toByteArray());
+        release.activate("r1");
+        HttpResponse<byte[]> response = client().send(HttpRequest.newBuilder(URI.create(https + "app.js"))
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertEquals(200, response.statusCode());
+        assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body()))) {
+            assertEquals(text, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "decoded once");
+        }
+    }
+
+    @Test
     void speaksH2cOnThePlainPort() throws Exception {
         HttpResponse<String> response = get(client(), http + "missing");
         assertEquals(HttpClient.Version.HTTP_2, response.version(), "upgraded with h2c");

@@ -20,6 +20,9 @@ import io.vertx.core.json.JsonObject;
  */
 public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
+    /** The text {@code /gzipped} answers, gzipped by the upstream itself. */
+    static final String GZIPPED_TEXT = "compressed by the application itself\n".repeat(100);
+
     static final AtomicBoolean A_HEALTHY = new AtomicBoolean(true);
     static final AtomicInteger A_HITS = new AtomicInteger();
     static final AtomicInteger B_HITS = new AtomicInteger();
@@ -194,6 +197,16 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                                 vertx.runOnContext(v -> response.write(Buffer.buffer(new byte[10 * 1024])));
                             }
                             vertx.runOnContext(v -> response.end());
+                        }
+                        case "/gzipped" -> { // an application that compresses its own answers
+                            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                            try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(bytes)) {
+                                gzip.write(GZIPPED_TEXT.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            response.putHeader("Content-Type", "text/plain").putHeader("Content-Encoding", "gzip")
+                                    .putHeader("Vary", "Accept-Encoding").end(Buffer.buffer(bytes.toByteArray()));
                         }
                         case "/dated" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT").end("dated");
                         case "/dated-chunked" -> response.putHeader("Date", "Tue, 01 Dec 2026 14:13:59 GMT")

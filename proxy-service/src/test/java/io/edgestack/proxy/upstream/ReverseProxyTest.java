@@ -790,6 +790,35 @@ class ReverseProxyTest {
     }
 
     @Test
+    void anAnswerTheUpstreamEncodedIsPassedAsItIsOverBothVersions() throws Exception {
+        // Netty's HTTP/2 compressor took the upstream's Content-Encoding for a coding to apply: gzipped twice.
+        RawHttp.Answer http1 = RawHttp.send(url.getPort(),
+                "GET /one/gzipped HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+        assertEquals("gzip", http1.header("Content-Encoding"));
+        HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        h2c.send(HttpRequest.newBuilder(URI.create(url + "one/hello")).build(), HttpResponse.BodyHandlers.discarding());
+        for (String accepted : new String[] {"gzip", "br, zstd, gzip", "zstd"}) {
+            HttpResponse<byte[]> answer = h2c.send(HttpRequest.newBuilder(URI.create(url + "one/gzipped"))
+                    .header("Accept-Encoding", accepted).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(HttpClient.Version.HTTP_2, answer.version());
+            assertEquals(200, answer.statusCode());
+            assertEquals("gzip", answer.headers().firstValue("Content-Encoding").orElse(null), accepted);
+            assertEquals(java.util.Optional.empty(), answer.headers().firstValue("x-edgestack-as-is"));
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(answer.body()))) {
+                assertEquals(FakeUpstreams.GZIPPED_TEXT, new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                        "decoded once (" + accepted + ")");
+            }
+        }
+        // and one the upstream left plain is compressed on the way out, once
+        HttpResponse<byte[]> plain = h2c.send(HttpRequest.newBuilder(URI.create(url + "one/pattern?type=text/plain&size=5000"))
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals("gzip", plain.headers().firstValue("Content-Encoding").orElse(null));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(plain.body()))) {
+            assertTrue(java.util.Arrays.equals(FakeUpstreams.pattern(5000), in.readAllBytes()));
+        }
+    }
+
+    @Test
     void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();
         HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
