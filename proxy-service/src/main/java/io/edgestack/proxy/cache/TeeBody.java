@@ -2,6 +2,7 @@ package io.edgestack.proxy.cache;
 
 import java.util.function.Consumer;
 
+import io.edgestack.proxy.http.FilteredBody;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
@@ -11,15 +12,14 @@ import io.vertx.core.streams.ReadStream;
  * {@code limit} bytes the copy is dropped and the body streams on; {@code onComplete} gets the copy only when the
  * body ended normally, so an origin that dies or a client that leaves mid-body stores nothing.
  */
-final class TeeBody implements ReadStream<Buffer> {
+final class TeeBody extends FilteredBody {
 
-    private final ReadStream<Buffer> source;
     private final long limit;
     private final Consumer<Buffer> onComplete;
     private Buffer copy = Buffer.buffer();
 
     TeeBody(ReadStream<Buffer> source, long limit, Consumer<Buffer> onComplete) {
-        this.source = source;
+        super(source);
         this.limit = limit;
         this.onComplete = onComplete;
     }
@@ -51,24 +51,6 @@ final class TeeBody implements ReadStream<Buffer> {
             }
             handler.handle(chunk);
         });
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-        source.pause();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-        source.resume();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-        source.fetch(amount);
         return this;
     }
 

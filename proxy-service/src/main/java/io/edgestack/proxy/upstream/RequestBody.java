@@ -1,5 +1,6 @@
 package io.edgestack.proxy.upstream;
 
+import io.edgestack.proxy.http.FilteredBody;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
@@ -11,7 +12,7 @@ import io.vertx.core.streams.ReadStream;
  * limit are never forwarded, the stream fails (so the upstream request is reset) and {@code onTooLarge} answers the
  * client. Bodies with a Content-Length are checked before any byte is read.
  */
-final class RequestBody implements ReadStream<Buffer> {
+final class RequestBody extends FilteredBody {
 
     /** The stream failed because the body passed the limit. */
     static final class TooLarge extends RuntimeException {
@@ -20,7 +21,6 @@ final class RequestBody implements ReadStream<Buffer> {
         }
     }
 
-    private final ReadStream<Buffer> source;
     private final long limit;
     private final Runnable onTooLarge;
     private long seen;
@@ -31,7 +31,7 @@ final class RequestBody implements ReadStream<Buffer> {
 
     /** {@code limit} 0 or less: not capped. */
     RequestBody(ReadStream<Buffer> source, long limit, Runnable onTooLarge) {
-        this.source = source;
+        super(source);
         this.limit = limit > 0 ? limit : Long.MAX_VALUE;
         this.onTooLarge = onTooLarge;
     }
@@ -75,24 +75,6 @@ final class RequestBody implements ReadStream<Buffer> {
             }
             handler.handle(chunk);
         });
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-        source.pause();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-        source.resume();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-        source.fetch(amount);
         return this;
     }
 
