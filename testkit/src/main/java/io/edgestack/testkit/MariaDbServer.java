@@ -43,15 +43,7 @@ public final class MariaDbServer implements AutoCloseable {
                 "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--log-error=" + dir.resolve("error.log"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
         MariaDbServer server = new MariaDbServer(process, dir, port);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(socket)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                server.close();
-                throw new IllegalStateException("mariadbd did not start: " + (Files.exists(dir.resolve("error.log"))
-                        ? Files.readString(dir.resolve("error.log")) : ""));
-            }
-            Thread.sleep(50);
-        }
+        ProcessReady.await("mariadbd", process, server, dir.resolve("error.log"), 60_000, () -> Files.exists(socket));
         run(dir, List.of("mariadb", "--no-defaults", "--socket=" + socket, "-u", "root", "-e",
                 "CREATE USER '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "'; GRANT ALL ON *.* TO '" + USER + "'@'%'; "
                         + "CREATE DATABASE shop;"));

@@ -1,9 +1,7 @@
 package io.edgestack.testkit;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -60,29 +58,9 @@ public final class PhpFpm implements AutoCloseable {
                 "--prefix", dir.toString(), root ? "--allow-to-run-as-root" : "--nodaemonize")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
         PhpFpm fpm = new PhpFpm(process, dir, port, socket);
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (unix) {
-            if (Files.exists(socket)) {
-                return fpm;
-            }
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                fpm.close();
-                throw new IllegalStateException("php-fpm did not start: " + Files.readString(dir.resolve("out.log")));
-            }
-            Thread.sleep(50);
-        }
-        while (true) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return fpm;
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    fpm.close();
-                    throw new IllegalStateException("php-fpm did not start: " + Files.readString(dir.resolve("out.log")));
-                }
-                Thread.sleep(50);
-            }
-        }
+        ProcessReady.await("php-fpm", process, fpm, dir.resolve("out.log"), 20_000,
+                unix ? () -> Files.exists(socket) : ProcessReady.listening(port));
+        return fpm;
     }
 
     public int port() {

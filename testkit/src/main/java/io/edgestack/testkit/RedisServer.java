@@ -1,9 +1,7 @@
 package io.edgestack.testkit;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,19 +57,8 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server is not installed: apt-get install redis-server", e);
         }
         RedisServer server = new RedisServer(process, dir, port);
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return server;
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    server.close();
-                    throw new IllegalStateException("redis-server did not start: " + Files.readString(dir.resolve("server.log")));
-                }
-                Thread.sleep(50);
-            }
-        }
+        ProcessReady.await("redis-server", process, server, dir.resolve("server.log"), 20_000, ProcessReady.listening(port));
+        return server;
     }
 
     public int port() {
