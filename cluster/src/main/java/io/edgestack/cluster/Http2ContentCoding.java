@@ -108,9 +108,15 @@ public final class Http2ContentCoding extends DecoratingHttp2ConnectionEncoder {
                 : super.writeHeaders(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream, promise);
     }
 
-    /** Whether the answer goes out as it is; takes the marker and an {@code identity} coding off its head. */
+    /**
+     * Whether the answer goes out as it is; takes the marker and an {@code identity} coding off its head. Heads Netty
+     * writes itself (its {@code 431}) are read-only and carry neither.
+     */
     private static boolean asIs(Http2Headers headers) {
-        boolean marked = headers.remove(AS_IS);
+        boolean marked = headers.contains(AS_IS);
+        if (marked) {
+            headers.remove(AS_IS);
+        }
         CharSequence coding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
         if (coding != null && HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(coding)) {
             headers.remove(HttpHeaderNames.CONTENT_ENCODING);

@@ -103,8 +103,10 @@ public final class PublicHttpServers {
             tls = null;
         }
         addZstd(plain);
+        headerListSize(plain, http);
         if (tls != null) {
             addZstd(tls);
+            headerListSize(tls, http);
         }
         InsecureRequests insecure = HttpServerOptionsUtils.getInsecureRequestStrategy(http, build, mode);
         if (insecure != InsecureRequests.ENABLED && tls == null) {
@@ -241,6 +243,19 @@ public final class PublicHttpServers {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             LOG.warnf("The public servers did not all stop cleanly: %s", e.getCause() == null ? e : e.getCause());
+        }
+    }
+
+    /**
+     * HTTP/2 takes the heads HTTP/1.1 takes: unless {@code quarkus.http.limits.max-header-list-size} says otherwise, its
+     * header list may be as large as {@code quarkus.http.limits.max-header-size} (16K) and a quarter (HPACK counts 32
+     * bytes more per field). Vert.x's own default, 8K, refused over HTTP/2 with {@code 431} a head (a large cookie) that
+     * HTTP/1.1 served; past the list size and a quarter more, Netty ends the whole connection.
+     */
+    private static void headerListSize(HttpServerOptions options, VertxHttpConfig http) {
+        if (http.limits().maxHeaderListSize().isEmpty() && options.getInitialSettings() != null) {
+            long head = http.limits().maxHeaderSize().asLongValue();
+            options.getInitialSettings().setMaxHeaderListSize(head + head / 4);
         }
     }
 

@@ -27,6 +27,26 @@ class BadRequestsTest {
     }
 
     @Test
+    void takesOverHttp2TheHeadsHttp1TakesAndRefusesLargerOnesWith431() throws Exception {
+        // Vert.x's HTTP/2 default (an 8K header list) refused over HTTP/2 a 12 KB cookie HTTP/1.1 took (16K)
+        String cookie = "a".repeat(12_000);
+        RawHttp.Answer http1 = send("GET / HTTP/1.1\r\nHost: localhost\r\nCookie: " + cookie + "\r\nConnection: close\r\n\r\n");
+        assertTrue(http1.status() != 431, http1.head());
+        java.net.http.HttpClient h2c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2)
+                .build();
+        java.net.URI root = url.toURI();
+        h2c.send(java.net.http.HttpRequest.newBuilder(root).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        java.net.http.HttpResponse<String> taken = h2c.send(java.net.http.HttpRequest.newBuilder(root).header("Cookie", cookie)
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, taken.version());
+        assertTrue(taken.statusCode() != 431, "a 12 KB cookie over HTTP/2: " + taken.statusCode());
+        java.net.http.HttpResponse<String> refused = h2c.send(java.net.http.HttpRequest.newBuilder(root)
+                .header("Cookie", "a".repeat(22_000)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, refused.version());
+        assertEquals(431, refused.statusCode(), "past the list size, on its own stream");
+    }
+
+    @Test
     void refusesOversizedBodiesWith413BeforeReadingThem() {
         RawHttp.Answer answer = send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 999999999999\r\n\r\nxx");
         assertEquals(413, answer.status(), answer.head());
