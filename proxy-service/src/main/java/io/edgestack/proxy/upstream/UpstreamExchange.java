@@ -84,6 +84,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     private Upstream chosen;
     private HttpClientRequest upstreamRequest;
     private Throwable failure;
+    /** The upstream's answer came in a transfer coding that cannot be passed on (see {@link #transferCoding}). */
+    private String unknownCoding;
 
     public UpstreamExchange(Vertx vertx, HttpClient client, HttpServerRequest request, Site site, Route route,
             UpstreamPool pool, TrustedProxies trusted, ReleaseFiles files, Consumer<Upstream> onRelease) {
@@ -386,7 +388,25 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             // hop-by-hop, never forwarded: it only tells the library to chunk.
             request.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
         }
-        return context.sendRequest().onFailure(error -> failure = error);
+        return context.sendRequest().onFailure(error -> failure = error).map(this::transferCoding);
+    }
+
+    /**
+     * vertx-http-proxy answers {@code 501}, empty, before any stage sees the answer, to a {@code Transfer-Encoding}
+     * other than exactly {@code chunked}: an upstream's {@code Chunked} (codings are case-insensitive, and Vert.x's
+     * client has read the chunks already) is named as the library expects; another coding ({@code gzip, chunked}),
+     * which HTTP/2 has no way to say and HTTP/1.1 visitors need not know, is kept for {@link #handleProxyResponse} to
+     * answer {@code 502}, as nginx does.
+     */
+    private ProxyResponse transferCoding(ProxyResponse response) {
+        String coding = response.headers().get(HttpHeaders.TRANSFER_ENCODING);
+        if (coding != null && !"chunked".equals(coding)) {
+            if (!"chunked".equalsIgnoreCase(coding.trim())) {
+                unknownCoding = coding;
+            }
+            response.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+        }
+        return response;
     }
 
     @Override
@@ -404,10 +424,18 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                     timeout ? "The upstream server did not answer in time." : "The upstream server could not be reached.");
             return Future.succeededFuture();
         }
+        if (unknownCoding != null) {
+            response.release();
+            LOG.debugf("Upstream answer for %s in transfer coding %s", request.uri(), unknownCoding);
+            request.response().putHeader("Proxy-Status", "edgestack-proxy; error=http_protocol_error");
+            errorPage(502, "Bad Gateway", "The upstream server answered in a transfer coding that cannot be passed on.");
+            return Future.succeededFuture();
+        }
         response.headers().remove(HeaderNames.REQUEST_ID);
         int status = response.getStatusCode();
         if (status != 101) {
             HopByHop.strip(response.headers());
+            response.headers().remove(HttpHeaderNames.TE); // a request's field: connection-specific, malformed over HTTP/2
         }
         HeaderRules rules = pool.spec().headers();
         if (rules.changesResponses()) {

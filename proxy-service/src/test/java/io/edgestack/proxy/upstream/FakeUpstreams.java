@@ -123,17 +123,42 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                             upstream: {targets: [http://127.0.0.1:%1$d]}
                           - path: /down/
                             upstream: {targets: [http://127.0.0.1:%3$d], retries: 0}
+                          - path: /raw/
+                            upstream: {targets: [http://127.0.0.1:%4$d]}
                           - path: /retry/
                             upstream:
                               targets: [http://127.0.0.1:%3$d, http://127.0.0.1:%2$d]
                               policy: header-hash
                               hash-header: X-Nothing
                               passive: {failures: 0}
-                    """.formatted(portA, portB, closedPort));
+                    """.formatted(portA, portB, closedPort, raw()));
             return Map.of("edgestack.proxy.sites-file", sites.toAbsolutePath().toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * An upstream that writes its answers byte for byte, each closing its connection: {@code /raw/upper} chunked with
+     * {@code Transfer-Encoding: Chunked} (codings are case-insensitive) and a {@code TE} header, {@code /raw/gzip-chunked}
+     * in a transfer coding no proxy passes on ({@code gzip, chunked}).
+     */
+    private int raw() throws Exception {
+        io.vertx.core.net.NetServer server = vertx.createNetServer().connectHandler(socket -> {
+            Buffer head = Buffer.buffer();
+            socket.handler(data -> {
+                head.appendBuffer(data);
+                String text = head.toString();
+                if (!text.contains("\r\n\r\n")) {
+                    return;
+                }
+                String coding = text.startsWith("GET /raw/gzip-chunked ") ? "gzip, chunked" : "Chunked";
+                socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + coding
+                        + "\r\nTE: trailers\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                        .onComplete(done -> socket.close());
+            });
+        });
+        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     }
 
     private int server(String name, AtomicInteger hits, AtomicBoolean healthy) throws Exception {

@@ -819,6 +819,25 @@ class ReverseProxyTest {
     }
 
     @Test
+    void readsAnyCaseOfChunkedAndRefusesATransferCodingItCannotPassOn() throws Exception {
+        // vertx-http-proxy answered 501, empty, to "Transfer-Encoding: Chunked" (it compares with "chunked" as is)
+        given().get("/raw/upper").then().statusCode(200).body(equalTo("hello world")).header("TE", nullValue());
+        HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        h2c.send(HttpRequest.newBuilder(URI.create(url + "one/hello")).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> overHttp2 = h2c.send(HttpRequest.newBuilder(URI.create(url + "raw/upper")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, overHttp2.version());
+        assertEquals(200, overHttp2.statusCode());
+        assertEquals("hello world", overHttp2.body());
+        assertTrue(overHttp2.headers().firstValue("te").isEmpty(), "no connection-specific field over HTTP/2 (RFC 9113 8.2.2)");
+        // another coding than chunked cannot be passed on (HTTP/2 has none, HTTP/1.1 clients need not know it): 502,
+        // as nginx's "upstream sent unknown Transfer-Encoding"
+        given().accept("application/json").get("/raw/gzip-chunked").then().statusCode(502)
+                .header("Proxy-Status", containsString("http_protocol_error"))
+                .contentType("application/problem+json");
+    }
+
+    @Test
     void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();
         HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
