@@ -1,5 +1,7 @@
 package io.edgestack.proxy.upstream;
 
+import java.util.ArrayDeque;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -40,8 +42,10 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
 
     private boolean readingHead;
     private HttpServerResponse visitor;
-    /** Events of the connection waiting in the event loop's tasks (see {@link #later}); those after them wait too. */
-    private int pending;
+    /** Events of the connection waiting for a task of the event loop (see {@link #later}); those after them wait too. */
+    private final ArrayDeque<Runnable> pending = new ArrayDeque<>(4);
+    /** Whether events are being handed on ({@link #run}): one that comes meanwhile waits behind them. */
+    private boolean running;
 
     /** Installs the handler on a new upstream connection, just before Vert.x's own, and sets its reads' sizes. */
     public static void install(HttpConnection connection) {
@@ -70,7 +74,7 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (pending > 0 || visitor != null && msg instanceof HttpContent) {
+        if (waiting() || visitor != null && msg instanceof HttpContent) {
             later(ctx, () -> read(ctx, msg));
         } else {
             read(ctx, msg);
@@ -79,25 +83,32 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (pending > 0) {
+        if (waiting()) {
             later(ctx, ctx::fireChannelReadComplete);
         } else {
             ctx.fireChannelReadComplete();
         }
     }
 
+    /**
+     * Hands on at once what waits, then the close: Netty fires this from a task of its own (never from inside its read
+     * loop), and takes every handler out of the pipeline right after it, in the same task; events handed on later would
+     * find Vert.x's handler gone. (A body that ends with its connection, no length and no chunks, has its end made here
+     * by the HTTP decoder: its answer never ended, and the visitor waited for good.)
+     */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (pending > 0) {
+        if (running) {
             later(ctx, () -> inactive(ctx));
         } else {
+            run();
             inactive(ctx);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (pending > 0) {
+        if (waiting()) {
             later(ctx, () -> ctx.fireExceptionCaught(cause));
         } else {
             ctx.fireExceptionCaught(cause);
@@ -111,11 +122,30 @@ public final class UpstreamBodies extends ChannelInboundHandlerAdapter {
      * then another new connection's: a NotYetConnectedException, and that connection lost).
      */
     private void later(ChannelHandlerContext ctx, Runnable event) {
-        pending++;
-        ctx.executor().execute(() -> {
-            pending--;
-            event.run();
-        });
+        pending.add(event);
+        if (pending.size() == 1 && !running) {
+            ctx.executor().execute(this::run);
+        }
+    }
+
+    private boolean waiting() {
+        return running || !pending.isEmpty();
+    }
+
+    /** Hands on the events that wait, in order. */
+    private void run() {
+        if (running) {
+            return;
+        }
+        running = true;
+        try {
+            Runnable event;
+            while ((event = pending.poll()) != null) {
+                event.run();
+            }
+        } finally {
+            running = false;
+        }
     }
 
     private void inactive(ChannelHandlerContext ctx) {

@@ -152,6 +152,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 if (!text.contains("\r\n\r\n")) {
                     return;
                 }
+                if (text.startsWith("GET /raw/close-delimited ")) { // HTTP/1.0's framing: the body ends with the connection
+                    socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+                            + "a body that ends when its connection does").onComplete(done -> socket.close());
+                    return;
+                }
                 String coding = text.startsWith("GET /raw/gzip-chunked ") ? "gzip, chunked" : "Chunked";
                 socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + coding
                         + "\r\nTE: trailers\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
