@@ -338,6 +338,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             // the failures reach the exchange through the response; without a handler Vert.x logs each one as an
             // error, a reset among them whenever a visitor leaves mid-answer
             created.exceptionHandler(error -> LOG.debugf("Upstream request to %s ended: %s", upstream, error));
+            if (request.version() != HttpVersion.HTTP_1_0) { // no 1xx to an HTTP/1.0 client (RFC 9110 §15.2)
+                created.earlyHintsHandler(this::earlyHints);
+            }
             chosen = upstream;
             upstreamRequest = created;
             upstream.begin();
@@ -389,6 +392,19 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             request.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
         }
         return context.sendRequest().onFailure(error -> failure = error).map(this::transferCoding);
+    }
+
+    /**
+     * An upstream's {@code 103 Early Hints} (RFC 8297) passed on as it comes, as Caddy does: the browser fetches what
+     * its {@code Link} headers name while the upstream still works on the answer (vertx-http-proxy dropped them).
+     */
+    private void earlyHints(MultiMap hints) {
+        HttpServerResponse out = request.response();
+        if (out.headWritten() || out.closed()) {
+            return;
+        }
+        HopByHop.strip(hints);
+        out.writeEarlyHints(hints).onFailure(error -> LOG.debugf("Early hints for %s not sent: %s", request.uri(), error));
     }
 
     /**

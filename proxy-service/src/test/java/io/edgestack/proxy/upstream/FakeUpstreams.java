@@ -152,6 +152,12 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 if (!text.contains("\r\n\r\n")) {
                     return;
                 }
+                if (text.startsWith("GET /raw/early-hints ")) { // 103, then the answer 300 ms later
+                    socket.write("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n");
+                    vertx.setTimer(300, id -> socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                            + "Content-Length: 5\r\nConnection: close\r\n\r\nhints").onComplete(done -> socket.close()));
+                    return;
+                }
                 if (text.startsWith("GET /raw/close-delimited ")) { // HTTP/1.0's framing: the body ends with the connection
                     socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
                             + "a body that ends when its connection does").onComplete(done -> socket.close());

@@ -819,6 +819,17 @@ class ReverseProxyTest {
     }
 
     @Test
+    void passesOnAnUpstreamsEarlyHints() throws Exception {
+        RawHttp.Answer http11 = RawHttp.send(url.getPort(), "GET /raw/early-hints HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertEquals(103, http11.status(), http11.head());
+        assertEquals("</style.css>; rel=preload; as=style", http11.header("Link"));
+        assertTrue(http11.body().startsWith("HTTP/1.1 200 OK\r\n"), http11.body());
+        assertTrue(http11.body().endsWith("\r\n\r\nhints"), http11.body());
+        RawHttp.Answer http10 = RawHttp.send(url.getPort(), "GET /raw/early-hints HTTP/1.0\r\nHost: localhost\r\n\r\n");
+        assertEquals(200, http10.status(), "no 1xx to an HTTP/1.0 client: " + http10.head());
+    }
+
+    @Test
     void passesOnABodyThatEndsWithItsConnection() throws Exception {
         // no Content-Length, not chunked: the upstream's closing ends it (RFC 9112 6.3); the visitor's answer hung
         for (int i = 0; i < 3; i++) {
