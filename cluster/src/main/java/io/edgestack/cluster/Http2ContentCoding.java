@@ -52,7 +52,8 @@ public final class Http2ContentCoding extends DecoratingHttp2ConnectionEncoder {
             decorated = DecoratingHttp2ConnectionEncoder.class.getDeclaredField("delegate");
             decorated.setAccessible(true);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warnf("HTTP/2 answers already encoded may be compressed again: Netty's HTTP/2 encoder cannot be reached (%s)", e);
+            LOG.warnf("HTTP/2 answers already encoded may be compressed again: Netty's HTTP/2 encoder cannot be "
+                    + "reached (%s)", e);
             encoder = null;
         }
         HANDLER_ENCODER = encoder;
@@ -86,7 +87,8 @@ public final class Http2ContentCoding extends DecoratingHttp2ConnectionEncoder {
             return false;
         }
         try {
-            HANDLER_ENCODER.set(handler, new Http2ContentCoding(compressing, (Http2ConnectionEncoder) DECORATED.get(compressing)));
+            Http2ConnectionEncoder plain = (Http2ConnectionEncoder) DECORATED.get(compressing);
+            HANDLER_ENCODER.set(handler, new Http2ContentCoding(compressing, plain));
             return true;
         } catch (IllegalAccessException | RuntimeException e) {
             LOG.warnf("HTTP/2 answers already encoded may be compressed again on %s: %s", connection.remoteAddress(), e);
@@ -104,7 +106,8 @@ public final class Http2ContentCoding extends DecoratingHttp2ConnectionEncoder {
     @Override
     public ChannelFuture writeHeaders(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
             short weight, boolean exclusive, int padding, boolean endOfStream, ChannelPromise promise) {
-        return asIs(headers) ? plain.writeHeaders(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream, promise)
+        return asIs(headers)
+                ? plain.writeHeaders(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream, promise)
                 : super.writeHeaders(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream, promise);
     }
 
