@@ -124,7 +124,13 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "The request has more than one Host header.", null);
             return;
         }
-        if (request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+        String coding = request.version() == HttpVersion.HTTP_2 ? null : request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+        if (coding != null) {
+            if (!"chunked".equals(coding) && "chunked".equalsIgnoreCase(coding.trim())) {
+                // codings are case-insensitive (the decoder reads "Chunked" as chunked); vertx-http-proxy refuses
+                // any but the exact "chunked" with an empty 400
+                request.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+            }
             // a chunked body the decoder refuses: 400, on every route (an upstream never gets such a body)
             MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
         }

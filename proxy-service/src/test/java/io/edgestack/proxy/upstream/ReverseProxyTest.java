@@ -855,6 +855,11 @@ class ReverseProxyTest {
         assertEquals(200, overHttp2.statusCode());
         assertEquals("hello world", overHttp2.body());
         assertTrue(overHttp2.headers().firstValue("te").isEmpty(), "no connection-specific field over HTTP/2 (RFC 9113 8.2.2)");
+        // and a visitor's "Chunked" upload is chunked too (the library refused it with an empty 400)
+        RawHttp.Answer upload = RawHttp.send(url.getPort(), "POST /one/upload HTTP/1.1\r\nHost: localhost\r\n"
+                + "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertEquals(200, upload.status(), upload.head());
+        assertEquals("11", upload.body());
         // another coding than chunked cannot be passed on (HTTP/2 has none, HTTP/1.1 clients need not know it): 502,
         // as nginx's "upstream sent unknown Transfer-Encoding"
         given().accept("application/json").get("/raw/gzip-chunked").then().statusCode(502)
