@@ -14,8 +14,27 @@ public final class Authority {
     private Authority() {
     }
 
-    /** {@code host} or {@code host:port}, or null when the request names none. */
+    /**
+     * {@code host} or {@code host:port}, or null when the request names none. A request target in absolute form
+     * ({@code GET http://example.org/page}) names it, and its Host header is then ignored (RFC 9112 §3.2.2; Go's server,
+     * and so Caddy, does the same).
+     */
     public static String of(HttpServerRequest request) {
+        String uri = request.uri();
+        if (!uri.isEmpty() && uri.charAt(0) != '/') {
+            int start = uri.indexOf("://");
+            if (start > 0) {
+                int end = start + 3;
+                while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+                    end++;
+                }
+                String named = uri.substring(start + 3, end);
+                named = named.substring(named.lastIndexOf('@') + 1); // without a user's name, if any
+                if (!named.isEmpty()) {
+                    return named;
+                }
+            }
+        }
         String host = request.getHeader(HOST);
         if (host != null) {
             return host;
@@ -25,5 +44,27 @@ public final class Authority {
             return null;
         }
         return authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+    }
+
+    /**
+     * {@code uri} in origin form, as it is sent on to an upstream or a script: an absolute-form target
+     * ({@code http://example.org/page?x}) loses its scheme and authority ({@code /page?x}); any other is left as is.
+     */
+    public static String originForm(String uri) {
+        if (uri.isEmpty() || uri.charAt(0) == '/') {
+            return uri;
+        }
+        int start = uri.indexOf("://");
+        if (start <= 0) {
+            return uri;
+        }
+        int end = start + 3;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        if (end == uri.length()) {
+            return "/";
+        }
+        return uri.charAt(end) == '/' ? uri.substring(end) : "/" + uri.substring(end);
     }
 }

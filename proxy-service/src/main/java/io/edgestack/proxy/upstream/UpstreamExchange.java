@@ -247,7 +247,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
     }
 
     /** The URI the upstream is asked for: the visitor's, without the route's prefix if the pool strips it. */
-    private static String upstreamUri(String uri, UpstreamPool pool, Route route) {
+    private static String upstreamUri(String target, UpstreamPool pool, Route route) {
+        String uri = io.edgestack.proxy.http.Authority.originForm(target);
         if (!pool.spec().stripPrefix() || route.pathPrefix().length() <= 1) {
             return uri;
         }
@@ -371,8 +372,11 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 request.response().writeContinue();
             }
         }
-        if (pool.spec().stripPrefix() && uri == null) {
-            proxyRequest.setURI(upstreamUri(proxyRequest.getURI(), pool, route));
+        if (uri == null) {
+            String target = upstreamUri(proxyRequest.getURI(), pool, route);
+            if (!target.equals(proxyRequest.getURI())) { // the route's prefix stripped, or an absolute form made origin
+                proxyRequest.setURI(target);
+            }
         }
         boolean h2 = request.version() == HttpVersion.HTTP_2;
         boolean chunked = !h2 && request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;

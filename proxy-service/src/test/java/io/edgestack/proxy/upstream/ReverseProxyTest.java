@@ -819,6 +819,18 @@ class ReverseProxyTest {
     }
 
     @Test
+    void anAbsoluteFormTargetIsRoutedByItsHostAndSentOnInOriginForm() {
+        // RFC 9112 §3.2.2: the target's host wins over the Host header, and an upstream gets origin form (it got
+        // "http://localhost/echo?x=1", and the request went to the Host header's site)
+        RawHttp.Answer answer = RawHttp.send(url.getPort(), "GET http://localhost/one/echo?x=1 HTTP/1.1\r\n"
+                + "Host: files.test\r\nConnection: close\r\n\r\n");
+        assertEquals(200, answer.status(), answer.head());
+        JsonPath seen = new JsonPath(answer.body().substring(answer.body().indexOf('{')));
+        assertEquals("/echo?x=1", seen.getString("uri"));
+        assertEquals("localhost", seen.getString("headers.x-forwarded-host"));
+    }
+
+    @Test
     void passesOnAnUpstreamsEarlyHints() throws Exception {
         RawHttp.Answer http11 = RawHttp.send(url.getPort(), "GET /raw/early-hints HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         assertEquals(103, http11.status(), http11.head());
