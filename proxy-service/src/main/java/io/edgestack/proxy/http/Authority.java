@@ -21,18 +21,12 @@ public final class Authority {
      */
     public static String of(HttpServerRequest request) {
         String uri = request.uri();
-        if (!uri.isEmpty() && uri.charAt(0) != '/') {
-            int start = uri.indexOf("://");
-            if (start > 0) {
-                int end = start + 3;
-                while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
-                    end++;
-                }
-                String named = uri.substring(start + 3, end);
-                named = named.substring(named.lastIndexOf('@') + 1); // without a user's name, if any
-                if (!named.isEmpty()) {
-                    return named;
-                }
+        int start = absoluteForm(uri);
+        if (start > 0) {
+            String named = uri.substring(start, authorityEnd(uri, start));
+            named = named.substring(named.lastIndexOf('@') + 1); // without a user's name, if any
+            if (!named.isEmpty()) {
+                return named;
             }
         }
         String host = request.getHeader(HOST);
@@ -51,20 +45,32 @@ public final class Authority {
      * ({@code http://example.org/page?x}) loses its scheme and authority ({@code /page?x}); any other is left as is.
      */
     public static String originForm(String uri) {
-        if (uri.isEmpty() || uri.charAt(0) == '/') {
+        int start = absoluteForm(uri);
+        if (start < 0) {
             return uri;
         }
-        int start = uri.indexOf("://");
-        if (start <= 0) {
-            return uri;
-        }
-        int end = start + 3;
-        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
-            end++;
-        }
+        int end = authorityEnd(uri, start);
         if (end == uri.length()) {
             return "/";
         }
         return uri.charAt(end) == '/' ? uri.substring(end) : "/" + uri.substring(end);
+    }
+
+    /** Where the authority of an absolute-form target starts (after {@code scheme://}), or -1 for any other form. */
+    private static int absoluteForm(String uri) {
+        if (uri.isEmpty() || uri.charAt(0) == '/') {
+            return -1;
+        }
+        int scheme = uri.indexOf("://");
+        return scheme > 0 ? scheme + 3 : -1;
+    }
+
+    /** Where the authority that starts at {@code start} ends: at the path, query or fragment, or the end. */
+    private static int authorityEnd(String uri, int start) {
+        int end = start;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        return end;
     }
 }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,38 +88,20 @@ class FastCgiHttp2Test {
         /** Answers a request's head and a first line once its parameters are in, then reads its body for good. */
         static int early(Vertx vertx) throws Exception {
             NetServer server = vertx.createNetServer().connectHandler(socket -> {
-                Buffer[] pending = {Buffer.buffer()};
                 socket.closeHandler(v -> EARLY_CLOSED.incrementAndGet());
-                socket.handler(data -> {
-                    pending[0].appendBuffer(data);
-                    while (pending[0].length() >= 8) {
-                        int type = pending[0].getUnsignedByte(1);
-                        int length = pending[0].getUnsignedShort(4);
-                        int padding = pending[0].getUnsignedByte(6);
-                        if (pending[0].length() < 8 + length + padding) {
-                            break;
-                        }
-                        pending[0] = pending[0].getBuffer(8 + length + padding, pending[0].length());
-                        if (type == FastCgiRecords.PARAMS && length == 0) {
-                            Buffer head = Buffer.buffer("Content-Type: text/plain\r\n\r\nstarted\n");
-                            Buffer out = Buffer.buffer();
-                            FastCgiRecords.header(out, FastCgiRecords.STDOUT, head.length());
-                            socket.write(out.appendBuffer(head));
-                        } else if (type == FastCgiRecords.STDIN) {
-                            EARLY_STDIN.addAndGet(length);
-                        }
+                socket.handler(new FastCgiRecordReader((type, content) -> {
+                    if (type == FastCgiRecords.PARAMS && content.length() == 0) {
+                        Buffer head = Buffer.buffer("Content-Type: text/plain\r\n\r\nstarted\n");
+                        Buffer out = Buffer.buffer();
+                        FastCgiRecords.header(out, FastCgiRecords.STDOUT, head.length());
+                        socket.write(out.appendBuffer(head));
+                    } else if (type == FastCgiRecords.STDIN) {
+                        EARLY_STDIN.addAndGet(content.length());
                     }
-                });
+                    return true;
+                }));
             });
-            CompletableFuture<NetServer> started = new CompletableFuture<>();
-            server.listen(0, "127.0.0.1").onComplete(r -> {
-                if (r.succeeded()) {
-                    started.complete(r.result());
-                } else {
-                    started.completeExceptionally(r.cause());
-                }
-            });
-            return started.get(10, TimeUnit.SECONDS).actualPort();
+            return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         }
 
         @Override

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -110,59 +109,40 @@ class FastCgiKeepAliveTest {
                 }
                 int[] requests = {0};
                 boolean[] keep = {false};
-                Buffer[] pending = {Buffer.buffer()};
-                socket.handler(data -> {
-                    pending[0].appendBuffer(data);
-                    while (pending[0].length() >= 8) {
-                        int type = pending[0].getUnsignedByte(1);
-                        int length = pending[0].getUnsignedShort(4);
-                        int padding = pending[0].getUnsignedByte(6);
-                        if (pending[0].length() < 8 + length + padding) {
-                            break;
+                socket.handler(new FastCgiRecordReader((type, content) -> {
+                    if (type == FastCgiRecords.BEGIN_REQUEST) {
+                        keep[0] = (content.getUnsignedByte(2) & FastCgiRecords.KEEP_CONN) != 0;
+                        requests[0]++;
+                        if (recycleOnThird && requests[0] == 3) {
+                            DROPPED.incrementAndGet();
+                            socket.close();
+                            return false;
                         }
-                        Buffer content = pending[0].getBuffer(8, 8 + length);
-                        pending[0] = pending[0].getBuffer(8 + length + padding, pending[0].length());
-                        if (type == FastCgiRecords.BEGIN_REQUEST) {
-                            keep[0] = (content.getUnsignedByte(2) & FastCgiRecords.KEEP_CONN) != 0;
-                            requests[0]++;
-                            if (recycleOnThird && requests[0] == 3) {
-                                DROPPED.incrementAndGet();
+                    } else if (type == FastCgiRecords.STDIN && content.length() == 0) {
+                        String text = "connection " + connection + " request " + requests[0];
+                        Buffer body = Buffer.buffer("Content-Type: text/plain\r\nContent-Length: " + text.length() + "\r\n\r\n" + text);
+                        Buffer out = Buffer.buffer();
+                        FastCgiRecords.header(out, FastCgiRecords.STDOUT, body.length());
+                        out.appendBuffer(body);
+                        FastCgiRecords.header(out, FastCgiRecords.END_REQUEST, 8);
+                        out.appendBytes(new byte[8]);
+                        boolean close = !keep[0];
+                        Runnable answer = () -> {
+                            socket.write(out);
+                            if (close) {
                                 socket.close();
-                                return;
                             }
-                        } else if (type == FastCgiRecords.STDIN && length == 0) {
-                            String text = "connection " + connection + " request " + requests[0];
-                            Buffer body = Buffer.buffer("Content-Type: text/plain\r\nContent-Length: " + text.length() + "\r\n\r\n" + text);
-                            Buffer out = Buffer.buffer();
-                            FastCgiRecords.header(out, FastCgiRecords.STDOUT, body.length());
-                            out.appendBuffer(body);
-                            FastCgiRecords.header(out, FastCgiRecords.END_REQUEST, 8);
-                            out.appendBytes(new byte[8]);
-                            boolean close = !keep[0];
-                            Runnable answer = () -> {
-                                socket.write(out);
-                                if (close) {
-                                    socket.close();
-                                }
-                            };
-                            if (delayMillis > 0) {
-                                vertx.setTimer(delayMillis, id -> answer.run());
-                            } else {
-                                answer.run();
-                            }
+                        };
+                        if (delayMillis > 0) {
+                            vertx.setTimer(delayMillis, id -> answer.run());
+                        } else {
+                            answer.run();
                         }
                     }
-                });
+                    return true;
+                }));
             });
-            CompletableFuture<NetServer> started = new CompletableFuture<>();
-            server.listen(0, "127.0.0.1").onComplete(r -> {
-                if (r.succeeded()) {
-                    started.complete(r.result());
-                } else {
-                    started.completeExceptionally(r.cause());
-                }
-            });
-            return started.get(10, TimeUnit.SECONDS).actualPort();
+            return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         }
 
         @Override
