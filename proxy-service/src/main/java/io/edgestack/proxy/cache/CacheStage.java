@@ -4,7 +4,7 @@ import org.jboss.logging.Logger;
 
 import io.edgestack.proxy.files.ByteRange;
 import io.edgestack.proxy.files.Conditional;
-import io.edgestack.proxy.http.Authority;
+import io.edgestack.cluster.Authority;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.proxy.site.EdgeCache;
 import io.netty.handler.codec.http.HttpHeaderNames;

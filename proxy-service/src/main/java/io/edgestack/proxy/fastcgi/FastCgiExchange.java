@@ -111,7 +111,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
         params.put("SERVER_PROTOCOL", request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0"
                 : request.version() == HttpVersion.HTTP_2 ? "HTTP/2.0" : "HTTP/1.1");
         params.put("REQUEST_METHOD", request.method().name());
-        params.put("REQUEST_URI", io.edgestack.proxy.http.Authority.originForm(request.uri()));
+        params.put("REQUEST_URI", io.edgestack.cluster.Authority.originForm(request.uri()));
         params.put("QUERY_STRING", request.query() == null ? "" : request.query());
         params.put("DOCUMENT_ROOT", releaseDir);
         params.put("DOCUMENT_URI", script);

@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.edgestack.cluster.Authority;
 import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.proxy.cache.BackgroundRefresh;

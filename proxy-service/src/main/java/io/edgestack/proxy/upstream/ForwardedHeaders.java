@@ -1,6 +1,6 @@
 package io.edgestack.proxy.upstream;
 
-import io.edgestack.proxy.http.Authority;
+import io.edgestack.cluster.Authority;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;

@@ -166,7 +166,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         request.pause(); // nothing is read from the visitor before its socket is piped
         attempt(pool.spec().retries()).compose(upstream -> {
             io.vertx.core.net.HostAndPort authority = pool.spec().headers().authority(chosen,
-                    io.edgestack.proxy.http.Authority.of(request));
+                    io.edgestack.cluster.Authority.of(request));
             if (authority != null) {
                 upstream.authority(authority);
             }
@@ -248,7 +248,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
 
     /** The URI the upstream is asked for: the visitor's, without the route's prefix if the pool strips it. */
     private static String upstreamUri(String target, UpstreamPool pool, Route route) {
-        String uri = io.edgestack.proxy.http.Authority.originForm(target);
+        String uri = io.edgestack.cluster.Authority.originForm(target);
         if (!pool.spec().stripPrefix() || route.pathPrefix().length() <= 1) {
             return uri;
         }
@@ -286,7 +286,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 .setIdleTimeout(pool.spec().firstByteTimeout().toMillis());
         return client.request(options).map(request -> {
             HeaderRules rules = pool.spec().headers(); // the Host as the visitor's own requests have it
-            io.vertx.core.net.HostAndPort authority = rules.authority(upstream, io.edgestack.proxy.http.Authority.of(template));
+            io.vertx.core.net.HostAndPort authority = rules.authority(upstream, io.edgestack.cluster.Authority.of(template));
             if (authority != null) {
                 request.authority(authority);
             }
@@ -305,7 +305,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
         }
         return attempt(pool.spec().retries()).map(created -> {
             io.vertx.core.net.HostAndPort authority = pool.spec().headers().authority(chosen,
-                    io.edgestack.proxy.http.Authority.of(request));
+                    io.edgestack.cluster.Authority.of(request));
             if (authority != null) { // vertx-http-proxy asks the upstream for the proxy request's authority
                 context.request().setAuthority(authority);
             }

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.edgestack.cluster.Authority;
 import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
@@ -103,7 +104,10 @@ public class PublicIngress {
             fail(context, 413, null, "Content too large", "The request body is larger than " + maxBodySize + " bytes.");
             return;
         }
-        String host = request.authority() != null ? request.authority().host() : request.getHeader("Host");
+        // an absolute-form target (GET http://example.org/page) names the host, its Host header ignored (RFC 9112
+        // §3.2.2), as proxy-service does: the tunnel, the connector's rule and the origin all act on that one host
+        String host = Authority.of(request);
+        String target = Authority.originForm(request.uri());
         String name = HostPattern.normalise(host);
         Optional<String> tunnel = directory.tunnelFor(name);
         if (tunnel.isEmpty()) {
@@ -127,6 +131,9 @@ public class PublicIngress {
                 headers.add(header.getKey(), header.getValue());
             }
         }
+        if (target != request.uri()) { // it was in absolute form
+            headers.set("Host", host);
+        }
         if (upgrade) {
             headers.set("Connection", "Upgrade").set("Upgrade", request.getHeader("Upgrade"));
         }
@@ -134,7 +141,7 @@ public class PublicIngress {
         String proto = request.isSSL() ? "https" : "http";
         headers.set("X-Forwarded-For", client).set("X-Forwarded-Proto", proto).set("X-Forwarded-Host", safe(host))
                 .set("X-Request-Id", requestId);
-        Heads.RequestHead head = new Heads.RequestHead(request.method().name(), request.uri(), headers);
+        Heads.RequestHead head = new Heads.RequestHead(request.method().name(), target, headers);
         MuxStream stream;
         try {
             Context visitorLoop = context.vertx().getOrCreateContext(); // the visitor connection's (called on it)

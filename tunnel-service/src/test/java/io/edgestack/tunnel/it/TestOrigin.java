@@ -32,6 +32,8 @@ public final class TestOrigin implements AutoCloseable {
                     switch (request.path()) {
                         case "/hello" -> response
                                 .putHeader("X-Seen-Host", String.valueOf(request.getHeader("Host")))
+                                .putHeader("X-Seen-Target", request.uri())
+                                .putHeader("X-Seen-Forwarded-Host", String.valueOf(request.getHeader("X-Forwarded-Host")))
                                 .putHeader("X-Seen-Forwarded-For", String.valueOf(request.getHeader("X-Forwarded-For")))
                                 .putHeader("X-Seen-Request-Id", String.valueOf(request.getHeader("X-Request-Id")))
                                 .putHeader("Content-Type", "text/plain")

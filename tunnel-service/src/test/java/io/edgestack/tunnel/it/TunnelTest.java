@@ -449,6 +449,39 @@ class TunnelTest {
         }
     }
 
+    /**
+     * A target in absolute form names the host, its Host header ignored (RFC 9112 §3.2.2): the edge picks the tunnel by
+     * it, and the connector's rule and the origin see that host and the target in origin form, as proxy-service does.
+     */
+    @Test
+    void anAbsoluteFormTargetIsRoutedByItsHostAndSentOnInOriginForm() throws Exception {
+        Ingress ingress = new Ingress(List.of(
+                new Ingress.Rule(Optional.empty(), Optional.of("/gone"), null, 410),
+                new Ingress.Rule(Optional.empty(), Optional.empty(), URI.create(origin.url()), 0)));
+        Connector connector = connector(1, token("site", List.of("localhost")), ingress, Duration.ofSeconds(5));
+        await("registered", () -> connector.registered() == 1);
+        int port = publicPort.getPort();
+        String hello = raw("GET http://localhost:" + port + "/hello?x=1 HTTP/1.1\r\nHost: nowhere.example\r\n"
+                + "Connection: close\r\n\r\n");
+        assertTrue(hello.startsWith("HTTP/1.1 200 "), hello);
+        assertTrue(hello.contains("X-Seen-Host: localhost:" + port + "\r\n"), hello);
+        assertTrue(hello.contains("X-Seen-Forwarded-Host: localhost:" + port + "\r\n"), hello);
+        assertTrue(hello.contains("X-Seen-Target: /hello?x=1\r\n"), hello);
+        String gone = raw("GET HTTP://LOCALHOST/gone HTTP/1.1\r\nHost: nowhere.example\r\nConnection: close\r\n\r\n");
+        assertTrue(gone.startsWith("HTTP/1.1 410 "), gone); // the connector's path rule saw /gone
+        String other = raw("GET http://nowhere.example/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertTrue(other.startsWith("HTTP/1.1 404 "), other); // no tunnel for that host, whatever the Host header says
+    }
+
+    /** {@code request} written on a new connection to the public port; all it reads until the edge closes it. */
+    private String raw(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
     @Test
     void aVisitorThatAsksToContinueIsToldToSendItsBody() throws Exception {
         connected(1);
