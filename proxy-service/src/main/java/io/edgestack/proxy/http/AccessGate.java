@@ -1,5 +1,6 @@
 package io.edgestack.proxy.http;
 
+import io.edgestack.cluster.HopByHop;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -11,7 +11,7 @@ import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.UpgradedClientSocket;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
-import io.edgestack.proxy.http.HopByHop;
+import io.edgestack.cluster.HopByHop;
 import io.edgestack.proxy.http.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;

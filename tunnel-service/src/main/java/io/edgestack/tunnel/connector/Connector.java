@@ -229,6 +229,9 @@ public final class Connector {
                 origins.put(tls, vertx.httpClientBuilder().with(tls.apply(new HttpClientOptions()
                         .setConnectTimeout((int) settings.originConnectTimeout().toMillis())
                         .setKeepAlive(true).setTcpNoDelay(true)
+                        // An answer head as large as one tunnel frame carries (Vert.x's default is 8 KiB: an app's
+                        // large Content-Security-Policy or cookies made a 502); beyond it, a 502 naming the cause
+                        .setMaxHeaderSize(Frame.MAX_PAYLOAD - 4 * 1024)
                         // Body pieces as large as a socket read gives them, up to one DATA frame (Netty's default cuts
                         // them at 8 KiB): a 1 MiB answer crosses as 16 frames instead of 128.
                         .setMaxChunkSize(Frame.MAX_PAYLOAD))).with(new PoolOptions().setHttp1MaxSize(64))

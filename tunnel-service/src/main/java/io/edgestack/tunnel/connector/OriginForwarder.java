@@ -10,10 +10,12 @@ import java.util.concurrent.TimeoutException;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.HopByHop;
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
 import io.edgestack.tunnel.protocol.Heads;
+import io.edgestack.tunnel.protocol.UncarriableHead;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -32,8 +34,8 @@ import io.vertx.core.net.SocketAddress;
  */
 final class OriginForwarder {
 
-    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "trailer", "upgrade");
+    /** Besides {@link HopByHop}'s (Connection and what it names): framing is each connection's own; TE is a request field. */
+    private static final Set<String> NOT_RETURNED = Set.of("transfer-encoding", "trailer", "te");
 
     private static final Logger LOG = Logger.getLogger(OriginForwarder.class);
 
@@ -108,6 +110,15 @@ final class OriginForwarder {
                 }
             }
             stream.resetHandler(reset -> request.reset());
+            request.earlyHintsHandler(hints -> {
+                MultiMap interim = MultiMap.caseInsensitiveMultiMap().addAll(hints);
+                HopByHop.strip(interim);
+                try {
+                    stream.inform(new Heads.ResponseHead(103, interim));
+                } catch (UncarriableHead dropped) {
+                    // hints are only hints: the answer itself still comes
+                }
+            });
             boolean[] settled = { false };
             long[] timer = { -1 };
             java.util.function.Consumer<Throwable> failed = error -> {
@@ -150,7 +161,9 @@ final class OriginForwarder {
                                 returned.add(h.getKey(), h.getValue());
                             }
                         });
-                        stream.respond(new Heads.ResponseHead(101, returned), false);
+                        if (!respond(stream, new Heads.ResponseHead(101, returned), response)) {
+                            return;
+                        }
                         NetSocket socket = response.netSocket();
                         Pipes.socket(socket, io.edgestack.cluster.UpgradedClientSocket.of(response, socket), stream);
                     } else {
@@ -179,16 +192,50 @@ final class OriginForwarder {
     }
 
     private static void relay(MuxStream stream, HttpClientResponse response) {
+        String coding = response.getHeader("Transfer-Encoding");
+        if (coding != null && !coding.trim().equalsIgnoreCase("chunked")) {
+            // Netty reads the chunked framing of "gzip, chunked" and leaves the gzip on: passed on, the visitor would
+            // get gzip bytes with nothing saying so (nginx: "upstream sent unknown Transfer-Encoding", 502)
+            drop(response);
+            stream.reset(ResetCodes.ORIGIN_PROTOCOL_ERROR, "origin used a transfer coding other than chunked ("
+                    + coding + ")");
+            return;
+        }
         MultiMap returned = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> header : response.headers()) {
             if (!NOT_RETURNED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
                 returned.add(header.getKey(), header.getValue());
             }
         }
-        stream.respond(new Heads.ResponseHead(response.statusCode(), returned), false);
+        HopByHop.strip(returned, response.getHeader("Connection"));
+        if (!respond(stream, new Heads.ResponseHead(response.statusCode(), returned), response)) {
+            return;
+        }
         response.exceptionHandler(error -> fail(stream, error));
         OriginBodies.carry(response, stream); // if carried, the pieces Vert.x hands to the pipe below are empty
         Pipes.toTunnel(response, stream);
+    }
+
+    /**
+     * Sends the origin's answer head; false, the stream reset and the origin's exchange dropped, when the tunnel cannot
+     * carry it (a status outside 100 to 599, a header name HTTP does not allow, a head too large for a frame): sent, it
+     * would be refused by the edge, which closes the whole connection on a frame it cannot read.
+     */
+    private static boolean respond(MuxStream stream, Heads.ResponseHead head, HttpClientResponse response) {
+        try {
+            stream.respond(head, false);
+            return true;
+        } catch (UncarriableHead refused) {
+            drop(response);
+            stream.reset(ResetCodes.ORIGIN_PROTOCOL_ERROR, "origin's answer cannot be carried: " + refused.getMessage());
+            return false;
+        }
+    }
+
+    /** An origin's answer not passed on: its exchange is reset (its connection not reused), quietly. */
+    private static void drop(HttpClientResponse response) {
+        response.exceptionHandler(ignored -> { });
+        response.request().reset();
     }
 
     private static void fail(MuxStream stream, Throwable error) {
@@ -197,6 +244,9 @@ final class OriginForwarder {
         }
         if (error instanceof TimeoutException) {
             stream.reset(ResetCodes.ORIGIN_TIMEOUT, "origin did not answer: " + error.getMessage());
+        } else if (error instanceof io.netty.handler.codec.DecoderException || error instanceof IllegalArgumentException) {
+            // Netty's HTTP decoder: a head too large, a status line or Content-Length it cannot read
+            stream.reset(ResetCodes.ORIGIN_PROTOCOL_ERROR, "origin's answer is not valid HTTP: " + error.getMessage());
         } else {
             stream.reset(ResetCodes.ORIGIN_UNREACHABLE, "origin failed: " + error.getMessage());
         }

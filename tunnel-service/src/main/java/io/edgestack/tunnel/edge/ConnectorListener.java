@@ -335,7 +335,8 @@ public class ConnectorListener {
                     holder[0].mux().hello(new JsonObject().put("tunnel", claims.tunnel()).put("connection", name)
                             .put("edge", edgeName)
                             .put("hosts", new JsonArray(hosts.stream().map(HostPattern::pattern).toList()))
-                            .put("heartbeatIntervalMs", config.edge().heartbeatInterval().toMillis()));
+                            .put("heartbeatIntervalMs", config.edge().heartbeatInterval().toMillis())
+                            .put(Mux.INFORMATIONAL, true));
                     LOG.infof("Connector connection %s registered from %s; tunnel %s has %d connection(s)", name, remote,
                             claims.tunnel(), directory.sessions(claims.tunnel()).size());
                     publish(UP, holder[0], null);

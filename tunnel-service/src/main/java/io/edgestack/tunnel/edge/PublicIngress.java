@@ -11,6 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.edgestack.cluster.Authority;
 import io.edgestack.cluster.ConnectionClose;
+import io.edgestack.cluster.HopByHop;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.tunnel.config.HostPattern;
@@ -20,7 +21,7 @@ import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
 import io.edgestack.tunnel.protocol.Heads;
-import io.edgestack.tunnel.protocol.ProtocolException;
+import io.edgestack.tunnel.protocol.UncarriableHead;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -45,8 +46,9 @@ public class PublicIngress {
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "forwarded",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "expect");
-    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "upgrade", "trailer");
+    /** Besides {@link HopByHop}'s: framing is the visitor connection's own; TE is a request field (malformed in an
+     * HTTP/2 answer, RFC 9113 §8.2.2). */
+    private static final Set<String> NOT_RETURNED = Set.of("transfer-encoding", "trailer", "te");
 
     private final EdgeErrorPages pages;
     private final TunnelDirectory directory;
@@ -108,6 +110,7 @@ public class PublicIngress {
         // §3.2.2), as proxy-service does: the tunnel, the connector's rule and the origin all act on that one host
         String host = Authority.of(request);
         String target = Authority.originForm(request.uri());
+        String carried = escapeTarget(target);
         String name = HostPattern.normalise(host);
         Optional<String> tunnel = directory.tunnelFor(name);
         if (tunnel.isEmpty()) {
@@ -131,6 +134,7 @@ public class PublicIngress {
                 headers.add(header.getKey(), header.getValue());
             }
         }
+        HopByHop.strip(headers, request.getHeader("Connection")); // and the headers the visitor's Connection names
         if (target != request.uri()) { // it was in absolute form
             headers.set("Host", host);
         }
@@ -141,14 +145,19 @@ public class PublicIngress {
         String proto = request.isSSL() ? "https" : "http";
         headers.set("X-Forwarded-For", client).set("X-Forwarded-Proto", proto).set("X-Forwarded-Host", safe(host))
                 .set("X-Request-Id", requestId);
-        Heads.RequestHead head = new Heads.RequestHead(request.method().name(), target, headers);
+        Heads.RequestHead head = new Heads.RequestHead(request.method().name(), carried, headers);
         MuxStream stream;
         try {
             Context visitorLoop = context.vertx().getOrCreateContext(); // the visitor connection's (called on it)
             stream = session.mux().open(head, !hasBody && !upgrade, upgrade,
                     opened -> wire(opened, context, upgrade, hasBody, requestId, visitorLoop));
-        } catch (ProtocolException tooLarge) {
-            fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
+        } catch (UncarriableHead refused) {
+            if (refused.tooLarge()) {
+                fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
+            } else {
+                ConnectionClose.announce(context.request());
+                fail(context, 400, null, "Bad request", "The request cannot be forwarded: " + refused.getMessage() + ".");
+            }
             return;
         }
         if (hasBody) {
@@ -189,6 +198,9 @@ public class PublicIngress {
             switch (reset.code()) {
                 case ResetCodes.ORIGIN_TIMEOUT -> fail(context, 504, "http_response_timeout", "Origin timeout",
                         "The site's origin did not answer in time. " + reset.reason());
+                case ResetCodes.ORIGIN_PROTOCOL_ERROR -> fail(context, 502, "http_protocol_error", "Bad answer from the origin",
+                        "The site's origin sent an answer that is not valid HTTP or that the tunnel cannot pass on: "
+                                + reset.reason());
                 case ResetCodes.REFUSED -> fail(context, 503, "proxy_internal_error", "Tunnel busy",
                         "The connector could not take this request now (" + reset.reason() + "). Try again.");
                 default -> fail(context, 502, "connection_refused",
@@ -199,6 +211,14 @@ public class PublicIngress {
                 visitorLoop.runOnContext(v -> endUnreadBody(request, stream));
             }
         });
+        stream.informationalHandler(interim -> {
+            // 103 Early Hints: the browser may fetch what the Link headers name while the origin works on the answer
+            // (an HTTP/1.0 client cannot read an interim answer; other 1xx are the connector's hop's own)
+            if (interim.status() == 103 && request.version() != HttpVersion.HTTP_1_0 && !response.headWritten()) {
+                HopByHop.strip(interim.headers());
+                response.writeEarlyHints(interim.headers());
+            }
+        });
         stream.responseHandler(answer -> {
             metrics.edgeResponse(answer.status());
             if (upgrade && answer.status() == 101) {
@@ -207,6 +227,7 @@ public class PublicIngress {
                 return;
             }
             response.setStatusCode(answer.status());
+            HopByHop.strip(answer.headers()); // Connection, the headers it names, Keep-Alive, Proxy-Connection, Upgrade
             for (Map.Entry<String, String> header : answer.headers()) {
                 if (!NOT_RETURNED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
                     response.headers().add(header.getKey(), header.getValue());
@@ -301,6 +322,38 @@ public class PublicIngress {
             return !length.trim().equals("0");
         }
         return request.getHeader("Transfer-Encoding") != null;
+    }
+
+    /**
+     * {@code target} with each character outside printable ASCII percent-encoded (the tunnel carries targets as ASCII):
+     * Netty reads a request line byte for byte, so a visitor's raw UTF-8 ({@code /café}) arrives as one character per
+     * byte, and each goes on as its byte, {@code /caf%C3%A9}, what a browser sends for the same link (it reached the
+     * origin as {@code /caf??}). The same string when there is nothing to encode.
+     */
+    private static final String HEX = "0123456789ABCDEF";
+
+    static String escapeTarget(String target) {
+        int i = 0;
+        while (i < target.length() && target.charAt(i) > 0x20 && target.charAt(i) < 0x7f) {
+            i++;
+        }
+        if (i == target.length()) {
+            return target;
+        }
+        StringBuilder escaped = new StringBuilder(target.length() + 16).append(target, 0, i);
+        for (; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c > 0x20 && c < 0x7f) {
+                escaped.append(c);
+            } else { // a byte of the request line; a wider character (none comes from Netty) as its UTF-8 bytes
+                byte[] bytes = c <= 0xff ? new byte[] { (byte) c }
+                        : String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (byte b : bytes) {
+                    escaped.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
+                }
+            }
+        }
+        return escaped.toString();
     }
 
     /** The host as the visitor gave it, kept to host-name characters and 100 of them (it is echoed in a header). */

@@ -90,6 +90,9 @@ public final class Mux {
     private final EventLoop eventLoop;
     private final Vertx vertx;
     private final Side side;
+    /** The HELLO field by which an edge says it takes interim RESPONSE frames; a connector sends none to an edge without it. */
+    public static final String INFORMATIONAL = "informational";
+    private volatile boolean peerTakesInformational;
     private final Settings settings;
     private final Listener listener;
     private final MuxObserver observer;
@@ -148,6 +151,11 @@ public final class Mux {
         long interval = settings.heartbeatInterval().toMillis();
         heartbeatTimer = vertx.setPeriodic(interval, interval, id -> heartbeat());
         send(Frame.of(FrameType.PING, 0, 0, Buffer.buffer(8).appendLong(System.nanoTime()))); // "ready" and a first RTT
+    }
+
+    /** Whether the edge's HELLO said it takes interim RESPONSE frames (103 Early Hints) before a stream's answer. */
+    public boolean peerTakesInformational() {
+        return peerTakesInformational;
     }
 
     public Side side() {
@@ -409,6 +417,7 @@ public final class Mux {
                 } catch (RuntimeException e) {
                     throw new ProtocolException("HELLO payload is not a JSON object");
                 }
+                peerTakesInformational = Boolean.TRUE.equals(hello.getValue(INFORMATIONAL));
                 listener.hello(hello);
             }
             case PING -> {

@@ -58,6 +58,7 @@ public final class MuxStream {
     private Handler<Buffer> dataHandler;
     private Handler<Void> endHandler;
     private Handler<Heads.ResponseHead> responseHandler;
+    private Handler<Heads.ResponseHead> informationalHandler;
     private Handler<Reset> resetHandler;
 
     private boolean responseReceived;
@@ -80,6 +81,12 @@ public final class MuxStream {
 
     public MuxStream responseHandler(Handler<Heads.ResponseHead> handler) {
         this.responseHandler = handler;
+        return this;
+    }
+
+    /** Interim answers (103 Early Hints and other 1xx but 101) that come before the response head; dropped without one. */
+    public MuxStream informationalHandler(Handler<Heads.ResponseHead> handler) {
+        this.informationalHandler = handler;
         return this;
     }
 
@@ -160,6 +167,34 @@ public final class MuxStream {
 
     public boolean writeQueueFull() {
         return queued.get() >= Mux.STREAM_QUEUE_HIGH;
+    }
+
+    /**
+     * An interim answer of the origin's (103 Early Hints) before the answer head, if the edge said in its HELLO that it
+     * takes them ({@link Mux#peerTakesInformational()}; an edge older than that would close the connection on a second
+     * RESPONSE frame); false when it was not sent.
+     *
+     * @throws io.edgestack.tunnel.protocol.UncarriableHead when the peer would refuse the head
+     */
+    public boolean inform(Heads.ResponseHead head) {
+        if (!isInformational(head.status())) {
+            throw new IllegalArgumentException("status " + head.status() + " is not an interim one");
+        }
+        if (!mux.peerTakesInformational()) {
+            return false;
+        }
+        Buffer payload = Heads.encode(head);
+        mux.onLoop(() -> {
+            if (!closed) {
+                mux.send(Frame.of(FrameType.RESPONSE, 0, id, payload));
+            }
+        });
+        return true;
+    }
+
+    /** 1xx but 101, which ends the exchange's HTTP part as a final answer does. */
+    static boolean isInformational(int status) {
+        return status >= 100 && status < 200 && status != 101;
     }
 
     /** The connector's answer head. */
@@ -256,6 +291,15 @@ public final class MuxStream {
     void onResponse(Heads.ResponseHead head, boolean fin) {
         if (responseReceived) {
             throw new ProtocolException("second RESPONSE on stream " + id);
+        }
+        if (isInformational(head.status())) {
+            if (fin) {
+                throw new ProtocolException("interim RESPONSE " + head.status() + " with FIN on stream " + id);
+            }
+            if (informationalHandler != null && !closed) {
+                informationalHandler.handle(head);
+            }
+            return;
         }
         responseReceived = true;
         if (responseHandler != null) {

@@ -17,6 +17,12 @@ public final class ResetCodes {
     public static final int INTERNAL = 6;
     /** Not sent on the wire: the connection carrying the stream is gone. */
     public static final int CONNECTION_LOST = 7;
+    /**
+     * The origin's answer broke HTTP or cannot be carried (a malformed or oversized head, a status outside 100 to 599, a
+     * transfer coding other than chunked): the edge answers 502 with {@code http_protocol_error}. An edge older than
+     * this code answers it as any other failure, 502.
+     */
+    public static final int ORIGIN_PROTOCOL_ERROR = 8;
 
     private ResetCodes() {
     }
@@ -30,6 +36,7 @@ public final class ResetCodes {
             case REFUSED -> "refused";
             case INTERNAL -> "internal";
             case CONNECTION_LOST -> "connection-lost";
+            case ORIGIN_PROTOCOL_ERROR -> "origin-protocol-error";
             default -> "code-" + code;
         };
     }

@@ -32,12 +32,22 @@ public final class Heads {
     public record ResponseHead(int status, MultiMap headers) {
     }
 
+    /** @throws UncarriableHead when the decoder on the other side would refuse the head (see the class comment) */
     public static Buffer encode(RequestHead head) {
         Buffer out = Buffer.buffer(256);
         byte[] method = head.method().getBytes(StandardCharsets.US_ASCII);
         byte[] target = head.target().getBytes(StandardCharsets.US_ASCII);
         if (method.length == 0 || method.length > 32 || target.length == 0 || target.length > MAX_TARGET) {
-            throw new ProtocolException("request method or target is too long to carry");
+            throw new UncarriableHead("request method or target is too long to carry", true);
+        }
+        if (!isToken(head.method())) {
+            throw new UncarriableHead("request method is not an HTTP token", false);
+        }
+        for (int i = 0; i < head.target().length(); i++) {
+            char c = head.target().charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw new UncarriableHead("request target has a control, space or non-ASCII character", false);
+            }
         }
         out.appendUnsignedByte((short) method.length).appendBytes(method);
         out.appendUnsignedShort(target.length).appendBytes(target);
@@ -46,7 +56,11 @@ public final class Heads {
         return out;
     }
 
+    /** @throws UncarriableHead when the decoder on the other side would refuse the head (see the class comment) */
     public static Buffer encode(ResponseHead head) {
+        if (head.status() < 100 || head.status() > 599) {
+            throw new UncarriableHead("response status " + head.status() + " is not 100 to 599", false);
+        }
         Buffer out = Buffer.buffer(256);
         out.appendUnsignedShort(head.status());
         appendHeaders(out, head.headers());
@@ -56,7 +70,7 @@ public final class Heads {
 
     private static void check(Buffer out) {
         if (out.length() > Frame.MAX_PAYLOAD) {
-            throw new ProtocolException("head of " + out.length() + " bytes exceeds " + Frame.MAX_PAYLOAD);
+            throw new UncarriableHead("head of " + out.length() + " bytes exceeds " + Frame.MAX_PAYLOAD, true);
         }
     }
 
@@ -66,14 +80,23 @@ public final class Heads {
             count++;
         }
         if (count > MAX_HEADERS) {
-            throw new ProtocolException(count + " headers exceed the limit of " + MAX_HEADERS);
+            throw new UncarriableHead(count + " headers exceed the limit of " + MAX_HEADERS, true);
         }
         out.appendUnsignedShort(count);
         for (Map.Entry<String, String> header : headers) {
             byte[] name = header.getKey().getBytes(StandardCharsets.US_ASCII);
             byte[] value = header.getValue().getBytes(StandardCharsets.ISO_8859_1);
             if (name.length == 0 || name.length > 255 || value.length > 65535) {
-                throw new ProtocolException("header '" + abbreviate(header.getKey()) + "' is too long to carry");
+                throw new UncarriableHead("header '" + abbreviate(header.getKey()) + "' is too long to carry", true);
+            }
+            if (!isToken(header.getKey())) {
+                throw new UncarriableHead("header name '" + abbreviate(header.getKey()) + "' is not an HTTP token", false);
+            }
+            for (int i = 0; i < header.getValue().length(); i++) {
+                char c = header.getValue().charAt(i);
+                if (c == '\r' || c == '\n' || c == 0 || c > 0xff) {
+                    throw new UncarriableHead("header " + header.getKey() + " has CR, LF, NUL or a character beyond Latin-1 in its value", false);
+                }
             }
             out.appendUnsignedByte((short) name.length).appendBytes(name);
             out.appendUnsignedShort(value.length).appendBytes(value);
@@ -194,6 +217,15 @@ public final class Heads {
 
     private static String abbreviate(String text) {
         return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    private static boolean isToken(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (!isTokenChar(text.charAt(i))) {
+                return false;
+            }
+        }
+        return !text.isEmpty();
     }
 
     static boolean isTokenChar(int c) {

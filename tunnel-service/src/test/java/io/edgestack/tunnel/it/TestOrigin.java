@@ -61,6 +61,10 @@ public final class TestOrigin implements AutoCloseable {
                                 response.write("tick\n");
                             });
                         }
+                        case "/hints" -> response // 103 Early Hints, then the answer 200 ms later
+                                .writeEarlyHints(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                                        .add("Link", "</style.css>; rel=preload; as=style"))
+                                .onComplete(sent -> vertx.setTimer(200, id -> response.end("hinted")));
                         case "/never" -> {
                             // no answer at all: the connector's origin timeout answers
                         }

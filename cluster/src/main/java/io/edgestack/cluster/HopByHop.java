@@ -1,4 +1,4 @@
-package io.edgestack.proxy.http;
+package io.edgestack.cluster;
 
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;

@@ -1,4 +1,4 @@
-package io.edgestack.proxy.http;
+package io.edgestack.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
