@@ -5,7 +5,7 @@ import io.vertx.core.net.HostAndPort;
 
 /**
  * The host a request is for: its Host header (HTTP/1.1), or the {@code :authority} of an HTTP/2 request, which carries
- * no Host header.
+ * no Host header; and its target as it is sent on.
  */
 public final class Authority {
 
@@ -54,6 +54,39 @@ public final class Authority {
             return "/";
         }
         return uri.charAt(end) == '/' ? uri.substring(end) : "/" + uri.substring(end);
+    }
+
+    /**
+     * {@code target} with each character outside printable ASCII percent-encoded, for the tunnel, which carries targets
+     * as ASCII: Netty reads a request line byte for byte, so a visitor's raw UTF-8 ({@code /café}, as curl sends it)
+     * arrives as one character per byte, and each goes on as its byte, {@code /caf%C3%A9}, what a browser sends for the
+     * same link and what Caddy sends on (Go's {@code EscapedPath}); it reached the origin as {@code /caf??}. The same
+     * string when there is nothing to encode.
+     */
+    private static final String HEX = "0123456789ABCDEF";
+
+    public static String escapeTarget(String target) {
+        int i = 0;
+        while (i < target.length() && target.charAt(i) > 0x20 && target.charAt(i) < 0x7f) {
+            i++;
+        }
+        if (i == target.length()) {
+            return target;
+        }
+        StringBuilder escaped = new StringBuilder(target.length() + 16).append(target, 0, i);
+        for (; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c > 0x20 && c < 0x7f) {
+                escaped.append(c);
+            } else { // a byte of the request line; a wider character (none comes from Netty) as its UTF-8 bytes
+                byte[] bytes = c <= 0xff ? new byte[] { (byte) c }
+                        : String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                for (byte b : bytes) {
+                    escaped.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
+                }
+            }
+        }
+        return escaped.toString();
     }
 
     /** Where the authority of an absolute-form target starts (after {@code scheme://}), or -1 for any other form. */

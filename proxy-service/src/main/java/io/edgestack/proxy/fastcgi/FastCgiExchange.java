@@ -83,7 +83,11 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
     }
 
     /**
-     * The parameters of a script run: CGI/1.1 (RFC 3875) as PHP reads them, as Caddy and nginx pass them.
+     * The parameters of a script run: CGI/1.1 (RFC 3875) as PHP reads them, as Caddy and nginx pass them. Values are
+     * byte strings, one character per byte ({@link FastCgiRecords#params} writes them as such): what the visitor sent
+     * (headers, the target, the query) is in that form already, as Netty read it, and goes to the script byte for byte,
+     * as nginx passes it (written as UTF-8, a visitor's raw {@code ?q=café} reached PHP as {@code cafÃ©}); paths and
+     * configured values are text, and go as their UTF-8 bytes.
      *
      * @param release the live release (real path, as the proxy sees it)
      * @param script the script's path in the release ({@code /index.php})
@@ -94,7 +98,7 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
      */
     static Map<String, String> params(HttpServerRequest request, FastCgi spec, Path release, String script, String pathInfo,
             String scheme, String host, String client) {
-        String releaseDir = spec.root() == null ? release.toString() : spec.root() + "/" + release.getFileName();
+        String releaseDir = bytes(spec.root() == null ? release.toString() : spec.root() + "/" + release.getFileName());
         Map<String, String> params = new LinkedHashMap<>();
         // the visitor's headers first, so that none can stand in for a parameter set below
         request.headers().names().forEach(name -> {
@@ -114,12 +118,12 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
         params.put("REQUEST_URI", io.edgestack.cluster.Authority.originForm(request.uri()));
         params.put("QUERY_STRING", request.query() == null ? "" : request.query());
         params.put("DOCUMENT_ROOT", releaseDir);
-        params.put("DOCUMENT_URI", script);
-        params.put("SCRIPT_NAME", script);
-        params.put("SCRIPT_FILENAME", releaseDir + script);
+        params.put("DOCUMENT_URI", bytes(script));
+        params.put("SCRIPT_NAME", bytes(script));
+        params.put("SCRIPT_FILENAME", releaseDir + bytes(script));
         if (!pathInfo.isEmpty()) {
-            params.put("PATH_INFO", pathInfo);
-            params.put("PATH_TRANSLATED", releaseDir + pathInfo);
+            params.put("PATH_INFO", bytes(pathInfo));
+            params.put("PATH_TRANSLATED", releaseDir + bytes(pathInfo));
         }
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (contentType != null) {
@@ -145,8 +149,18 @@ final class FastCgiExchange implements FastCgiRecords.Reader.Listener, FastCgiCo
         if ("https".equals(scheme)) {
             params.put("HTTPS", "on");
         }
-        params.putAll(spec.env());
+        spec.env().forEach((key, value) -> params.put(bytes(key), bytes(value)));
         return params;
+    }
+
+    /** {@code text} as its UTF-8 bytes, one character per byte (see {@link #params}). */
+    private static String bytes(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            }
+        }
+        return text;
     }
 
     void run() {

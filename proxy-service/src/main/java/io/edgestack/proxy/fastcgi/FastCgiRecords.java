@@ -49,12 +49,15 @@ public final class FastCgiRecords {
         return out;
     }
 
-    /** The PARAMS stream: every pair, in records of at most 65,535 bytes, then the empty record that ends it. */
+    /**
+     * The PARAMS stream: every pair, in records of at most 65,535 bytes, then the empty record that ends it. Names and
+     * values are byte strings, one character per byte ({@link FastCgiExchange#params}).
+     */
     static Buffer params(Map<String, String> params) {
         Buffer pairs = Buffer.buffer(1024);
         params.forEach((name, value) -> {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            byte[] v = value.getBytes(StandardCharsets.UTF_8);
+            byte[] n = name.getBytes(StandardCharsets.ISO_8859_1);
+            byte[] v = value.getBytes(StandardCharsets.ISO_8859_1);
             length(pairs, n.length);
             length(pairs, v.length);
             pairs.appendBytes(n).appendBytes(v);

@@ -39,6 +39,9 @@ public class SiteRegistry {
     public record Active(Sites sites, Map<Route, UpstreamPool> pools) {
     }
 
+    /** The largest answer head read from an upstream. */
+    public static final int UPSTREAM_MAX_HEADER_SIZE = 64 * 1024;
+
     private final ProxyConfig config;
     private final Vertx vertx;
     private final AtomicReference<Active> current = new AtomicReference<>();
@@ -173,6 +176,10 @@ public class SiteRegistry {
                 // Body pieces as large as a socket read gives them (Netty's default cuts them at 8 KiB): a 100 KiB
                 // answer is then written to the visitor at once instead of in 13 writes.
                 .setMaxChunkSize(UpstreamBodies.LARGEST_READ)
+                // An answer's head up to 64 KiB, as Caddy takes far more (Vert.x' default of 8 KiB, nginx's
+                // proxy_buffer_size, made a 502 of an app's large Content-Security-Policy or many Set-Cookie lines);
+                // beyond it, a 502 with http_response_header_section_size
+                .setMaxHeaderSize(UPSTREAM_MAX_HEADER_SIZE)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
                 .setIdleTimeout((int) idle)

@@ -583,6 +583,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             if (t instanceof java.net.ConnectException) {
                 return "connection_refused";
             }
+            if (t instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+                return "http_response_header_section_size"; // over SiteRegistry.UPSTREAM_MAX_HEADER_SIZE
+            }
+            if (t instanceof io.netty.handler.codec.DecoderException || t instanceof IllegalArgumentException) {
+                return "http_protocol_error"; // Netty's decoder: a status line or Content-Length it cannot read
+            }
         }
         return isTimeout(error) ? "http_response_timeout" : "connection_terminated";
     }

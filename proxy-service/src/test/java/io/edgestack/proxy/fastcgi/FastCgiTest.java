@@ -67,6 +67,8 @@ class FastCgiTest {
                 release.file("r1", "moved.php", "<?php header('Location: /elsewhere');");
                 release.file("r1", "big.php", "<?php for ($i = 0; $i < 64; $i++) { echo str_repeat(chr(97 + $i % 26), 32768); flush(); }");
                 release.file("r1", "slow.php", "<?php sleep(3); echo 'late';");
+                release.file("r1", "bytes.php", "<?php echo bin2hex($_GET['q'] ?? '') . ' ' . bin2hex($_SERVER['HTTP_X_NAME'] ?? '')"
+                        + " . ' ' . bin2hex($_SERVER['PATH_INFO'] ?? '') . ' ' . bin2hex($_SERVER['APP_GREETING'] ?? '');");
                 release.file("r1", "complain.php", "<?php error_log('the cart table is missing'); echo 'still here';");
                 release.file("r1", "style.css", "body { color: teal; }\n".repeat(100));
                 release.file("r1", "uploads/photo.php.jpg", "<?php echo 'ran';");
@@ -89,7 +91,7 @@ class FastCgiTest {
                           - name: %1$s
                             routes:
                               - path: /
-                                fastcgi: {address: "127.0.0.1:%2$d", read-timeout: 1500ms, env: {APP_ENV: testing}}
+                                fastcgi: {address: "127.0.0.1:%2$d", read-timeout: 1500ms, env: {APP_ENV: testing, APP_GREETING: "olá"}}
                           - name: php-down
                             hosts: [down.test]
                             routes:
@@ -141,6 +143,21 @@ class FastCgiTest {
         assertEquals("testing", api.getString("app_env"), "the route's env");
         assertNull(api.get("proxy"), "no HTTP_PROXY from a visitor's Proxy header (httpoxy)");
         assertNull(api.get("underscored"), "a header name with _ is dropped (it would pass for X-User)");
+    }
+
+    /**
+     * What the visitor sent reaches the script byte for byte, as nginx passes it (a raw UTF-8 query from curl, a cookie
+     * or header in UTF-8 or Latin-1), and text (paths, the route's env) as UTF-8: the parameters were all written as
+     * UTF-8, so a visitor's {@code ?q=café} reached PHP as {@code cafÃ©}.
+     */
+    @Test
+    void theScriptGetsTheVisitorsBytesAsTheyCame() {
+        io.edgestack.proxy.http.RawHttp.Answer answer = io.edgestack.proxy.http.RawHttp.send(url.getPort(),
+                "GET /bytes.php/caf%C3%A9?q=caf\u00c3\u00a9 HTTP/1.1\r\nHost: localhost\r\nX-Name: Ren\u00e9e\r\n"
+                        + "Connection: close\r\n\r\n"); // sent as ISO-8859-1: the query's é as its two UTF-8 bytes
+        assertEquals(200, answer.status(), answer.head());
+        String expected = String.join(" ", "636166c3a9", "52656ee965", "2f636166c3a9", "6f6cc3a1");
+        assertTrue(answer.body().contains("\r\n" + expected + "\r\n"), answer.body()); // its one chunk
     }
 
     @Test

@@ -141,7 +141,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     /**
      * An upstream that writes its answers byte for byte, each closing its connection: {@code /raw/upper} chunked with
      * {@code Transfer-Encoding: Chunked} (codings are case-insensitive) and a {@code TE} header, {@code /raw/gzip-chunked}
-     * in a transfer coding no proxy passes on ({@code gzip, chunked}).
+     * in a transfer coding no proxy passes on ({@code gzip, chunked}), {@code /raw/head-<KiB>} a header that large,
+     * {@code /raw/two-lengths} two differing {@code Content-Length}s.
      */
     private int raw() throws Exception {
         io.vertx.core.net.NetServer server = vertx.createNetServer().connectHandler(socket -> {
@@ -156,6 +157,17 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                     socket.write("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n");
                     vertx.setTimer(300, id -> socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                             + "Content-Length: 5\r\nConnection: close\r\n\r\nhints").onComplete(done -> socket.close()));
+                    return;
+                }
+                if (text.startsWith("GET /raw/head-")) { // /raw/head-<KiB>: a header of that many KiB
+                    int kib = Integer.parseInt(text.substring("GET /raw/head-".length(), text.indexOf(' ', 5)));
+                    socket.write("HTTP/1.1 200 OK\r\nX-Large: " + "v".repeat(kib * 1024) + "\r\nContent-Length: 2\r\n"
+                            + "Connection: close\r\n\r\nok").onComplete(done -> socket.close());
+                    return;
+                }
+                if (text.startsWith("GET /raw/two-lengths ")) {
+                    socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok")
+                            .onComplete(done -> socket.close());
                     return;
                 }
                 if (text.startsWith("GET /raw/close-delimited ")) { // HTTP/1.0's framing: the body ends with the connection

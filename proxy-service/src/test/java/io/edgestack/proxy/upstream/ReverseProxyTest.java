@@ -879,6 +879,20 @@ class ReverseProxyTest {
                 .contentType("application/problem+json");
     }
 
+    /**
+     * An answer head of 20 KiB (an app's large Content-Security-Policy, many cookies) is passed on, as Caddy does (Vert.x'
+     * 8 KiB default made it a 502); past 64 KiB, and an answer Netty cannot read, are 502s naming the RFC 9209 error.
+     */
+    @Test
+    void passesLargeAnswerHeadsOnAndNamesWhatIsWrongWithBadOnes() {
+        String large = given().get("/raw/head-20").then().statusCode(200).body(equalTo("ok")).extract().header("X-Large");
+        assertEquals(20 * 1024, large.length());
+        given().accept("application/json").get("/raw/head-70").then().statusCode(502)
+                .header("Proxy-Status", "edgestack-proxy; error=http_response_header_section_size");
+        given().accept("application/json").get("/raw/two-lengths").then().statusCode(502)
+                .header("Proxy-Status", "edgestack-proxy; error=http_protocol_error");
+    }
+
     @Test
     void refusesABodyPastTheLimitOverHttp2WithoutEndingTheConnection() throws Exception {
         int before = FakeUpstreams.UPLOADS_RECEIVED.get();

@@ -110,7 +110,7 @@ public class PublicIngress {
         // §3.2.2), as proxy-service does: the tunnel, the connector's rule and the origin all act on that one host
         String host = Authority.of(request);
         String target = Authority.originForm(request.uri());
-        String carried = escapeTarget(target);
+        String carried = Authority.escapeTarget(target);
         String name = HostPattern.normalise(host);
         Optional<String> tunnel = directory.tunnelFor(name);
         if (tunnel.isEmpty()) {
@@ -322,38 +322,6 @@ public class PublicIngress {
             return !length.trim().equals("0");
         }
         return request.getHeader("Transfer-Encoding") != null;
-    }
-
-    /**
-     * {@code target} with each character outside printable ASCII percent-encoded (the tunnel carries targets as ASCII):
-     * Netty reads a request line byte for byte, so a visitor's raw UTF-8 ({@code /café}) arrives as one character per
-     * byte, and each goes on as its byte, {@code /caf%C3%A9}, what a browser sends for the same link (it reached the
-     * origin as {@code /caf??}). The same string when there is nothing to encode.
-     */
-    private static final String HEX = "0123456789ABCDEF";
-
-    static String escapeTarget(String target) {
-        int i = 0;
-        while (i < target.length() && target.charAt(i) > 0x20 && target.charAt(i) < 0x7f) {
-            i++;
-        }
-        if (i == target.length()) {
-            return target;
-        }
-        StringBuilder escaped = new StringBuilder(target.length() + 16).append(target, 0, i);
-        for (; i < target.length(); i++) {
-            char c = target.charAt(i);
-            if (c > 0x20 && c < 0x7f) {
-                escaped.append(c);
-            } else { // a byte of the request line; a wider character (none comes from Netty) as its UTF-8 bytes
-                byte[] bytes = c <= 0xff ? new byte[] { (byte) c }
-                        : String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                for (byte b : bytes) {
-                    escaped.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
-                }
-            }
-        }
-        return escaped.toString();
     }
 
     /** The host as the visitor gave it, kept to host-name characters and 100 of them (it is echoed in a header). */
