@@ -135,7 +135,10 @@ public class PublicIngress {
             }
         }
         HopByHop.strip(headers, request.getHeader("Connection")); // and the headers the visitor's Connection names
-        if (target != request.uri()) { // it was in absolute form
+        if (host != null && (target != request.uri() || !headers.contains("Host"))) {
+            // in absolute form the target names the host; an HTTP/2 request names it in :authority, which Vert.x takes
+            // out of its headers (the connector's host rules and the origin act on Host: without it, every HTTP/2
+            // visitor matched the catch-all rule and reached the origin as its own address)
             headers.set("Host", host);
         }
         if (upgrade) {

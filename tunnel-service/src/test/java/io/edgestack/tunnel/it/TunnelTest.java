@@ -563,6 +563,31 @@ class TunnelTest {
         assertTrue(other.startsWith("HTTP/1.1 404 "), other); // no tunnel for that host, whatever the Host header says
     }
 
+    /**
+     * An HTTP/2 visitor names its host in {@code :authority}, not in a Host header: the connector's host rules and the
+     * origin see it all the same (without it, every HTTP/2 request matched the catch-all rule, here a 404).
+     */
+    @Test
+    void anHttp2VisitorsHostReachesTheConnectorsRulesAndTheOrigin() throws Exception {
+        Ingress ingress = new Ingress(List.of(
+                new Ingress.Rule(Optional.of(io.edgestack.tunnel.config.HostPattern.parse("test", "localhost")), Optional.empty(),
+                        URI.create(origin.url()), 0),
+                new Ingress.Rule(Optional.empty(), Optional.empty(), null, 404)));
+        Connector connector = connector(1, token("site", List.of("localhost")), ingress, Duration.ofSeconds(5));
+        await("registered", () -> connector.registered() == 1);
+        java.net.http.HttpClient h2c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+        URI hello = URI.create("http://localhost:" + publicPort.getPort() + "/hello");
+        for (int i = 0; i < 2; i++) { // the first goes as HTTP/1.1 asking to upgrade, the second over HTTP/2 itself
+            java.net.http.HttpResponse<String> answer = h2c.send(java.net.http.HttpRequest.newBuilder(hello).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.version() + ": " + answer.body());
+            assertEquals("localhost:" + publicPort.getPort(), answer.headers().firstValue("X-Seen-Host").orElse(null));
+            if (i == 1) {
+                assertEquals(java.net.http.HttpClient.Version.HTTP_2, answer.version());
+            }
+        }
+    }
+
     /** {@code request} written on a new connection to the public port; all it reads until the edge closes it. */
     private String raw(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
