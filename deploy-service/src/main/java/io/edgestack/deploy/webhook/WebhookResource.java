@@ -48,7 +48,7 @@ public class WebhookResource {
     @Path("/github")
     public Response github(@QueryParam("site") String siteName, @HeaderParam("X-GitHub-Event") String event,
             @HeaderParam("X-Hub-Signature-256") String signature, @HeaderParam("X-GitHub-Delivery") String delivery,
-            byte[] body) {
+            @HeaderParam("Content-Type") String contentType, byte[] body) {
         String site = siteName == null ? config.defaultSite() : siteName;
         Response refused = refuse(site, "github", secret -> Signatures.github(secret, body, signature),
                 signature == null ? "X-Hub-Signature-256 is missing"
@@ -62,14 +62,15 @@ public class WebhookResource {
         if (!"push".equals(event)) {
             return ignored(site, "event '" + event + "' is not a push");
         }
-        return push(site, body, "github", delivery, json -> json.getJsonObject("pusher", new JsonObject()).getString("name"));
+        return push(site, payload(body, contentType), "github", delivery,
+                json -> json.getJsonObject("pusher", new JsonObject()).getString("name"));
     }
 
     @POST
     @Path("/gitea")
     public Response gitea(@QueryParam("site") String siteName, @HeaderParam("X-Gitea-Event") String event,
             @HeaderParam("X-Gitea-Signature") String signature, @HeaderParam("X-Gitea-Delivery") String delivery,
-            byte[] body) {
+            @HeaderParam("Content-Type") String contentType, byte[] body) {
         String site = siteName == null ? config.defaultSite() : siteName;
         Response refused = refuse(site, "gitea", secret -> Signatures.gitea(secret, body, signature),
                 signature == null ? "X-Gitea-Signature is missing"
@@ -80,7 +81,8 @@ public class WebhookResource {
         if (!"push".equals(event)) {
             return ignored(site, "event '" + event + "' is not a push");
         }
-        return push(site, body, "gitea", delivery, json -> json.getJsonObject("pusher", new JsonObject()).getString("login"));
+        return push(site, payload(body, contentType), "gitea", delivery,
+                json -> json.getJsonObject("pusher", new JsonObject()).getString("login"));
     }
 
     @POST
@@ -99,8 +101,33 @@ public class WebhookResource {
         return push(site, body, "gitlab", delivery, json -> json.getString("user_username", json.getString("user_name")));
     }
 
+    /**
+     * The JSON of a push: the body, or, for a hook set to {@code application/x-www-form-urlencoded} (GitHub's default
+     * content type for a new webhook, and one of Gitea's), its {@code payload} field (the signature covers the form as
+     * sent, and was checked on it). Null when a form has no {@code payload}.
+     */
+    static byte[] payload(byte[] body, String contentType) {
+        if (contentType == null || !contentType.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            return body;
+        }
+        for (String field : new String(body, java.nio.charset.StandardCharsets.US_ASCII).split("&")) {
+            if (field.startsWith("payload=")) {
+                try {
+                    return java.net.URLDecoder.decode(field.substring("payload=".length()), java.nio.charset.StandardCharsets.UTF_8)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     private Response push(String site, byte[] body, String forge, String delivery,
             java.util.function.Function<JsonObject, String> pusher) {
+        if (body == null) {
+            return Problems.of(400, "Invalid push payload", "A form-encoded webhook needs its JSON in a 'payload' field.");
+        }
         JsonObject json;
         try {
             json = new JsonObject(new String(body, java.nio.charset.StandardCharsets.UTF_8));

@@ -160,6 +160,29 @@ class DeployFlowTest {
                 .body("find { it.name == '" + release + "' }.changedFiles", equalTo(1));
     }
 
+    /**
+     * GitHub's default content type for a new webhook is {@code application/x-www-form-urlencoded}: the JSON comes as the
+     * form's {@code payload} field, and the signature covers the form as sent (it was a 400, "not a JSON object").
+     */
+    @Test
+    void aFormEncodedGithubPushDeploysAsAJsonOneDoes() throws Exception {
+        await(1);
+        String commit = fixture().commit(Map.of("site/index.html", "<h1>pushed as a form</h1>"), Set.of(), "Form push");
+        String form = "payload=" + java.net.URLEncoder.encode(pushBody("refs/heads/main", commit), StandardCharsets.UTF_8);
+        long id = given().header("X-GitHub-Event", "push").header("X-Hub-Signature-256", sign(form))
+                .contentType("application/x-www-form-urlencoded").body(form)
+                .post("/hooks/github").then().statusCode(202).body("status", equalTo("queued"))
+                .extract().jsonPath().getLong("deployment");
+        JsonPath done = await(id);
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        assertEquals(commit, done.getString("commit"));
+        assertEquals("<h1>pushed as a form</h1>", liveFile("index.html"));
+        String empty = "zen=no+payload";
+        given().header("X-GitHub-Event", "push").header("X-Hub-Signature-256", sign(empty))
+                .contentType("application/x-www-form-urlencoded").body(empty)
+                .post("/hooks/github").then().statusCode(400).body("detail", containsString("'payload' field"));
+    }
+
     @Test
     void wrongOrMissingSignatureDeploysNothing() throws Exception {
         await(1);
