@@ -1,7 +1,9 @@
 package io.edgestack.cluster;
 
 import io.netty.handler.codec.DecoderException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
@@ -16,6 +18,39 @@ public final class MalformedBodies {
     public static final String DETAIL = "The request body is not valid chunked transfer coding (RFC 9112 §7.1).";
 
     private MalformedBodies() {
+    }
+
+    /** A request's {@code Transfer-Encoding} refused: the status to answer with (and close) and why. */
+    public record RefusedCoding(int status, String detail) {
+    }
+
+    /**
+     * Why an HTTP/1.x request's {@code Transfer-Encoding} is refused, or null when it has none or {@code chunked} alone
+     * (in any case). Netty frames a body as chunked when {@code chunked} is among the codings, and as no body at all when
+     * it is not, so a coding besides it would reach the app still encoded, and without {@code chunked} last the body's
+     * bytes would be read as the next request: a smuggling vector (RFC 9112 §6.3). {@code status} is 400 when
+     * {@code chunked} is not the final coding (the length cannot be known: the server MUST answer 400 and close), 501
+     * for another coding it cannot undo (§6.1; as nginx's "unknown Transfer-Encoding" and Go's server, so Caddy).
+     */
+    public static RefusedCoding refusedTransferCoding(HttpServerRequest request) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            return null;
+        }
+        java.util.List<String> values = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+        if (values.isEmpty() || values.size() == 1 && "chunked".equalsIgnoreCase(values.get(0).trim())) {
+            return null;
+        }
+        String[] codings = String.join(",", values).split(",");
+        boolean chunkedBefore = false;
+        for (int i = 0; i < codings.length - 1; i++) {
+            chunkedBefore |= "chunked".equalsIgnoreCase(codings[i].trim());
+        }
+        if (chunkedBefore || !"chunked".equalsIgnoreCase(codings[codings.length - 1].trim())) {
+            return new RefusedCoding(400, "The request's Transfer-Encoding (" + String.join(", ", values)
+                    + ") does not end with chunked, once, so its body's length cannot be known (RFC 9112 §6.3).");
+        }
+        return new RefusedCoding(501, "The request's body is in a transfer coding besides chunked ("
+                + String.join(", ", values) + "), which this server does not decode.");
     }
 
     /**

@@ -125,6 +125,13 @@ public class ProxyRouter {
             ErrorPages.send(request, 400, "Bad Request", "The request has more than one Host header.", null);
             return;
         }
+        MalformedBodies.RefusedCoding refused = MalformedBodies.refusedTransferCoding(request);
+        if (refused != null) { // before any route: neither a file nor an upstream may read such a body
+            closeAfter(request, end);
+            ErrorPages.send(request, refused.status(), refused.status() == 400 ? "Bad Request" : "Not Implemented",
+                    refused.detail(), null);
+            return;
+        }
         String coding = request.version() == HttpVersion.HTTP_2 ? null : request.getHeader(HttpHeaders.TRANSFER_ENCODING);
         if (coding != null) {
             if (!"chunked".equals(coding) && "chunked".equalsIgnoreCase(coding.trim())) {

@@ -62,6 +62,27 @@ class BadRequestsTest {
                 "one answer, and the connection is closed: " + answer.head() + answer.body());
     }
 
+    /**
+     * A Transfer-Encoding that does not end with chunked leaves the body's length unknown (Netty read no body, and the
+     * body's bytes as the next request: "smuggled" was answered); one with another coding before chunked would reach the
+     * app still encoded. 400 and 501, as nginx and Go's server, and the connection closed (RFC 9112 §6.1, §6.3).
+     */
+    @Test
+    void refusesTransferCodingsOtherThanChunkedAndClosesTheConnection() {
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        for (String coding : new String[] {"gzip", "chunked, identity", "chunked\r\nTransfer-Encoding: chunked"}) {
+            RawHttp.Answer answer = send("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + smuggled);
+            assertEquals(400, answer.status(), coding + ": " + answer.head());
+            assertTrue(answer.closed(), coding + ": the connection is closed after the answer");
+            assertEquals(1, java.util.regex.Pattern.compile("HTTP/1\\.1 \\d{3} ").matcher(answer.head() + answer.body()).results().count(),
+                    coding + ": the body is not read as a request: " + answer.head() + answer.body());
+        }
+        RawHttp.Answer gzip = send("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n");
+        assertEquals(501, gzip.status(), gzip.head());
+        assertTrue(gzip.closed());
+    }
+
     @Test
     void refusesDifferingContentLengths() {
         RawHttp.Answer answer = send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");

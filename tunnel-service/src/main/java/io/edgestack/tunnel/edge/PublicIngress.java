@@ -100,6 +100,13 @@ public class PublicIngress {
             fail(context, 400, null, "Bad request", "The request has more than one Host header.");
             return;
         }
+        MalformedBodies.RefusedCoding refused = MalformedBodies.refusedTransferCoding(request);
+        if (refused != null) {
+            ConnectionClose.announce(context.request());
+            fail(context, refused.status(), null, refused.status() == 400 ? "Bad request" : "Not implemented",
+                    refused.detail());
+            return;
+        }
         // quarkus.http.limits.max-body-size, as Quarkus' server answered it before
         if (io.edgestack.cluster.BodyLimits.declaredOver(request, maxBodySize)) {
             ConnectionClose.announce(context.request());

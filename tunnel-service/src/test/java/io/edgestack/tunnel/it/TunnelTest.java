@@ -588,6 +588,24 @@ class TunnelTest {
         }
     }
 
+    /**
+     * A Transfer-Encoding without chunked last leaves the body's length unknown (Netty read no body, and the body's bytes
+     * as the next request); another coding before chunked cannot be undone: 400 and 501, the connection closed, nothing
+     * sent to the origin (RFC 9112 §6.1, §6.3; as nginx and Go's server).
+     */
+    @Test
+    void refusesTransferCodingsOtherThanChunked() throws Exception {
+        connected(1);
+        String smuggled = "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        String gzip = raw("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled);
+        assertTrue(gzip.startsWith("HTTP/1.1 400 "), gzip);
+        assertTrue(!gzip.contains("hello from the origin"), "the body is not read as a request: " + gzip);
+        String both = raw("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n");
+        assertTrue(both.startsWith("HTTP/1.1 501 "), both);
+        assertTrue(!both.contains("\r\n\r\nhello"), both);
+    }
+
     /** {@code request} written on a new connection to the public port; all it reads until the edge closes it. */
     private String raw(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
