@@ -161,12 +161,12 @@ public class PublicIngress {
             Context visitorLoop = context.vertx().getOrCreateContext(); // the visitor connection's (called on it)
             stream = session.mux().open(head, !hasBody && !upgrade, upgrade,
                     opened -> wire(opened, context, upgrade, hasBody, requestId, visitorLoop));
-        } catch (UncarriableHead refused) {
-            if (refused.tooLarge()) {
+        } catch (UncarriableHead uncarriable) {
+            if (uncarriable.tooLarge()) {
                 fail(context, 431, null, "Request head too large", "The request line or headers are too large to forward.");
             } else {
                 ConnectionClose.announce(context.request());
-                fail(context, 400, null, "Bad request", "The request cannot be forwarded: " + refused.getMessage() + ".");
+                fail(context, 400, null, "Bad request", "The request cannot be forwarded: " + uncarriable.getMessage() + ".");
             }
             return;
         }
