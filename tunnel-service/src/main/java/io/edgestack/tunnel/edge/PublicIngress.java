@@ -331,6 +331,12 @@ public class PublicIngress {
         if (length != null) {
             return !length.trim().equals("0");
         }
+        if (request.version() == HttpVersion.HTTP_2) {
+            // HTTP/2 need not announce a body (no Content-Length, and no Transfer-Encoding at all): one may come unless
+            // the stream has ended, or the method is one that carries none, as proxy-service judges it (an upload of
+            // unknown length reached the origin empty)
+            return request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD && !request.isEnded();
+        }
         return request.getHeader("Transfer-Encoding") != null;
     }
 

@@ -606,6 +606,26 @@ class TunnelTest {
         assertTrue(!both.contains("\r\n\r\nhello"), both);
     }
 
+    /**
+     * Over HTTP/2 a body need not be announced (no Content-Length, and no Transfer-Encoding in HTTP/2): an upload of
+     * unknown length reaches the origin whole, as one with a length does.
+     */
+    @Test
+    void anHttp2UploadOfUnknownLengthReachesTheOrigin() throws Exception {
+        connected(1);
+        java.net.http.HttpClient h2c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+        URI base = URI.create("http://localhost:" + publicPort.getPort());
+        h2c.send(java.net.http.HttpRequest.newBuilder(base.resolve("/hello")).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        byte[] upload = new byte[300_000];
+        new Random(3).nextBytes(upload);
+        java.net.http.HttpResponse<byte[]> echoed = h2c.send(java.net.http.HttpRequest.newBuilder(base.resolve("/echo"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, echoed.version());
+        assertEquals(200, echoed.statusCode());
+        assertArrayEquals(upload, echoed.body(), "the upload came back byte for byte");
+    }
+
     /** {@code request} written on a new connection to the public port; all it reads until the edge closes it. */
     private String raw(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {
