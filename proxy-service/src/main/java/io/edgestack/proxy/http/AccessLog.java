@@ -1,5 +1,6 @@
 package io.edgestack.proxy.http;
 
+import io.edgestack.cluster.TrustedProxies;
 import org.jboss.logging.Logger;
 
 import io.vertx.core.http.HttpServerRequest;

@@ -1,5 +1,6 @@
 package io.edgestack.proxy.http;
 
+import io.edgestack.cluster.TrustedProxies;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
@@ -76,7 +77,7 @@ public class ProxyRouter {
         this.fastCgi = new io.edgestack.proxy.fastcgi.FastCgiRoutes(vertx, staticFiles.files(),
                 config.files().checkInterval().toNanos());
         this.vertx = vertx;
-        this.trusted = TrustedProxies.parse(config.trustedProxies());
+        this.trusted = TrustedProxies.parse("edgestack.proxy.trusted-proxies", config.trustedProxies());
         this.requestIds = new RequestIds(trusted);
         this.accessLog = config.accessLog();
         this.compressionMinSize = config.compressionMinSize();

@@ -1,5 +1,6 @@
 package io.edgestack.proxy.http;
 
+import io.edgestack.cluster.TrustedProxies;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;

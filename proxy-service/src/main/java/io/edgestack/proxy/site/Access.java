@@ -3,7 +3,7 @@ package io.edgestack.proxy.site;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import io.edgestack.proxy.http.IpBlocks;
+import io.edgestack.cluster.IpBlocks;
 
 /**
  * Who may use a site or one of its routes, as Caddy's {@code remote_ip} matchers and {@code basic_auth} do it: client

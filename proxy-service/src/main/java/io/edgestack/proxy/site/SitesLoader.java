@@ -185,8 +185,8 @@ public final class SitesLoader {
             return Access.OPEN;
         }
         allowOnly(node, key + ".", Set.of("allow", "deny", "basic-auth", "forward-auth"));
-        io.edgestack.proxy.http.IpBlocks allow = blocks(node.get("allow"), key + ".allow");
-        io.edgestack.proxy.http.IpBlocks deny = blocks(node.get("deny"), key + ".deny");
+        io.edgestack.cluster.IpBlocks allow = blocks(node.get("allow"), key + ".allow");
+        io.edgestack.cluster.IpBlocks deny = blocks(node.get("deny"), key + ".deny");
         ForwardAuth forward = node.hasNonNull("forward-auth") ? forwardAuth(node.get("forward-auth"), key + ".forward-auth") : null;
         JsonNode auth = node.get("basic-auth");
         if (auth == null || auth.isNull()) {
@@ -262,22 +262,22 @@ public final class SitesLoader {
         return new ForwardAuth(uri, copy, timeout);
     }
 
-    private static io.edgestack.proxy.http.IpBlocks blocks(JsonNode node, String key) {
+    private static io.edgestack.cluster.IpBlocks blocks(JsonNode node, String key) {
         if (node == null || node.isNull()) {
-            return io.edgestack.proxy.http.IpBlocks.NONE;
+            return io.edgestack.cluster.IpBlocks.NONE;
         }
         requireArray(node, key);
         List<String> entries = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             String entry = text(node, key + "[" + i + "]", node.get(i));
             try {
-                io.edgestack.proxy.http.IpBlocks.parse(List.of(entry));
+                io.edgestack.cluster.IpBlocks.parse(List.of(entry));
             } catch (IllegalArgumentException e) {
                 throw new SiteConfigException(key + "[" + i + "]", e.getMessage());
             }
             entries.add(entry);
         }
-        return io.edgestack.proxy.http.IpBlocks.parse(entries);
+        return io.edgestack.cluster.IpBlocks.parse(entries);
     }
 
     private static Redirects redirects(JsonNode node, String key) {

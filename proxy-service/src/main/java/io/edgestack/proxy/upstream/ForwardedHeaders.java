@@ -1,7 +1,7 @@
 package io.edgestack.proxy.upstream;
 
 import io.edgestack.cluster.Authority;
-import io.edgestack.proxy.http.TrustedProxies;
+import io.edgestack.cluster.TrustedProxies;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;

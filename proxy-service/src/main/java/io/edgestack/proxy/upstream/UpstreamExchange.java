@@ -12,7 +12,7 @@ import io.edgestack.cluster.UpgradedClientSocket;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.cluster.HopByHop;
-import io.edgestack.proxy.http.TrustedProxies;
+import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;

@@ -45,6 +45,13 @@ public interface TunnelConfig {
         @WithDefault("60s")
         Duration requestHeadTimeout();
 
+        /**
+         * Peers in front of the edge (a load balancer, an ingress controller) whose {@code X-Forwarded-For} and
+         * {@code X-Forwarded-Proto} are believed: addresses or CIDR blocks. None by default: the edge is what visitors
+         * reach, and a visitor's own forwarding headers are replaced.
+         */
+        Optional<List<String>> trustedProxies();
+
         /** Address the connector listener binds to. */
         @WithDefault("0.0.0.0")
         String connectorHost();

@@ -1,5 +1,6 @@
 package io.edgestack.tunnel.edge;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.HopByHop;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
+import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.FlushBatch;
@@ -55,8 +57,12 @@ public class PublicIngress {
     private final TunnelMetrics metrics;
     private final long maxBodySize;
 
+    private final TrustedProxies trusted;
+
     public PublicIngress(EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize,
+            @ConfigProperty(name = "edgestack.tunnel.edge.trusted-proxies") Optional<List<String>> trustedProxies) {
+        this.trusted = TrustedProxies.parse("edgestack.tunnel.edge.trusted-proxies", trustedProxies.orElse(List.of()));
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.pages = pages;
         this.directory = directory;
@@ -151,8 +157,13 @@ public class PublicIngress {
         if (upgrade) {
             headers.set("Connection", "Upgrade").set("Upgrade", request.getHeader("Upgrade"));
         }
-        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-        String proto = request.isSSL() ? "https" : "http";
+        // the visitor: the peer, or behind a trusted load balancer the address it forwarded (the right-most one that is
+        // not a trusted proxy), alone, so that proxy-service, which trusts the connector, finds it in its turn
+        String client = trusted.client(request);
+        client = client == null ? "unknown" : client;
+        String forwardedProto = trusted.trusts(request.remoteAddress()) ? request.getHeader("X-Forwarded-Proto") : null;
+        String claimed = forwardedProto == null ? "" : forwardedProto.split(",")[0].trim().toLowerCase(Locale.ROOT);
+        String proto = claimed.equals("https") || claimed.equals("http") ? claimed : request.isSSL() ? "https" : "http";
         headers.set("X-Forwarded-For", client).set("X-Forwarded-Proto", proto).set("X-Forwarded-Host", safe(host))
                 .set("X-Request-Id", requestId);
         Heads.RequestHead head = new Heads.RequestHead(request.method().name(), carried, headers);

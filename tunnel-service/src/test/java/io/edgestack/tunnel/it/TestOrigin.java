@@ -35,6 +35,7 @@ public final class TestOrigin implements AutoCloseable {
                                 .putHeader("X-Seen-Target", request.uri())
                                 .putHeader("X-Seen-Forwarded-Host", String.valueOf(request.getHeader("X-Forwarded-Host")))
                                 .putHeader("X-Seen-Forwarded-For", String.valueOf(request.getHeader("X-Forwarded-For")))
+                                .putHeader("X-Seen-Forwarded-Proto", String.valueOf(request.getHeader("X-Forwarded-Proto")))
                                 .putHeader("X-Seen-Request-Id", String.valueOf(request.getHeader("X-Request-Id")))
                                 .putHeader("Content-Type", "text/plain")
                                 .end("hello from the origin");

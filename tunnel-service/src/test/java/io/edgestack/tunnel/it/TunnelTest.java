@@ -626,6 +626,30 @@ class TunnelTest {
         assertArrayEquals(upload, echoed.body(), "the upload came back byte for byte");
     }
 
+    /**
+     * Behind a trusted load balancer (edgestack.tunnel.edge.trusted-proxies, 127.0.0.2 in tests) the visitor is the
+     * address it forwarded, and the scheme the one it says; from anyone else both are replaced (they reached the origin
+     * as the load balancer's address, for every visitor).
+     */
+    @Test
+    void believesTheForwardingHeadersOfATrustedLoadBalancerOnly() throws Exception {
+        connected(1);
+        String request = "GET /hello HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n"
+                + "X-Forwarded-Proto: https\r\nConnection: close\r\n\r\n";
+        String balanced;
+        try (Socket socket = new Socket("127.0.0.1", publicPort.getPort(), java.net.InetAddress.getByName("127.0.0.2"), 0)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            balanced = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        assertTrue(balanced.startsWith("HTTP/1.1 200 "), balanced);
+        assertTrue(balanced.contains("X-Seen-Forwarded-For: 203.0.113.9\r\n"), balanced);
+        assertTrue(balanced.contains("X-Seen-Forwarded-Proto: https\r\n"), balanced);
+        String direct = raw(request);
+        assertTrue(direct.contains("X-Seen-Forwarded-For: 127.0.0.1\r\n"), direct);
+        assertTrue(direct.contains("X-Seen-Forwarded-Proto: http\r\n"), direct);
+    }
+
     /** {@code request} written on a new connection to the public port; all it reads until the edge closes it. */
     private String raw(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", publicPort.getPort())) {

@@ -1,4 +1,4 @@
-package io.edgestack.proxy.http;
+package io.edgestack.cluster;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

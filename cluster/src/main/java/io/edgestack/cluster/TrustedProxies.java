@@ -1,4 +1,4 @@
-package io.edgestack.proxy.http;
+package io.edgestack.cluster;
 
 import java.util.List;
 
@@ -16,12 +16,15 @@ public final class TrustedProxies {
         this.blocks = blocks;
     }
 
-    /** Parses entries like {@code 10.0.0.0/8}, {@code ::1} or {@code 192.168.1.10}; the error names the bad entry. */
-    public static TrustedProxies parse(List<String> entries) {
+    /**
+     * Parses entries like {@code 10.0.0.0/8}, {@code ::1} or {@code 192.168.1.10}; the error names {@code key} and the bad
+     * entry.
+     */
+    public static TrustedProxies parse(String key, List<String> entries) {
         try {
             return new TrustedProxies(IpBlocks.parse(entries));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("edgestack.proxy.trusted-proxies: " + e.getMessage());
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
         }
     }
 

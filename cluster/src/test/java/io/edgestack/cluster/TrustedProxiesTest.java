@@ -1,4 +1,4 @@
-package io.edgestack.proxy.http;
+package io.edgestack.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +13,7 @@ import io.vertx.core.net.SocketAddress;
 
 class TrustedProxiesTest {
 
-    private final TrustedProxies trusted = TrustedProxies.parse(List.of("10.1.0.0/16", "192.168.1.10", "::1/128", "fd00::/8"));
+    private final TrustedProxies trusted = TrustedProxies.parse("edgestack.proxy.trusted-proxies", List.of("10.1.0.0/16", "192.168.1.10", "::1/128", "fd00::/8"));
 
     @Test
     void addressesInsideTheBlocksAreTrustedAndOthersNot() {
@@ -42,13 +42,13 @@ class TrustedProxiesTest {
         assertFalse(trusted.trusts("localhost"));
         assertFalse(trusted.trusts((String) null));
         assertFalse(trusted.trusts((SocketAddress) null));
-        assertFalse(TrustedProxies.parse(List.of()).trusts("10.1.0.1"));
+        assertFalse(TrustedProxies.parse("edgestack.proxy.trusted-proxies", List.of()).trusts("10.1.0.1"));
     }
 
     @Test
     void aBadEntryIsNamedInTheError() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> TrustedProxies.parse(List.of("10.0.0.0/8", "10.0.0.0/33")));
+                () -> TrustedProxies.parse("edgestack.proxy.trusted-proxies", List.of("10.0.0.0/8", "10.0.0.0/33")));
         assertEquals("edgestack.proxy.trusted-proxies: '10.0.0.0/33' is not an IP address or CIDR block", error.getMessage());
     }
 }
