@@ -33,8 +33,8 @@ public final class MalformedBodies {
      * for another coding it cannot undo (§6.1; as nginx's "unknown Transfer-Encoding" and Go's server, so Caddy).
      */
     public static RefusedCoding refusedTransferCoding(HttpServerRequest request) {
-        if (request.version() == HttpVersion.HTTP_2) {
-            return null;
+        if (request.version() == HttpVersion.HTTP_2 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) == null) {
+            return null; // the usual request: one look-up, no list made
         }
         java.util.List<String> values = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
         if (values.isEmpty() || values.size() == 1 && "chunked".equalsIgnoreCase(values.get(0).trim())) {
