@@ -194,18 +194,42 @@ public class MonitorResource {
                 : Problems.of(404, "No such maintenance window", "There is no open window '" + id + "'.");
     }
 
-    /** A job's heartbeat: {@code POST} or {@code GET /api/push/<check>?token=...}. */
+    /**
+     * A job's heartbeat: {@code POST} or {@code GET /api/push/<check>?token=...}, with Uptime Kuma's push parameters:
+     * {@code status=up|down} (a job that failed says so), {@code msg} and {@code ping} (milliseconds), so that a Kuma push
+     * URL works once its host and path are changed.
+     */
     @POST
     @Path("/push/{name}")
-    public Response push(@PathParam("name") String name, @QueryParam("token") String token) {
-        return scheduler.ping(name, token) ? Response.ok(new JsonObject().put("ok", true).encode()).build()
+    public Response push(@PathParam("name") String name, @QueryParam("token") String token,
+            @QueryParam("status") String status, @QueryParam("msg") String message, @QueryParam("ping") String ping) {
+        boolean up = status == null || status.isBlank() || status.equalsIgnoreCase("up");
+        if (!up && !status.equalsIgnoreCase("down")) {
+            return Problems.of(400, "Invalid push status", "status must be 'up' or 'down', not '" + clip(status) + "'.");
+        }
+        long latency = 0;
+        if (ping != null && !ping.isBlank()) {
+            try {
+                latency = Math.round(Double.parseDouble(ping.trim()));
+            } catch (NumberFormatException e) {
+                return Problems.of(400, "Invalid push ping", "ping must be a number of milliseconds, not '" + clip(ping) + "'.");
+            }
+        }
+        String said = message == null ? null : clip(message);
+        return scheduler.ping(name, token, up, said, latency) ? Response.ok(new JsonObject().put("ok", true).encode()).build()
                 : Problems.of(404, "Unknown push check or token", "No push check '" + name + "' with that token.");
     }
 
     @GET
     @Path("/push/{name}")
-    public Response pushGet(@PathParam("name") String name, @QueryParam("token") String token) {
-        return push(name, token);
+    public Response pushGet(@PathParam("name") String name, @QueryParam("token") String token,
+            @QueryParam("status") String status, @QueryParam("msg") String message, @QueryParam("ping") String ping) {
+        return push(name, token, status, message, ping);
+    }
+
+    /** What a caller sent, cut to 200 characters for an answer or a summary. */
+    private static String clip(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     private CheckState state(CheckSpec spec) {

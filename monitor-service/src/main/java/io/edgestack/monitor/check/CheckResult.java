@@ -8,7 +8,7 @@ import java.time.Instant;
  * @param ok whether visitors were served: true for a clean answer and for a stale copy
  * @param cause {@code ok}, {@code stale} (served, but from the cache because the origin failed), or why it failed:
  *        status, timeout, refused, keyword, json, latency, tls, dns (no answer), mismatch (answers without an expected
- *        value), missed-push, error
+ *        value), missed-push, reported (a push check's job said it failed), error
  * @param status the HTTP status, 0 when there was none
  * @param certDaysLeft days until the peer certificate expires, null when no TLS was involved
  * @param layer the layer of the suite that failed ({@link Layers}: tunnel, proxy, origin) when the answer says, else null
@@ -17,6 +17,8 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
         Long certDaysLeft, String layer) {
 
     public static final String STALE = "stale";
+    /** A push check's job said it failed ({@code status=down} on its heartbeat). */
+    public static final String REPORTED = "reported";
     /** An https answer came, but its certificate expires within the check's {@code tls-days}: not the release's doing. */
     public static final String CERTIFICATE = "certificate";
     /** An upside-down check's probe got through (a port or address that must not answer did). */

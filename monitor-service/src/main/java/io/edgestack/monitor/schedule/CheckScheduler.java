@@ -57,7 +57,11 @@ public class CheckScheduler {
     private final Map<String, Boolean> fromApi = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, CheckResult> last = new ConcurrentHashMap<>();
-    private final Map<String, Instant> pings = new ConcurrentHashMap<>();
+    /** A push check's last heartbeat: when, and what the job said of itself (Uptime Kuma's status, msg and ping). */
+    private record Ping(Instant at, boolean up, String message, long latencyMs) {
+    }
+
+    private final Map<String, Ping> pings = new ConcurrentHashMap<>();
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
     private final Instant started = Instant.now();
     private final io.edgestack.monitor.alert.Maintenance maintenance;
@@ -165,6 +169,15 @@ public class CheckScheduler {
 
     /** A push check's heartbeat; false when the check or its token is wrong (compared in constant time). */
     public boolean ping(String name, String token) {
+        return ping(name, token, true, null, 0);
+    }
+
+    /**
+     * A push check's heartbeat with what the job says, as Uptime Kuma's push URL takes it: {@code up} false
+     * ({@code status=down}) makes the check's runs fail with cause {@code reported} until a heartbeat says up again;
+     * {@code message} ({@code msg}) is shown as the run's summary, {@code latencyMs} ({@code ping}) as its latency.
+     */
+    public boolean ping(String name, String token, boolean up, String message, long latencyMs) {
         CheckSpec spec = checks.get(name);
         boolean known = spec != null && spec.type().equals("push");
         byte[] expected = (known ? spec.pushToken() : "no such check, no token").getBytes(StandardCharsets.UTF_8);
@@ -172,7 +185,11 @@ public class CheckScheduler {
         if (!MessageDigest.isEqual(sha(expected), sha(presented)) || !known) {
             return false;
         }
-        pings.put(name, Instant.now());
+        String said = message == null || message.isBlank() ? null : message.strip();
+        pings.put(name, new Ping(Instant.now(), up, said, Math.max(0, latencyMs)));
+        if (!up) {
+            vertx.runOnContext(v -> run(spec)); // a failure the job reports counts now, not at the next run
+        }
         return true;
     }
 
@@ -330,12 +347,17 @@ public class CheckScheduler {
     }
 
     private CheckResult push(CheckSpec spec) {
-        Instant lastPing = pings.get(spec.name());
+        Ping ping = pings.get(spec.name());
+        Instant lastPing = ping == null ? null : ping.at();
         Instant since = lastPing == null ? started : lastPing;
         long silent = Duration.between(since, Instant.now()).toSeconds();
         if (Duration.between(since, Instant.now()).compareTo(spec.pushPeriod().plus(spec.timeout())) <= 0) {
-            return CheckResult.up(spec.name(), 0, 0, lastPing == null ? "waiting for the first ping" : "last ping " + silent
-                    + " s ago", null);
+            if (ping != null && !ping.up()) {
+                return CheckResult.down(spec.name(), CheckResult.REPORTED, ping.latencyMs(), 0, "the job reported a failure "
+                        + silent + " s ago" + (ping.message() == null ? "" : ": " + ping.message()), null);
+            }
+            return CheckResult.up(spec.name(), ping == null ? 0 : ping.latencyMs(), 0, lastPing == null ? "waiting for the first ping"
+                    : "last ping " + silent + " s ago" + (ping.message() == null ? "" : ": " + ping.message()), null);
         }
         return CheckResult.down(spec.name(), "missed-push", 0, 0, (lastPing == null ? "no ping since the start, " + silent
                 + " s ago" : "no ping for " + silent + " s") + " (expected every " + spec.pushPeriod().toSeconds() + " s)", null);

@@ -542,6 +542,35 @@ class MonitorFlowTest {
         await("job is up", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
     }
 
+    /**
+     * An Uptime Kuma push URL works once its host and path are changed: {@code status=down} (a job that failed says so)
+     * makes the check down at once with cause {@code reported} and the job's {@code msg}; {@code status=up} with
+     * {@code msg} and {@code ping} brings it back (every heartbeat counted as up before, status=down included).
+     */
+    @Test
+    void pushCheckTakesUptimeKumasStatusMessageAndPing() throws Exception {
+        java.util.function.Function<String[], io.restassured.specification.RequestSpecification> push = params -> {
+            var request = given().queryParam("token", MonitorTestResource.PUSH_TOKEN);
+            for (int i = 0; i < params.length; i += 2) {
+                request.queryParam(params[i], params[i + 1]);
+            }
+            return request;
+        };
+        push.apply(new String[] {"status", "up"}).get("/api/push/job").then().statusCode(200);
+        await("job is up", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
+        push.apply(new String[] {"status", "down", "msg", "backup failed: disk full"}).get("/api/push/job").then().statusCode(200);
+        await("job is down", Duration.ofSeconds(5), () -> "down".equals(check("job").getString("state")));
+        assertEquals("reported", check("job").getString("last.cause"));
+        assertTrue(check("job").getString("last.summary").contains("backup failed: disk full"), check("job").prettify());
+        push.apply(new String[] {"status", "sideways"}).get("/api/push/job").then().statusCode(400)
+                .body("detail", containsString("'up' or 'down'"));
+        push.apply(new String[] {"ping", "soon"}).get("/api/push/job").then().statusCode(400);
+        push.apply(new String[] {"status", "up", "msg", "OK", "ping", "12.4"}).post("/api/push/job").then().statusCode(200);
+        await("job is up again", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
+        assertTrue(check("job").getString("last.summary").endsWith(": OK"), check("job").prettify());
+        assertEquals(12, check("job").getInt("last.latencyMs"), check("job").prettify());
+    }
+
     @TestHTTPResource("/")
     URL page;
 
