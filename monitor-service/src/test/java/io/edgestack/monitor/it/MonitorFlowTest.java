@@ -569,6 +569,14 @@ class MonitorFlowTest {
         await("job is up again", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
         assertTrue(check("job").getString("last.summary").endsWith(": OK"), check("job").prettify());
         assertEquals(12, check("job").getInt("last.latencyMs"), check("job").prettify());
+        // Kuma's own URL form, the token as the path: only the host changes when a job moves here
+        given().queryParam("status", "down").queryParam("msg", "from a Kuma URL")
+                .get("/api/push/" + MonitorTestResource.PUSH_TOKEN).then().statusCode(200);
+        await("job is down", Duration.ofSeconds(5), () -> "down".equals(check("job").getString("state")));
+        assertTrue(check("job").getString("last.summary").contains("from a Kuma URL"), check("job").prettify());
+        given().get("/api/push/not-a-token-of-any-check").then().statusCode(404);
+        given().queryParam("status", "up").get("/api/push/" + MonitorTestResource.PUSH_TOKEN).then().statusCode(200);
+        await("job is up again", Duration.ofSeconds(15), () -> "up".equals(check("job").getString("state")));
     }
 
     @TestHTTPResource("/")
