@@ -248,8 +248,9 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 throw new Invalid(prefix + "push-period: missing (how often the job pings, e.g. 5m)");
             }
             pushToken = r.required("push-token");
-            if (pushToken.length() < 16) {
-                throw new Invalid(prefix + "push-token: must be at least 16 characters");
+            // 10, as Uptime Kuma's own push tokens have had (JSHs372KL8): a job's Kuma URL works here as it is
+            if (pushToken.length() < 10) {
+                throw new Invalid(prefix + "push-token: must be at least 10 characters");
             }
         }
         boolean https = url != null && "https".equalsIgnoreCase(url.getScheme()) && type.equals("http");

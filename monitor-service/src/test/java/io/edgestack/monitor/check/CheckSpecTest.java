@@ -81,8 +81,10 @@ class CheckSpecTest {
         assertEquals("edgestack.monitor.checks.home.expected-status: '99' is not a status or range between 100 and 599"
                 + " (like 200,301-308)", error(Map.of("url", "http://x/", "expected-status", "200,99")));
         assertTrue(error(Map.of("url", "http://x/", "keywrod", "a")).startsWith("edgestack.monitor.checks.home.keywrod: unknown key"));
-        assertEquals("edgestack.monitor.checks.home.push-token: must be at least 16 characters",
+        assertEquals("edgestack.monitor.checks.home.push-token: must be at least 10 characters",
                 error(Map.of("type", "push", "push-period", "5m", "push-token", "short")));
+        // an Uptime Kuma push token of 10 characters is taken, so that the job's Kuma URL works as it is
+        assertEquals("JSHs372KL8", parse(Map.of("type", "push", "push-period", "5m", "push-token", "JSHs372KL8")).pushToken());
         assertTrue(error(Map.of("url", "http://x/", "json-path", "status = ok")).contains("json-path"));
         assertTrue(assertThrows(CheckSpec.Invalid.class, () -> CheckSpec.parse("bad name", Map.of("url", "http://x/"), DEFAULTS,
                 "p.")).getMessage().contains("'bad name'"));
