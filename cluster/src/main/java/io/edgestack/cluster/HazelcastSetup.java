@@ -66,6 +66,13 @@ public final class HazelcastSetup {
         config.setProperty("hazelcast.operation.thread.count", "2");
         config.setProperty("hazelcast.operation.generic.thread.count", "1");
         config.setProperty("hazelcast.operation.priority.generic.thread.count", "1");
+        // A partition's migration (its share of the subscriptions and node information: a few kilobytes) is given
+        // 30 s rather than Hazelcast's 5 min. While one is under way the partition refuses writes; a migration
+        // operation lost between members that joined at the same moment (their connections to each other raced)
+        // held two partitions "migrating" for over two minutes, until Vert.x gave up writing a new member's node
+        // information and that service exited (ComposeIT, 2026-12-07). Timed out, the migration is planned again,
+        // and the write, which Hazelcast retries for two minutes, goes through.
+        config.setProperty("hazelcast.partition.migration.timeout", "30");
 
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(settings.portCount());

@@ -80,6 +80,7 @@ class ClusterSettingsTest {
         assertFalse(config.getNetworkConfig().getInterfaces().isEnabled(), "interface matching would filter the members");
         assertEquals("false", config.getProperty("hazelcast.phone.home.enabled"));
         assertEquals("0", config.getProperty("hazelcast.wait.seconds.before.join"));
+        assertEquals("30", config.getProperty("hazelcast.partition.migration.timeout"));
         // vertx-hazelcast's own maps are kept
         assertEquals(1, config.getMultiMapConfig("__vertx.subs").getBackupCount());
     }
