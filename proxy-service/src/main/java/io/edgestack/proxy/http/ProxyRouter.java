@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 
 /**
@@ -142,6 +143,11 @@ public class ProxyRouter {
             }
             // a chunked body the decoder refuses: 400, on every route (an upstream never gets such a body)
             MalformedBodies.answerWith(request, () -> ErrorPages.send(request, 400, "Bad Request", MalformedBodies.DETAIL, null));
+        }
+        if (request.method() == HttpMethod.OPTIONS && "*".equals(request.uri())) {
+            // a question about the server itself, no resource: 200 with no body, as from Go's server (so Caddy)
+            request.response().putHeader(HttpHeaders.CONTENT_LENGTH, "0").end();
+            return;
         }
         String path;
         try {

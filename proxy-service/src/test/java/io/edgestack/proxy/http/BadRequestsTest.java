@@ -83,6 +83,18 @@ class BadRequestsTest {
         assertTrue(gzip.closed());
     }
 
+    /** {@code OPTIONS *} asks about the server, no resource: 200 with no body, as from Go's server (Caddy); was a 400. */
+    @Test
+    void answersOptionsStarAsTheServerItself() {
+        RawHttp.Answer answer = send("OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertEquals(200, answer.status(), answer.head());
+        assertEquals("0", answer.header("Content-Length"), answer.head());
+        assertTrue(answer.header("X-Request-Id") != null, answer.head());
+        assertEquals("", answer.body());
+        RawHttp.Answer connect = send("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n");
+        assertEquals(400, connect.status(), connect.head());
+    }
+
     @Test
     void refusesDifferingContentLengths() {
         RawHttp.Answer answer = send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");

@@ -85,10 +85,33 @@ public class PublicIngress {
             if (InvalidHostRequests.isInvalidHost(context)) {
                 ConnectionClose.announce(context.request());
                 fail(context, 400, null, "Bad request", "The Host header is missing or not a valid host name.");
+            } else if (context.failure() == null && !isPath(context.request().path())) {
+                answerTargetWithoutPath(context);
             } else {
                 context.next();
             }
         });
+    }
+
+    private static boolean isPath(String path) {
+        return path != null && path.startsWith("/");
+    }
+
+    /**
+     * A target that is not a path, which Vert.x Web fails as "not found" before any route: {@code OPTIONS *} asks
+     * about the server itself and gets {@code 200} with no body, as from Go's server (so Caddy) and Cloudflare;
+     * anything else ({@code CONNECT host:443}, which asks the edge to be a forward proxy) is a {@code 400} with the
+     * edge's page. Neither goes through a tunnel: no origin route is for them.
+     */
+    private void answerTargetWithoutPath(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        if (request.method() == HttpMethod.OPTIONS && "*".equals(request.uri())) {
+            metrics.edgeResponse(200);
+            context.response().putHeader("X-Request-Id", EdgeErrorPages.requestId(context))
+                    .putHeader("Content-Length", "0").end();
+            return;
+        }
+        fail(context, 400, null, "Bad request", "The request target must be a path ('/...'): this edge is not a forward proxy.");
     }
 
     static final String PROXY_STATUS = "Proxy-Status";

@@ -607,6 +607,23 @@ class TunnelTest {
     }
 
     /**
+     * A target that is not a path: {@code OPTIONS *} is answered 200 with no body, as Go's server (Caddy) answers it,
+     * and {@code CONNECT} gets the edge's own 400 page; both with a request id (Vert.x Web's plain 404 before).
+     */
+    @Test
+    void answersOptionsStarAndRefusesConnectWithItsOwnAnswers() throws Exception {
+        connected(1);
+        String options = raw("OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertTrue(options.startsWith("HTTP/1.1 200 "), options);
+        assertTrue(options.toLowerCase(java.util.Locale.ROOT).contains("\r\ncontent-length: 0\r\n"), options);
+        assertTrue(options.contains("\r\nX-Request-Id: "), options);
+        String connect = raw("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\nConnection: close\r\n\r\n");
+        assertTrue(connect.startsWith("HTTP/1.1 400 "), connect);
+        assertTrue(connect.contains("\r\nX-Request-Id: "), connect);
+        assertTrue(connect.contains("not a forward proxy"), connect);
+    }
+
+    /**
      * Over HTTP/2 a body need not be announced (no Content-Length, and no Transfer-Encoding in HTTP/2): an upload of
      * unknown length reaches the origin whole, as one with a length does.
      */
