@@ -121,7 +121,7 @@ public class MonitorResource {
         }
         JsonObject settings = new JsonObject(body).copy();
         settings.remove("name");
-        CheckSpec spec = CheckSpec.parse(name, CheckScheduler.settings(settings), scheduler.defaults(), name + ".");
+        CheckSpec spec = CheckSpec.parse(name, CheckScheduler.settings(name, settings), scheduler.defaults(), name + ".");
         scheduler.addFromApi(spec, settings);
         return Response.status(201).entity(state(spec)).build();
     }

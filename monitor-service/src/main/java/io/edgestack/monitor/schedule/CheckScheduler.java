@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 
 import java.util.Map;
 import java.util.Optional;
@@ -95,7 +97,7 @@ public class CheckScheduler {
                 return;
             }
             try {
-                configured.put(name, CheckSpec.parse(name, settings(new JsonObject(json)), defaults(), name + "."));
+                configured.put(name, CheckSpec.parse(name, settings(name, new JsonObject(json)), defaults(), name + "."));
                 fromApi.put(name, true);
             } catch (RuntimeException e) {
                 LOG.errorf("Stored check %s is not valid any more and is not run: %s", name, e.getMessage());
@@ -117,14 +119,34 @@ public class CheckScheduler {
         timers.values().forEach(Timer::cancel);
     }
 
-    public static Map<String, String> settings(JsonObject json) {
+    public static Map<String, String> settings(String name, JsonObject json) {
         Map<String, String> settings = new LinkedHashMap<>();
         json.forEach(entry -> {
-            if (entry.getValue() != null) {
-                settings.put(entry.getKey(), String.valueOf(entry.getValue()));
+            Object value = entry.getValue();
+            if (value instanceof io.vertx.core.json.JsonArray list) {
+                // a list key (alerts, expected-status, a dns check's expected) written as JSON writes a list
+                List<String> items = new ArrayList<>();
+                for (Object item : list) {
+                    if (!scalar(item)) {
+                        throw new CheckSpec.Invalid(name + "." + entry.getKey() + ": a list of strings or numbers was expected, not "
+                                + list.encode());
+                    }
+                    items.add(String.valueOf(item));
+                }
+                settings.put(entry.getKey(), String.join(",", items));
+            } else if (value != null && !scalar(value)) {
+                throw new CheckSpec.Invalid(name + "." + entry.getKey() + ": a string, number or boolean was expected, not "
+                        + (value instanceof JsonObject object ? object.encode() : String.valueOf(value))
+                        + (entry.getKey().equals("headers") ? " (a header is a key of its own: header-<Name>)" : ""));
+            } else if (value != null) {
+                settings.put(entry.getKey(), String.valueOf(value));
             }
         });
         return settings;
+    }
+
+    private static boolean scalar(Object value) {
+        return value instanceof String || value instanceof Number || value instanceof Boolean;
     }
 
     public Map<String, CheckSpec> checks() {

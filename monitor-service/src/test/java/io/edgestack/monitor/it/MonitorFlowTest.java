@@ -658,6 +658,18 @@ class MonitorFlowTest {
         given().header("Authorization", AUTH).contentType("application/json").body("[1]")
                 .post("/api/checks").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("The body's JSON does not fit: Cannot deserialize value of type"));
+        // JSON's own lists for the list keys; anything else that is not a plain value is refused, naming the key
+        // (a header's value was taken as the text of its JSON before: {"a":1})
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body(Map.of("name", "listed", "url", "http://127.0.0.1:1/", "expected-status", List.of(200, "301-308")))
+                .post("/api/checks").then().statusCode(201);
+        given().header("Authorization", AUTH).delete("/api/checks/listed").then().statusCode(204);
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body(Map.of("name", "bad", "url", "http://x/", "header-X-Token", Map.of("a", 1))).post("/api/checks").then()
+                .statusCode(400).body("detail", equalTo("bad.header-X-Token: a string, number or boolean was expected, not {\"a\":1}"));
+        given().header("Authorization", AUTH).contentType("application/json")
+                .body(Map.of("name", "bad", "url", "http://x/", "alerts", List.of(List.of("ops")))).post("/api/checks").then()
+                .statusCode(400).body("detail", equalTo("bad.alerts: a list of strings or numbers was expected, not [[\"ops\"]]"));
         int closed;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             closed = socket.getLocalPort();
