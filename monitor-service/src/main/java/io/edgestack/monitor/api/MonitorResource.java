@@ -93,14 +93,21 @@ public class MonitorResource {
 
     @GET
     @Path("/incidents")
-    public List<MonitorStore.Incident> incidents(@QueryParam("check") String check, @QueryParam("limit") Integer limit,
+    public Response incidents(@QueryParam("check") String check, @QueryParam("limit") String limitParam,
             @HeaderParam("Authorization") String authorization) {
+        int limit;
+        try {
+            limit = limitParam == null || limitParam.isBlank() ? 100 : Integer.parseInt(limitParam.strip());
+        } catch (NumberFormatException e) { // as a typed parameter it was an empty 404, as if the path did not exist
+            return Problems.of(400, "Invalid limit", "'limit' is a whole number of incidents (at most 1000), not '"
+                    + (limitParam.length() > 40 ? limitParam.substring(0, 40) + "…" : limitParam) + "'.");
+        }
         boolean everything = ApiAuth.authorized(token, authorization);
         if (check != null && !everything && !shown(check)) {
-            return List.of();
+            return Response.ok(List.of()).build();
         }
-        List<MonitorStore.Incident> all = store.incidents(check, limit == null ? 100 : Math.max(1, Math.min(limit, 1000)));
-        return everything ? all : all.stream().filter(i -> shown(i.check())).toList();
+        List<MonitorStore.Incident> all = store.incidents(check, Math.max(1, Math.min(limit, 1000)));
+        return Response.ok(everything ? all : all.stream().filter(i -> shown(i.check())).toList()).build();
     }
 
     @GET
@@ -124,6 +131,15 @@ public class MonitorResource {
         CheckSpec spec = CheckSpec.parse(name, CheckScheduler.settings(name, settings), scheduler.defaults(), name + ".");
         scheduler.addFromApi(spec, settings);
         return Response.status(201).entity(state(spec)).build();
+    }
+
+    /** One check's state, as in the list (a name that is no check: 404). */
+    @GET
+    @Path("/checks/{name}")
+    public Response check(@PathParam("name") String name) {
+        CheckSpec spec = scheduler.checks().get(name);
+        return spec == null ? Problems.of(404, "No such check", "There is no check named '" + name + "'.")
+                : Response.ok(state(spec)).build();
     }
 
     @DELETE

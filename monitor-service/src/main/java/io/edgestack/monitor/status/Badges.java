@@ -59,10 +59,16 @@ public class Badges {
     @GET
     @Path("/uptime")
     public Response uptime(@PathParam("check") String check, @QueryParam("label") String label,
-            @QueryParam("days") @DefaultValue("30") int days) {
+            @QueryParam("days") @DefaultValue("30") String daysParam) {
         CheckSpec spec = scheduler.checks().get(check);
         if (spec == null || !spec.statusPage()) {
             return unknown(label);
+        }
+        int days;
+        try {
+            days = Integer.parseInt(daysParam.strip());
+        } catch (NumberFormatException e) { // a badge still, as shields.io answers a bad parameter (it was an empty 404)
+            return badge(label, "uptime", "invalid days", GREY, 400);
         }
         int span = Math.max(1, Math.min(days, 90)); // what the store keeps by the day
         LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(span - 1);

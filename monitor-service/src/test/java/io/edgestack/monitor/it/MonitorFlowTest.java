@@ -258,6 +258,10 @@ class MonitorFlowTest {
         String unknown = given().get("/api/badge/nothing-here/status").then().statusCode(404)
                 .contentType(org.hamcrest.Matchers.startsWith("image/svg+xml")).extract().asString();
         assertTrue(unknown.contains("<title>check: not found</title>"), unknown);
+        // a days that is no number: a badge that says so (an empty 404 before, as if the check did not exist)
+        String invalid = given().get("/api/badge/web/uptime?days=week").then().statusCode(400)
+                .contentType(org.hamcrest.Matchers.startsWith("image/svg+xml")).extract().asString();
+        assertTrue(invalid.contains("<title>uptime: invalid days</title>"), invalid);
     }
 
     @Test
@@ -678,8 +682,16 @@ class MonitorFlowTest {
                 .body(Map.of("name", "closed", "type", "tcp", "host", "127.0.0.1", "port", closed, "interval", "1s"))
                 .post("/api/checks").then().statusCode(201).body("fromApi", equalTo(true));
         await("closed port fails", Duration.ofSeconds(10), () -> "refused".equals(check("closed").getString("last.cause")));
+        given().header("Authorization", AUTH).get("/api/checks/closed").then().statusCode(200)
+                .body("name", equalTo("closed")).body("type", equalTo("tcp")).body("fromApi", equalTo(true));
+        given().get("/api/checks/closed").then().statusCode(401);
         given().header("Authorization", AUTH).delete("/api/checks/closed").then().statusCode(204);
+        given().header("Authorization", AUTH).get("/api/checks/closed").then().statusCode(404)
+                .body("detail", equalTo("There is no check named 'closed'."));
         given().header("Authorization", AUTH).delete("/api/checks/web").then().statusCode(409);
+        given().get("/api/incidents?limit=ten").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", equalTo("'limit' is a whole number of incidents (at most 1000), not 'ten'."));
+        given().get("/api/incidents?limit=1").then().statusCode(200);
         assertTrue(given().get("/api/status").jsonPath().getList("checks.name").stream().noneMatch("closed"::equals));
     }
 }
