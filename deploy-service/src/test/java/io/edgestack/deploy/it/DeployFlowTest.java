@@ -280,6 +280,10 @@ class DeployFlowTest {
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("The body's JSON does not fit: Cannot deserialize value of type"));
         assertEquals(before, deploymentCount(), "nothing queued");
+        // a query parameter that is no number: a problem saying so (an empty 404 before, as if the path did not exist)
+        given().header("Authorization", AUTH).get("/api/deployments?limit=all").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", equalTo("'limit' is a whole number of deployments (at most 500), not 'all'."));
     }
 
     @Test
