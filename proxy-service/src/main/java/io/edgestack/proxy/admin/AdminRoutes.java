@@ -81,8 +81,7 @@ public class AdminRoutes {
             return;
         }
         if (body == null) {
-            Problems.send(context, 400, "Invalid purge request",
-                    "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
+            Problems.send(context, 400, "Invalid purge request", "Nothing to purge: " + PURGE_SHAPES + ".");
             return;
         }
         Purge purge;
@@ -147,35 +146,93 @@ public class AdminRoutes {
     record Purge(String kind, JsonArray targets, java.util.concurrent.Callable<Integer> action) {
     }
 
+    /** The purge request's fields: edgestack's, then Cloudflare's names for the same purges (its purge_cache API). */
+    private static final List<String> PURGE_FIELDS = List.of("everything", "urls", "prefixes", "tags",
+            "purge_everything", "files", "hosts");
+    private static final String PURGE_SHAPES =
+            "send one of {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}";
+
+    /**
+     * One kind of purge per request, as Cloudflare's API takes it; a field this API does not know is refused (a typo
+     * such as {@code paths} purged nothing and said only that there was nothing to purge). Cloudflare's own fields are
+     * read too, so that a deploy script written for it works with its URL changed: {@code purge_everything},
+     * {@code files} (URLs, or objects with a {@code url}), {@code hosts} (everything under each host), {@code tags},
+     * {@code prefixes}.
+     */
     private Purge parse(JsonObject body) {
-        if (body.getBoolean("everything", false)) {
+        List<String> kinds = new ArrayList<>();
+        for (String field : body.fieldNames()) {
+            if (!PURGE_FIELDS.contains(field)) {
+                throw new IllegalArgumentException("'" + field + "' is not a field of a purge request: " + PURGE_SHAPES + ".");
+            }
+            Object value = body.getValue(field);
+            // a field sent as null, or everything: false, is no purge (deploy-service's client writes its unset fields as null)
+            if (value != null && !((field.equals("everything") || field.equals("purge_everything")) && Boolean.FALSE.equals(value))) {
+                kinds.add(field);
+            }
+        }
+        if (kinds.size() > 1) {
+            throw new IllegalArgumentException("One kind of purge per request, not " + String.join(" and ", kinds) + ": "
+                    + PURGE_SHAPES + ".");
+        }
+        String kind = kinds.isEmpty() ? null : kinds.get(0);
+        if ("everything".equals(kind) || "purge_everything".equals(kind)) {
+            if (!Boolean.TRUE.equals(body.getValue(kind))) {
+                throw new IllegalArgumentException("'" + kind + "' is true or false.");
+            }
             return new Purge("everything", new JsonArray(), cache::purgeEverything);
-        } else if (body.containsKey("urls")) {
-            JsonArray targets = list(body, "urls");
+        } else if ("urls".equals(kind) || "files".equals(kind)) {
+            JsonArray targets = "files".equals(kind) ? files(body) : list(body, kind);
             List<String> keys = new ArrayList<>();
             for (Object url : targets) {
-                URI uri = url((String) url, "urls");
+                URI uri = url((String) url, kind);
                 Site site = registry.sites().forHost(uri.getHost());
                 keys.addAll(HttpCache.primaryKeys(uri, site.edgeCache().ignoreQuery()));
             }
             return new Purge("urls", targets, () -> cache.purgeKeys(keys));
-        } else if (body.containsKey("prefixes")) {
-            JsonArray targets = list(body, "prefixes");
+        } else if ("hosts".equals(kind)) {
+            JsonArray targets = list(body, kind);
+            List<String> prefixes = new ArrayList<>();
+            for (Object host : targets) { // everything under the host; on any port when it names none
+                URI uri = url("http://" + host + "/", kind);
+                String name = uri.getHost().toLowerCase(java.util.Locale.ROOT);
+                if (uri.getPort() < 0) {
+                    prefixes.add(name + "/");
+                    prefixes.add(name + ":");
+                } else {
+                    prefixes.add(name + ":" + uri.getPort() + "/");
+                }
+            }
+            return new Purge("hosts", targets, () -> cache.purgePrefixes(prefixes));
+        } else if ("prefixes".equals(kind)) {
+            JsonArray targets = list(body, kind);
             List<String> prefixes = new ArrayList<>();
             for (Object prefix : targets) {
                 String text = (String) prefix;
-                URI uri = url(text.contains("://") ? text : "http://" + text, "prefixes");
+                URI uri = url(text.contains("://") ? text : "http://" + text, kind);
                 String host = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
                 prefixes.add(host.toLowerCase(java.util.Locale.ROOT) + (uri.getRawPath() == null ? "" : uri.getRawPath()));
             }
             return new Purge("prefixes", targets, () -> cache.purgePrefixes(prefixes));
-        } else if (body.containsKey("tags")) {
+        } else if ("tags".equals(kind)) {
             JsonArray targets = list(body, "tags");
             List<String> tags = targets.stream().map(String.class::cast).toList();
             return new Purge("tags", targets, () -> cache.purgeTags(tags));
         }
-        throw new IllegalArgumentException(
-                "Nothing to purge: send {\"everything\": true}, {\"urls\": [...]}, {\"prefixes\": [...]} or {\"tags\": [...]}.");
+        throw new IllegalArgumentException("Nothing to purge: " + PURGE_SHAPES + ".");
+    }
+
+    /** Cloudflare's {@code files}: URLs, or objects whose {@code url} is one (their {@code headers} pick a variant there). */
+    private static JsonArray files(JsonObject body) {
+        Object value = body.getValue("files");
+        if (value instanceof JsonArray array) {
+            JsonArray urls = new JsonArray();
+            for (Object item : array) {
+                urls.add(item instanceof JsonObject object && object.getValue("url") instanceof String url ? url : item);
+            }
+            return list(new JsonObject().put("files", urls), "files");
+        }
+        return list(body, "files");
     }
 
     private static JsonArray list(JsonObject body, String field) {
