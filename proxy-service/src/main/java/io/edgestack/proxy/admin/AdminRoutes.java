@@ -62,6 +62,9 @@ public class AdminRoutes {
     void routes(@Observes ManagementInterface management) {
         management.router().post("/admin/reload").handler(this::reload);
         management.router().post("/admin/purge").handler(BodyHandler.create().setBodyLimit(1024 * 1024)).handler(this::purge);
+        // Cloudflare's purge URL, its zone id ignored: a script written for it needs only its host and token changed
+        management.router().post("/client/v4/zones/:zone/purge_cache").handler(BodyHandler.create().setBodyLimit(1024 * 1024))
+                .handler(this::purge);
     }
 
     /**
@@ -106,7 +109,7 @@ public class AdminRoutes {
             vertx.eventBus().publish(PURGED, event);
             LOG.infof("Purged %d cache entries (%s %s)", removed, purge.kind(), purge.targets().encode());
             context.response().putHeader("Content-Type", "application/json")
-                    .end(new JsonObject().put("purged", removed).put("kind", purge.kind()).encode());
+                    .end(new JsonObject().put("purged", removed).put("kind", purge.kind()).put("success", true).encode());
         });
     }
 
