@@ -116,9 +116,9 @@ public final class CacheStage implements ProxyInterceptor {
     }
 
     /**
-     * A Range request answered from a stored 200, as a file server would: one range → 206 with its part, a range past
-     * the end → 416, several ranges, another unit or an If-Range that no longer matches → the whole body (RFC 9110
-     * §14.2 lets a server ignore Range).
+     * A Range request answered from a stored 200, as a file server would: one range → 206 with its part, several →
+     * 206 {@code multipart/byteranges}, a range past the end → 416, another unit, an If-Range that no longer matches
+     * or ranges that overlap → the whole body (RFC 9110 §14.2 lets a server ignore Range).
      */
     private void answerRange(HttpServerResponse response, CachedResponse entry) {
         Buffer body = entry.body();
@@ -131,6 +131,9 @@ public final class CacheStage implements ProxyInterceptor {
             response.setStatusCode(206).putHeader(HttpHeaderNames.CONTENT_RANGE,
                     "bytes " + range.start() + "-" + range.end() + "/" + size);
             response.end(body.slice((int) range.start(), (int) range.end() + 1));
+        } else if (asked instanceof ByteRange.Parts parts) {
+            new io.edgestack.proxy.files.MultipartRanges(parts.ranges(), response.headers().get(HttpHeaderNames.CONTENT_TYPE), size)
+                    .send(response, body);
         } else if (asked instanceof ByteRange.Unsatisfiable) {
             response.setStatusCode(416).putHeader(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size).end();
         } else {

@@ -377,6 +377,16 @@ public class StaticFiles {
             } else {
                 response.sendFile(rep.file(), r.start(), r.length());
             }
+        } else if (range instanceof ByteRange.Parts parts) {
+            MultipartRanges answer = new MultipartRanges(parts.ranges(), rep.contentType(), size);
+            if (head) {
+                answer.head(response);
+                response.end();
+            } else if (rep.body() != null) {
+                answer.send(response, rep.body());
+            } else {
+                answer.send(vertx, response, rep.file()).onFailure(failed -> response.reset());
+            }
         } else if (head) {
             response.putHeader("Content-Length", String.valueOf(size)).end();
         } else if (rep.body() != null) {

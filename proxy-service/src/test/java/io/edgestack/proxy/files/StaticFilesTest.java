@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,9 +98,44 @@ class StaticFilesTest {
         given().header("Range", "bytes=7-").get("/data/report.bin").then().statusCode(206).body(equalTo("789"));
         given().header("Range", "bytes=10-20").get("/data/report.bin").then().statusCode(416)
                 .header("Content-Range", "bytes */10");
-        given().header("Range", "bytes=0-1,4-5").get("/data/report.bin").then().statusCode(200).body(equalTo("0123456789"));
         given().header("Range", "bytes=2-5").header("If-Range", "\"stale\"").get("/data/report.bin")
                 .then().statusCode(200).header("Accept-Ranges", "bytes");
+    }
+
+    /**
+     * Several ranges: one {@code multipart/byteranges} answer, as from Caddy (Go's file server) and nginx (the whole
+     * file before); ranges that overlap into more than the file get it whole (a request made to tie the server up).
+     */
+    @Test
+    void servesSeveralRangesAsOneMultipartAnswer() throws Exception {
+        assertMultipart(given().header("Range", "bytes=0-1, 4-5,-2").get("/data/report.bin"), "application/octet-stream", 10,
+                new String[] {"0-1", "4-5", "8-9"}, new String[] {"01", "45", "89"});
+        // ranges past the end are dropped: one left is a plain 206
+        given().header("Range", "bytes=3-4,50-60").get("/data/report.bin").then().statusCode(206)
+                .header("Content-Range", "bytes 3-4/10").body(equalTo("34"));
+        given().header("Range", "bytes=0-9,0-9").get("/data/report.bin").then().statusCode(200).body(equalTo("0123456789"));
+        given().header("Range", "bytes=0-1,x").get("/data/report.bin").then().statusCode(200);
+        io.restassured.response.Response head = given().header("Range", "bytes=0-1,4-5").head("/data/report.bin");
+        head.then().statusCode(206).contentType(startsWith("multipart/byteranges; boundary="));
+        assertEquals(given().header("Range", "bytes=0-1,4-5").get("/data/report.bin").header("Content-Length"),
+                head.header("Content-Length"), "the length the GET has");
+
+        // a file too large to be held in memory is streamed range by range from the disk
+        byte[] big = new byte[3 * 1024 * 1024];
+        new java.util.Random(5).nextBytes(big);
+        release.file("r1", "data/big.bin", big);
+        int mib = 1024 * 1024;
+        assertMultipart(given().header("Range", "bytes=10-19," + mib + "-" + (2 * mib + 5) + ",-7").get("/data/big.bin"),
+                "application/octet-stream", big.length, new String[] {"10-19", mib + "-" + (2 * mib + 5), (big.length - 7) + "-" + (big.length - 1)},
+                new String[] {latin1(big, 10, 10), latin1(big, mib, mib + 6), latin1(big, big.length - 7, 7)});
+    }
+
+    private static String latin1(byte[] bytes, int offset, int length) {
+        return new String(bytes, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static void assertMultipart(io.restassured.response.Response answer, String type, long size, String[] ranges, String[] parts) {
+        MultipartAnswers.assertMultipart(answer, type, size, ranges, parts);
     }
 
     @Test
