@@ -104,6 +104,9 @@ public final class CacheStage implements ProxyInterceptor {
         response.setStatusCode(status);
         if (status == 304) {
             response.end();
+        } else if (status == 412) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, "0").remove(HttpHeaderNames.CONTENT_TYPE);
+            response.end();
         } else if (request.method() == HttpMethod.HEAD) {
             headers.add(HeaderNames.CONTENT_LENGTH, String.valueOf(entry.body().length()));
             response.end();
@@ -141,8 +144,17 @@ public final class CacheStage implements ProxyInterceptor {
         }
     }
 
-    /** 304 when the client's validators match a stored 200, else the stored status. */
+    /**
+     * 412 when the request's preconditions fail on a stored 200 ({@code If-Match}, {@code If-Unmodified-Since}), 304
+     * when its validators match one, else the stored status.
+     */
     private int answerStatus(CachedResponse entry) {
+        if (entry.status() == 200 && (request.getHeader(HttpHeaders.IF_MATCH) != null
+                || request.getHeader(io.netty.handler.codec.http.HttpHeaderNames.IF_UNMODIFIED_SINCE) != null)
+                && io.edgestack.proxy.files.Conditional.preconditionFailed(request, entry.etag(),
+                        entry.lastModified() == null ? -1 : io.edgestack.proxy.http.HttpDate.parse(entry.lastModified()))) {
+            return 412;
+        }
         String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
         boolean notModified = entry.matches(ifNoneMatch, ifNoneMatch == null ? request.getHeader(HttpHeaders.IF_MODIFIED_SINCE) : null);
         return notModified && entry.status() == 200 ? 304 : entry.status();
@@ -343,6 +355,9 @@ public final class CacheStage implements ProxyInterceptor {
         if (status == 304) {
             response.headers().remove("Content-Length");
             response.setBody(null);
+        } else if (status == 412) {
+            response.headers().remove("Content-Length").remove("Content-Type");
+            response.setBody(Body.body(io.vertx.core.buffer.Buffer.buffer()));
         } else if (request.method() == HttpMethod.HEAD) {
             response.headers().set("Content-Length", String.valueOf(entry.body().length()));
             response.setBody(null);

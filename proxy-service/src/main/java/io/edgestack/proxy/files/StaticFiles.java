@@ -345,6 +345,11 @@ public class StaticFiles {
             cacheControl = headers.get("Cache-Control");
         }
 
+        if (Conditional.preconditionFailed(request, rep.etag(), rep.modifiedMillis())) {
+            headers.remove("Content-Type");
+            response.setStatusCode(412).putHeader("Content-Length", "0").end();
+            return;
+        }
         if (Conditional.notModified(request, rep.etag(), rep.modifiedMillis())) {
             // A file streamed from disk is compressed on its way out: its 304 carries the ETag that answer would.
             if (rep.body() == null && rep.coding() == null

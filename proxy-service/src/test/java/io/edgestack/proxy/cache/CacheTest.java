@@ -86,6 +86,11 @@ class CacheTest {
         io.edgestack.proxy.files.MultipartAnswers.assertMultipart(given().header("Range", "bytes=0-1,4-5").get("/ranged"),
                 null, 16, new String[] {"0-1", "4-5"}, new String[] {"01", "45"});
         given().header("Range", "bytes=0-15,2-3").get("/ranged").then().statusCode(200).body(equalTo("0123456789abcdef"));
+        // preconditions on a hit: If-Match compared strongly, If-Unmodified-Since with the stored Last-Modified
+        given().header("If-Match", "\"r0\"").get("/ranged").then().statusCode(412).header("X-Cache", "HIT").body(equalTo(""));
+        given().header("If-Match", "\"r1\"").header("Range", "bytes=0-1").get("/ranged").then().statusCode(206).body(equalTo("01"));
+        given().header("If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT").get("/ranged").then().statusCode(412);
+        given().header("If-Unmodified-Since", lastModified).get("/ranged").then().statusCode(200);
         given().header("Range", "bytes=0-1").header("Accept-Encoding", "gzip").get("/ranged").then().statusCode(206)
                 .header("Content-Encoding", nullValue()).body(equalTo("01"));
         assertEquals(1, ScriptedOrigin.hits("/ranged"), "every range came from the stored answer");

@@ -90,6 +90,25 @@ class StaticFilesTest {
                 .then().statusCode(200);
     }
 
+    /** If-Match and If-Unmodified-Since, as nginx and Go's file server (Caddy) evaluate them (ignored before). */
+    @Test
+    void answers412WhenAPreconditionFails() {
+        Response first = given().get("/data/report.bin");
+        String etag = first.header("ETag");
+        String lastModified = first.header("Last-Modified");
+        given().header("If-Match", "\"other\"").get("/data/report.bin").then().statusCode(412).body(equalTo(""));
+        given().header("If-Match", "W/" + etag).get("/data/report.bin").then().statusCode(412); // compared strongly
+        given().header("If-Match", "\"other\", " + etag).header("Range", "bytes=0-1").get("/data/report.bin").then()
+                .statusCode(206).body(equalTo("01")); // a download resumed while the file is the same
+        given().header("If-Match", "*").get("/data/report.bin").then().statusCode(200);
+        given().header("If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT").get("/data/report.bin").then().statusCode(412);
+        given().header("If-Unmodified-Since", lastModified).get("/data/report.bin").then().statusCode(200);
+        given().header("If-Unmodified-Since", "not a date").get("/data/report.bin").then().statusCode(200);
+        // If-Match decides alone when both are sent (RFC 9110 §13.2.2)
+        given().header("If-Match", etag).header("If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT").get("/data/report.bin")
+                .then().statusCode(200);
+    }
+
     @Test
     void servesByteRanges() {
         given().header("Range", "bytes=2-5").get("/data/report.bin").then().statusCode(206)
