@@ -147,6 +147,19 @@ class SuiteLifecycleIT {
         awaitStatus("http://127.0.0.1:8080/", 200, Duration.ofSeconds(10));
         assertEquals(2, cli.run("maintenance", "sideways").exitCode());
 
+        // The edge cache emptied by hand, as Cloudflare's "Purge Cache" button: a path under every public host, everything
+        Cli.Result purge = cli.run("purge", "/", "/blog/");
+        assertEquals(0, purge.exitCode(), purge.output());
+        assertTrue(purge.output().contains("cache entr") && purge.output().contains("urls http://localhost:8080/, "
+                + "http://127.0.0.1:8080/, http://localhost:8080/blog/, http://127.0.0.1:8080/blog/"), purge.output());
+        Cli.Result everything = cli.run("purge", "--everything");
+        assertTrue(everything.exitCode() == 0 && everything.output().contains("(everything)"), everything.output());
+        Cli.Result refused = cli.run("purge", "ftp://example.org/x");
+        assertEquals(1, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("the purge was refused (400): 'ftp://example.org/x' in urls must be an http:// or "
+                + "https:// URL with a host"), refused.output());
+        assertEquals(2, cli.run("purge", "--tag", "a", "/").exitCode());
+
         Cli.Result status = cli.run("status");
         assertEquals(0, status.exitCode(), status.output());
         for (String process : MANAGEMENT.keySet()) {
