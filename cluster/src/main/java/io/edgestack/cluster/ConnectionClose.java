@@ -86,7 +86,8 @@ public final class ConnectionClose {
         }
     }
 
-    private static void linger(Channel channel) {
+    /** Closes {@code channel} lingering (see the class comment), its answer written: from its event loop. */
+    static void linger(Channel channel) {
         if (!channel.isActive() || channel.pipeline().get(Lingering.class) != null) {
             return;
         }

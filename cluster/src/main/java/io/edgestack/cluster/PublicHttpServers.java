@@ -193,7 +193,7 @@ public final class PublicHttpServers {
             @Override
             public void start(Promise<Void> started) {
                 RequestHeadTimeout.server(vertx, options, headTimeoutMillis, onHeadTimeout).connectionHandler(connected)
-                        .requestHandler(handler).listen().onSuccess(server -> {
+                        .invalidRequestHandler(InvalidRequests::answer).requestHandler(handler).listen().onSuccess(server -> {
                             port[0] = server.actualPort();
                             try {
                                 bound.accept(server);

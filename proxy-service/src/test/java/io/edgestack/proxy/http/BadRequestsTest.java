@@ -95,6 +95,23 @@ class BadRequestsTest {
         assertEquals(400, connect.status(), connect.head());
     }
 
+    /**
+     * What the decoder cannot read is answered in HTTP/1.1 with a line and a request id, and closed: Vert.x said
+     * {@code HTTP/1.0 414} with an empty body for a request line over the limit.
+     */
+    @Test
+    void answersWhatItCannotReadInHttp11WithAReason() {
+        RawHttp.Answer line = send("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertTrue(line.head().startsWith("HTTP/1.1 414 "), line.head());
+        assertTrue(line.body().startsWith("414 Request-URI Too Long: the request line") && line.closed(), line.body());
+        assertTrue(line.body().contains("(request id " + line.header("X-Request-Id") + ")"), line.head() + line.body());
+        RawHttp.Answer head = send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(40_000) + "\r\n\r\n");
+        assertTrue(head.head().startsWith("HTTP/1.1 431 ") && head.body().contains("headers are larger"), head.head() + head.body());
+        RawHttp.Answer garbage = send("GET / HTTP/1.1\r\nHost: localhost\r\nNo colon here\r\n\r\n");
+        assertTrue(garbage.head().startsWith("HTTP/1.1 400 ") && garbage.body().contains("could not be read as HTTP"),
+                garbage.head() + garbage.body());
+    }
+
     @Test
     void refusesDifferingContentLengths() {
         RawHttp.Answer answer = send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");

@@ -621,6 +621,9 @@ class TunnelTest {
         assertTrue(connect.startsWith("HTTP/1.1 400 "), connect);
         assertTrue(connect.contains("\r\nX-Request-Id: "), connect);
         assertTrue(connect.contains("not a forward proxy"), connect);
+        // a request line over the limit: HTTP/1.1 414 with a reason (Vert.x said HTTP/1.0, with an empty body)
+        String line = raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertTrue(line.startsWith("HTTP/1.1 414 ") && line.contains("\r\nX-Request-Id: ") && line.contains("request line"), line);
     }
 
     /**
