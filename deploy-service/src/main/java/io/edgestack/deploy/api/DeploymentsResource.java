@@ -96,15 +96,14 @@ public class DeploymentsResource {
     public Response list(@QueryParam("site") String site, @QueryParam("limit") String limitParam) {
         int limit;
         try {
-            limit = limitParam == null || limitParam.isBlank() ? 50 : Integer.parseInt(limitParam.strip());
-        } catch (NumberFormatException e) { // as a typed parameter it was an empty 404, as if the path did not exist
-            return Problems.of(400, "Invalid limit", "'limit' is a whole number of deployments (at most 500), not '"
-                    + (limitParam.length() > 40 ? limitParam.substring(0, 40) + "…" : limitParam) + "'.");
+            limit = io.edgestack.cluster.LimitParameter.parse(limitParam, 50, 500, "deployments");
+        } catch (IllegalArgumentException e) {
+            return Problems.of(400, "Invalid limit", e.getMessage());
         }
         if (site != null) {
             deployer.site(site);
         }
-        return Response.ok(store.recent(site, Math.max(1, Math.min(limit, 500)))).build();
+        return Response.ok(store.recent(site, limit)).build();
     }
 
     @GET

@@ -97,16 +97,15 @@ public class MonitorResource {
             @HeaderParam("Authorization") String authorization) {
         int limit;
         try {
-            limit = limitParam == null || limitParam.isBlank() ? 100 : Integer.parseInt(limitParam.strip());
-        } catch (NumberFormatException e) { // as a typed parameter it was an empty 404, as if the path did not exist
-            return Problems.of(400, "Invalid limit", "'limit' is a whole number of incidents (at most 1000), not '"
-                    + (limitParam.length() > 40 ? limitParam.substring(0, 40) + "…" : limitParam) + "'.");
+            limit = io.edgestack.cluster.LimitParameter.parse(limitParam, 100, 1000, "incidents");
+        } catch (IllegalArgumentException e) {
+            return Problems.of(400, "Invalid limit", e.getMessage());
         }
         boolean everything = ApiAuth.authorized(token, authorization);
         if (check != null && !everything && !shown(check)) {
             return Response.ok(List.of()).build();
         }
-        List<MonitorStore.Incident> all = store.incidents(check, Math.max(1, Math.min(limit, 1000)));
+        List<MonitorStore.Incident> all = store.incidents(check, limit);
         return Response.ok(everything ? all : all.stream().filter(i -> shown(i.check())).toList()).build();
     }
 

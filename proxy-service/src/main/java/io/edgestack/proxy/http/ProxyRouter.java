@@ -1,6 +1,5 @@
 package io.edgestack.proxy.http;
 
-import io.edgestack.cluster.TrustedProxies;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
@@ -10,6 +9,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.edgestack.cluster.Authority;
 import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.MalformedBodies;
+import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.proxy.cache.BackgroundRefresh;
 import io.edgestack.proxy.cache.CacheStage;
 import io.edgestack.proxy.cache.HttpCache;
@@ -30,9 +30,9 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 
 /**

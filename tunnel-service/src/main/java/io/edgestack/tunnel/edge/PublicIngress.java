@@ -17,6 +17,7 @@ import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
 import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.tunnel.config.HostPattern;
+import io.edgestack.tunnel.config.TunnelConfig;
 import io.edgestack.tunnel.metrics.TunnelMetrics;
 import io.edgestack.tunnel.mux.FlushBatch;
 import io.edgestack.tunnel.mux.MuxStream;
@@ -59,10 +60,10 @@ public class PublicIngress {
 
     private final TrustedProxies trusted;
 
-    public PublicIngress(EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize,
-            @ConfigProperty(name = "edgestack.tunnel.edge.trusted-proxies") Optional<List<String>> trustedProxies) {
-        this.trusted = TrustedProxies.parse("edgestack.tunnel.edge.trusted-proxies", trustedProxies.orElse(List.of()));
+    public PublicIngress(EdgeErrorPages pages, TunnelDirectory directory, TunnelMetrics metrics, TunnelConfig config,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.trusted = TrustedProxies.parse("edgestack.tunnel.edge.trusted-proxies",
+                config.edge().trustedProxies().orElse(List.of()));
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(0L);
         this.pages = pages;
         this.directory = directory;
