@@ -65,9 +65,11 @@ public final class MultipartRanges {
 
     /** The answer streamed from a file: each part's head, then its bytes read from the file, then the closing line. */
     public Future<Void> send(Vertx vertx, HttpServerResponse response, String file) {
-        head(response);
         return vertx.fileSystem().open(file, new OpenOptions().setRead(true).setWrite(false).setCreate(false))
-                .compose(opened -> part(response, opened, 0).eventually(() -> opened.close()))
+                .compose(opened -> {
+                    head(response); // only once the file is open: until then, a failure can still be answered
+                    return part(response, opened, 0).eventually(() -> opened.close());
+                })
                 .compose(done -> response.end(Buffer.buffer(tail)));
     }
 

@@ -256,8 +256,8 @@ public final class ReleaseFiles {
         if (real == null) {
             return null;
         }
-        BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
-        if (!attributes.isRegularFile()) {
+        BasicFileAttributes attributes = attributes(real);
+        if (attributes == null || !attributes.isRegularFile()) {
             return null;
         }
         List<String> available = new ArrayList<>(CODINGS.size());
@@ -268,14 +268,23 @@ public final class ReleaseFiles {
             }
         }
         String coding = AcceptEncoding.choose(acceptEncoding, available);
-        if (coding != null) {
-            Path sidecar = real.resolveSibling(real.getFileName() + "." + extension(coding));
-            BasicFileAttributes encoded = Files.readAttributes(sidecar, BasicFileAttributes.class);
+        Path sidecar = coding == null ? null : real.resolveSibling(real.getFileName() + "." + extension(coding));
+        BasicFileAttributes encoded = sidecar == null ? null : attributes(sidecar);
+        if (encoded != null) {
             return new Lookup(Lookup.Kind.FILE, sidecar, encoded.size(), attributes.lastModifiedTime().toMillis(), coding,
                     true, null, release, real, attributes.size(), List.copyOf(available), root, 200, path);
         }
         return new Lookup(Lookup.Kind.FILE, real, attributes.size(), attributes.lastModifiedTime().toMillis(), null,
                 !available.isEmpty(), null, release, real, attributes.size(), List.copyOf(available), root, 200, path);
+    }
+
+    /** A file's attributes, or null when it is gone (removed since it was seen: not found, rather than an error). */
+    private static BasicFileAttributes attributes(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     /** One entry of a folder's listing. */
@@ -327,8 +336,9 @@ public final class ReleaseFiles {
 
     private Lookup notFound(Path root, String release) throws IOException {
         Path page = inside(root, root.resolve("404.html"));
-        if (page != null && Files.isRegularFile(page)) {
-            return Lookup.notFound(page, Files.size(page), release);
+        BasicFileAttributes attributes = page == null ? null : attributes(page);
+        if (attributes != null && attributes.isRegularFile()) {
+            return Lookup.notFound(page, attributes.size(), release);
         }
         return Lookup.notFound(null, 0, release);
     }

@@ -1,6 +1,8 @@
 package io.edgestack.proxy.files;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -20,6 +22,7 @@ import io.edgestack.proxy.site.Site;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,6 +59,10 @@ public class StaticFiles {
     private record Representation(String contentType, String etag, long modifiedMillis, String lastModified,
             String coding, boolean varies, long size, Buffer body, String file) {
     }
+
+    /** What {@link #send} says of a file, taken back when the file cannot be sent after all. */
+    private static final CharSequence[] REPRESENTATION = {HttpHeaders.CONTENT_LENGTH, HttpHeaders.CONTENT_RANGE,
+            HttpHeaders.CONTENT_ENCODING, HttpHeaders.ETAG, HttpHeaders.LAST_MODIFIED, HttpHeaders.ACCEPT_RANGES};
 
     private final Vertx vertx;
     private final ReleaseFiles files;
@@ -380,7 +387,7 @@ public class StaticFiles {
             } else if (rep.body() != null) {
                 response.end(rep.body().slice((int) r.start(), (int) r.end() + 1));
             } else {
-                response.sendFile(rep.file(), r.start(), r.length());
+                sendFile(request, site, response.sendFile(rep.file(), r.start(), r.length()), rep.file());
             }
         } else if (range instanceof ByteRange.Parts parts) {
             MultipartRanges answer = new MultipartRanges(parts.ranges(), rep.contentType(), size);
@@ -390,14 +397,59 @@ public class StaticFiles {
             } else if (rep.body() != null) {
                 answer.send(response, rep.body());
             } else {
-                answer.send(vertx, response, rep.file()).onFailure(failed -> response.reset());
+                sendFile(request, site, answer.send(vertx, response, rep.file()), rep.file());
             }
         } else if (head) {
             response.putHeader("Content-Length", String.valueOf(size)).end();
         } else if (rep.body() != null) {
             response.end(rep.body());
         } else {
-            response.sendFile(rep.file(), 0, size);
+            sendFile(request, site, response.sendFile(rep.file(), 0, size), rep.file());
         }
+    }
+
+    /**
+     * When a file streamed from disk fails: one removed between its look-up and its answer is answered as the look-up
+     * would now answer it (a {@code 404}, or a {@code 500} when it cannot be read), as nothing is sent until it is open;
+     * one that fails midway can only be cut short (its length was announced). Vert.x wrote nothing at all for such a
+     * file, and the visitor waited for the idle timeout.
+     */
+    private void sendFile(HttpServerRequest request, Site site, Future<Void> sent, String file) {
+        sent.onFailure(failed -> {
+            HttpServerResponse response = request.response();
+            if (response.headWritten() || response.closed()) {
+                // cut short midway, or (Vert.x 4.5) the file went in the microseconds between its check that the file
+                // exists and its open, after it had marked the head written: either way nothing more can be sent
+                LOG.debugf(failed, "%s was cut short", file);
+                response.reset();
+                return;
+            }
+            MultiMap headers = response.headers();
+            for (CharSequence name : REPRESENTATION) {
+                headers.remove(name);
+            }
+            if (gone(failed)) {
+                ErrorPages.sendSitePage(vertx, files, request, site.name(), 404, "Not Found", "There is nothing at this address.");
+            } else {
+                LOG.errorf(failed, "Cannot send %s of site %s", file, site.name());
+                ErrorPages.sendSitePage(vertx, files, request, site.name(), 500, "Internal Server Error",
+                        "The file could not be read.");
+            }
+        });
+    }
+
+    /**
+     * Whether a file could not be opened because it is not there: Vert.x's {@code sendFile} fails with a
+     * {@code FileNotFoundException} of its own (no message) or {@code RandomAccessFile}'s (the system's reason), its file
+     * system with a {@code NoSuchFileException} inside.
+     */
+    static boolean gone(Throwable failed) {
+        for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+            if (cause instanceof NoSuchFileException
+                    || cause instanceof FileNotFoundException && (cause.getMessage() == null || cause.getMessage().endsWith("(No such file or directory)"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

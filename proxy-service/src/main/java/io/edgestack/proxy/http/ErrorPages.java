@@ -3,6 +3,7 @@ package io.edgestack.proxy.http;
 import java.nio.file.Path;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -40,7 +41,16 @@ public final class ErrorPages {
         }
         response.putHeader("Content-Type", "text/html; charset=utf-8");
         if (page != null) {
-            return request.method().name().equals("HEAD") ? response.end() : response.sendFile(page.toString());
+            // a page removed since it was looked up: the built-in one (nothing is written until the file is open)
+            return request.method().name().equals("HEAD") ? response.end() : response.sendFile(page.toString())
+                    .recover(failed -> {
+                        if (response.headWritten()) { // gone between Vert.x's two looks at it: nothing can follow
+                            response.reset();
+                            return Future.failedFuture(failed);
+                        }
+                        response.headers().remove(HttpHeaders.CONTENT_LENGTH); // the length Vert.x took from the file
+                        return end(request, builtIn(status, title, detail, requestId));
+                    });
         }
         return end(request, builtIn(status, title, detail, requestId));
     }
@@ -59,12 +69,15 @@ public final class ErrorPages {
         return accept != null && accept.contains("json") && !accept.contains("text/html");
     }
 
+    /**
+     * The page with its length said: Vert.x would count it on top of the length of a file whose {@code sendFile} failed
+     * after taking its length (a file removed between the look-up and the open), and the visitor would wait for bytes
+     * that never come.
+     */
     private static Future<Void> end(HttpServerRequest request, String body) {
-        if (request.method().name().equals("HEAD")) {
-            return request.response()
-                    .putHeader("Content-Length", String.valueOf(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)).end();
-        }
-        return request.response().end(body);
+        Buffer bytes = Buffer.buffer(body);
+        HttpServerResponse response = request.response().putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length()));
+        return request.method().name().equals("HEAD") ? response.end() : response.end(bytes);
     }
 
     private static String builtIn(int status, String title, String detail, String requestId) {
