@@ -216,7 +216,7 @@ public class ProxyRouter {
                 return;
             }
             UpstreamPool pool = registry.pool(route);
-            HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
+            HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec());
             UpstreamExchange exchange = new UpstreamExchange(vertx, client, request, site, route, pool, trusted,
                     staticFiles.files(), upstream -> {
                         outcome.upstream = upstream.url();
@@ -277,7 +277,7 @@ public class ProxyRouter {
         if (upgrade) {
             end.orConnectionClosed(request.connection());
         }
-        HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec().idleTimeout());
+        HttpClient client = upgrade ? registry.upgradeClient() : registry.client(pool.spec());
         new UpstreamExchange(vertx, client, request, site, route, pool, trusted, staticFiles.files(), upstream -> {
             outcome.upstream = upstream.url();
             end.add(upstream::release);

@@ -1,6 +1,5 @@
 package io.edgestack.proxy.site;
 
-import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +15,7 @@ import io.edgestack.cluster.ConnectionErrors;
 import io.edgestack.cluster.TlsWarmup;
 import io.edgestack.proxy.config.ProxyConfig;
 import io.edgestack.proxy.metrics.ProxyMetrics;
+import io.edgestack.proxy.upstream.PoolSpec;
 import io.edgestack.proxy.upstream.Upstream;
 import io.edgestack.proxy.upstream.UpstreamBodies;
 import io.edgestack.proxy.upstream.UpstreamPool;
@@ -24,6 +24,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 
 /**
@@ -45,7 +46,7 @@ public class SiteRegistry {
     private final ProxyConfig config;
     private final Vertx vertx;
     private final AtomicReference<Active> current = new AtomicReference<>();
-    private record ClientKey(long idleMillis, Thread thread) {
+    private record ClientKey(long idleMillis, boolean h2c, Thread thread) {
     }
 
     private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
@@ -142,7 +143,7 @@ public class SiteRegistry {
             TlsWarmup.run(vertx); // before a health check or request to an HTTPS upstream first needs TLS, on an event loop
         }
         for (UpstreamPool pool : pools.values()) {
-            pool.start(vertx, client(pool.spec().idleTimeout()));
+            pool.start(vertx, client(pool.spec()));
             metrics.watch(pool);
         }
         Active active = new Active(sites, pools);
@@ -160,19 +161,24 @@ public class SiteRegistry {
     }
 
     /**
-     * The HTTP client for upstreams whose pools share one idle timeout: keep-alive connection pools per upstream. The
-     * idle timeout is the connection's (no byte read or written for that long closes it, mid-response included), so
-     * pools with different idle timeouts get different clients. Clients are kept for the life of the service: a
-     * reload must not cut the exchanges in flight, and there are as many as there are distinct idle timeouts.
+     * The HTTP client for upstreams whose pools share one idle timeout and protocol: keep-alive connection pools per
+     * upstream. The idle timeout is the connection's (no byte read or written for that long closes it, mid-response
+     * included), so pools with different idle timeouts get different clients. Clients are kept for the life of the
+     * service: a reload must not cut the exchanges in flight, and there are as many as there are distinct idle timeouts.
      * <p>
      * Each event-loop thread gets its own client: its connections then live on the loop that serves the requests
-     * using them (no hand-off between threads per request), and a pool picks among few connections.
+     * using them (no hand-off between threads per request), and a pool picks among few connections. A pool of
+     * {@code h2c://} servers gets a client that speaks HTTP/2 to them from the first byte (prior knowledge, no upgrade),
+     * its requests multiplexed over one connection per server.
      */
-    public HttpClient client(Duration idleTimeout) {
-        long idle = idleTimeout.toMillis();
-        return clients.computeIfAbsent(new ClientKey(idle, Thread.currentThread()), key -> vertx.httpClientBuilder().with(new HttpClientOptions()
+    public HttpClient client(PoolSpec pool) {
+        long idle = pool.idleTimeout().toMillis();
+        boolean h2c = pool.h2c();
+        return clients.computeIfAbsent(new ClientKey(idle, h2c, Thread.currentThread()), key -> vertx.httpClientBuilder().with(new HttpClientOptions()
                 .setKeepAlive(true)
                 .setPipelining(false)
+                .setProtocolVersion(h2c ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1)
+                .setHttp2ClearTextUpgrade(false)
                 // Body pieces as large as a socket read gives them (Netty's default cuts them at 8 KiB): a 100 KiB
                 // answer is then written to the visitor at once instead of in 13 writes.
                 .setMaxChunkSize(UpstreamBodies.LARGEST_READ)
@@ -186,9 +192,10 @@ public class SiteRegistry {
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
                 // the pool's size is the builder's to set: without these it would be Vert.x' default of 5 connections
                 .with(new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(4096))
-                // answers' bodies go to the visitor from the connection's own read buffers (UpstreamBodies)
                 .withConnectHandler(connection -> {
-                    UpstreamBodies.install(connection);
+                    if (!h2c) { // answers' bodies go to the visitor from the connection's own read buffers
+                        UpstreamBodies.install(connection);
+                    }
                     ConnectionErrors.report(connection, LOG, "Upstream");
                 }).build());
     }

@@ -24,7 +24,7 @@ final class UpstreamSpecs {
                 "passive", "strip-prefix", "intercept-errors", "host-header", "request-headers", "response-headers"));
         JsonNode targetList = node.get("targets");
         if (targetList == null) {
-            throw new SiteConfigException(key + ".targets", "is required: a list of http:// or https:// URLs");
+            throw new SiteConfigException(key + ".targets", "is required: a list of http://, https:// or h2c:// URLs");
         }
         SitesLoader.requireArray(targetList, key + ".targets");
         if (targetList.isEmpty()) {
@@ -34,6 +34,12 @@ final class UpstreamSpecs {
         for (int i = 0; i < targetList.size(); i++) {
             String target = SitesLoader.text(targetList, key + ".targets[" + i + "]", targetList.get(i));
             checkUrl(key + ".targets[" + i + "]", target);
+            if (!targets.isEmpty() && isH2c(target) != isH2c(targets.get(0))) {
+                // one client speaks to a pool: HTTP/2 with prior knowledge, or HTTP/1.1 (Caddy asks the same of its upstreams)
+                throw new SiteConfigException(key + ".targets[" + i + "]", "'" + target + "' must be " + (isH2c(targets.get(0))
+                        ? "an h2c:// URL, as the pool's first target is" : "an http:// or https:// URL, as the pool's first target is")
+                        + ": a pool speaks HTTP/2 in clear text (h2c://) to all its servers or to none");
+            }
             targets.add(target);
         }
         String policy = node.has("policy") ? SitesLoader.text(node, key + ".policy", node.get("policy")) : "round-robin";
@@ -147,8 +153,10 @@ final class UpstreamSpecs {
     private static void checkUrl(String key, String target) {
         try {
             URI uri = new URI(target);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new SiteConfigException(key, "'" + target + "' must be an http:// or https:// URL with a host");
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()) || "h2c".equals(uri.getScheme()))
+                    || uri.getHost() == null) {
+                throw new SiteConfigException(key, "'" + target + "' must be an http://, https:// or h2c:// (HTTP/2 in clear"
+                        + " text, as gRPC servers speak) URL with a host");
             }
             if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
                 throw new SiteConfigException(key, "'" + target + "' must not have a path (routes choose paths)");
@@ -156,6 +164,10 @@ final class UpstreamSpecs {
         } catch (URISyntaxException e) {
             throw new SiteConfigException(key, "'" + target + "' is not a URL: " + e.getReason());
         }
+    }
+
+    private static boolean isH2c(String target) {
+        return target.regionMatches(true, 0, "h2c:", 0, 4);
     }
 
     static Duration duration(JsonNode node, String field, String fallback, String key) {

@@ -24,6 +24,14 @@ public record PoolSpec(List<String> targets, String policy, String hashHeader, D
             int unhealthyAfter) {
     }
 
+    /**
+     * Whether the pool's servers are spoken to in HTTP/2 with prior knowledge, in clear text ({@code h2c://} targets,
+     * as Caddy's): gRPC servers and others that speak nothing else. A pool's targets are all h2c or none.
+     */
+    public boolean h2c() {
+        return targets.get(0).regionMatches(true, 0, "h2c:", 0, 4);
+    }
+
     public Selector selector() {
         return switch (policy) {
             case "least-connections" -> new LeastConnectionsSelector();

@@ -17,6 +17,7 @@ import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;
 import io.edgestack.proxy.site.Site;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -345,6 +346,9 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             if (request.version() != HttpVersion.HTTP_1_0) { // no 1xx to an HTTP/1.0 client (RFC 9110 §15.2)
                 created.earlyHintsHandler(this::earlyHints);
             }
+            if (acceptsTrailers(request)) { // TE is hop-by-hop (the library drops it), but a proxy that passes trailers on
+                created.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // says so (gRPC servers ask for it)
+            }
             chosen = upstream;
             upstreamRequest = created;
             upstream.begin();
@@ -399,6 +403,12 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             request.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
         }
         return context.sendRequest().onFailure(error -> failure = error).map(this::transferCoding);
+    }
+
+    /** Whether the visitor said it takes trailer fields ({@code TE: trailers}), which its answer can then carry. */
+    private static boolean acceptsTrailers(HttpServerRequest request) {
+        String te = request.version() == HttpVersion.HTTP_1_0 ? null : request.getHeader(HttpHeaderNames.TE);
+        return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("trailers");
     }
 
     /**
@@ -525,16 +535,47 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             UpstreamBodies.carry(upstream, out, request.connection()); // if carried, the pipe below moves empty pieces
         }
         Pipe<Buffer> pipe = body.stream().pipe();
-        pipe.endOnSuccess(true);
+        boolean trailers = body.stream() instanceof HttpClientResponse && (length < 0 || request.version() == HttpVersion.HTTP_2);
+        pipe.endOnSuccess(!trailers);
         pipe.endOnFailure(false);
-        return pipe.to(out).andThen(sent -> {
-            if (sent.failed()) {
+        Future<Void> sent = pipe.to(out);
+        if (trailers) { // the upstream's trailers are known once its body has ended
+            HttpClientResponse upstream = (HttpClientResponse) body.stream();
+            sent = sent.compose(done -> {
+                MultiMap fields = upstream.trailers();
+                if (!fields.isEmpty()) {
+                    trailers(fields, out.trailers());
+                }
+                return out.end();
+            });
+        }
+        return sent.andThen(result -> {
+            if (result.failed()) {
                 if (upstreamRequest != null) {
                     upstreamRequest.reset();
                 }
                 out.reset();
             }
         });
+    }
+
+    /**
+     * An upstream's trailer fields passed on after the body, as Caddy does: gRPC's {@code grpc-status} and
+     * {@code grpc-message} come there. Only to a visitor whose answer can carry them (chunked HTTP/1.1 or HTTP/2); never
+     * the fields that frame or route a message (RFC 9110 §6.5.1), nor the connection's own.
+     */
+    private static void trailers(MultiMap from, MultiMap to) {
+        for (Map.Entry<String, String> field : from) {
+            String name = field.getKey();
+            if (!HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
+                    && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)
+                    && !HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)
+                    && !HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)
+                    && !HttpHeaderNames.CONNECTION.contentEqualsIgnoreCase(name)
+                    && !HttpHeaderNames.KEEP_ALIVE.contentEqualsIgnoreCase(name)) {
+                to.add(name, field.getValue());
+            }
+        }
     }
 
     /**

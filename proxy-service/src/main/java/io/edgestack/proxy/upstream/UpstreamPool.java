@@ -37,7 +37,7 @@ public final class UpstreamPool {
         List<Upstream> list = new ArrayList<>();
         for (String target : spec.targets()) {
             URI uri = URI.create(target);
-            boolean ssl = uri.getScheme().equals("https");
+            boolean ssl = uri.getScheme().equalsIgnoreCase("https");
             int port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
             list.add(new Upstream(target, uri.getHost(), port, ssl, new PassiveHealth(spec.passiveFailures(),
                     spec.passiveWindow().toMillis(), spec.passiveCooldown().toMillis(), System::currentTimeMillis)));

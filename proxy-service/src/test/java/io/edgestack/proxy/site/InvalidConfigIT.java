@@ -37,7 +37,7 @@ class InvalidConfigIT {
         String output = Files.readString(log);
         assertTrue(exited, "the service stopped by itself:\n" + output);
         assertNotEquals(0, process.exitValue());
-        assertTrue(output.contains("sites[0].routes[0].upstream.targets[0]: 'ftp://files.example.com' must be an http:// or https:// URL"),
+        assertTrue(output.contains("sites[0].routes[0].upstream.targets[0]: 'ftp://files.example.com' must be an http://, https:// or h2c://"),
                 output);
     }
 }

@@ -22,6 +22,25 @@ class SitesLoaderTest {
     }
 
     @Test
+    void h2cTargetsAreAPoolsOwnProtocol() {
+        Site site = SitesLoader.parse("""
+                sites:
+                  - name: a
+                    routes:
+                      - {path: /grpc/, upstream: {targets: ["h2c://127.0.0.1:50051", "h2c://127.0.0.1:50052"]}}
+                      - {path: /, upstream: {targets: ["http://127.0.0.1:3000"]}}
+                """, "a").forHost("x");
+        assertTrue(site.route("/grpc/pkg.Echo/Say").upstream().h2c());
+        assertFalse(site.route("/page").upstream().h2c());
+        assertEquals("sites[0].routes[0].upstream.targets[1]: 'http://127.0.0.1:3001' must be an h2c:// URL, as the pool's "
+                + "first target is: a pool speaks HTTP/2 in clear text (h2c://) to all its servers or to none",
+                problem("sites: [{name: a, routes: [{path: /, upstream: {targets: ['h2c://127.0.0.1:3000', 'http://127.0.0.1:3001']}}]}]"));
+        assertEquals("sites[0].routes[0].upstream.targets[0]: 'h2://127.0.0.1:3000' must be an http://, https:// or h2c:// "
+                + "(HTTP/2 in clear text, as gRPC servers speak) URL with a host",
+                problem("sites: [{name: a, routes: [{path: /, upstream: {targets: ['h2://127.0.0.1:3000']}}]}]"));
+    }
+
+    @Test
     void readsSitesHostsRoutesAndHeaders() {
         Sites sites = SitesLoader.parse("""
                 default-site: blog

@@ -131,7 +131,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               policy: header-hash
                               hash-header: X-Nothing
                               passive: {failures: 0}
-                    """.formatted(portA, portB, closedPort, raw()));
+                          - path: /grpc/
+                            upstream: {targets: [h2c://127.0.0.1:%5$d]}
+                    """.formatted(portA, portB, closedPort, raw(), h2c()));
             return Map.of("edgestack.proxy.sites-file", sites.toAbsolutePath().toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -170,6 +172,12 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                             .onComplete(done -> socket.close());
                     return;
                 }
+                if (text.startsWith("GET /raw/trailers ")) { // chunked, with trailer fields after the last chunk
+                    socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                            + "Trailer: X-Checksum\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: 5d41402a\r\n"
+                            + "Content-Length: 99\r\n\r\n").onComplete(done -> socket.close());
+                    return;
+                }
                 if (text.startsWith("GET /raw/close-delimited ")) { // HTTP/1.0's framing: the body ends with the connection
                     socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
                             + "a body that ends when its connection does").onComplete(done -> socket.close());
@@ -181,6 +189,37 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         .onComplete(done -> socket.close());
             });
         });
+        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    }
+
+    /**
+     * A server that speaks HTTP/2 in clear text only, as gRPC servers do: {@code /grpc/echo} answers the body it was
+     * sent as {@code application/grpc}, with what it saw of the request in headers and {@code grpc-status} in the
+     * trailers; {@code /grpc/missing} is a trailers-only answer ({@code grpc-status: 12}, no body), as gRPC's errors are.
+     * An HTTP/1.1 request gets a 505.
+     */
+    private int h2c() throws Exception {
+        HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(true))
+                .requestHandler(request -> {
+                    var response = request.response();
+                    if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                        response.setStatusCode(505).end();
+                        return;
+                    }
+                    if (request.path().equals("/grpc/missing")) {
+                        response.putHeader("content-type", "application/grpc").putHeader("grpc-status", "12")
+                                .putHeader("grpc-message", "unknown method").end();
+                        return;
+                    }
+                    request.body().onSuccess(body -> {
+                        response.putHeader("content-type", "application/grpc")
+                                .putHeader("x-seen-te", String.valueOf(request.getHeader("te")))
+                                .putHeader("x-seen-version", request.version().name());
+                        response.trailers().add("grpc-status", "0").add("grpc-message", "echoed")
+                                .add("content-length", "99");
+                        response.end(body);
+                    });
+                });
         return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     }
 

@@ -5,7 +5,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -839,6 +841,59 @@ class ReverseProxyTest {
         assertTrue(http11.body().endsWith("\r\n\r\nhints"), http11.body());
         RawHttp.Answer http10 = RawHttp.send(url.getPort(), "GET /raw/early-hints HTTP/1.0\r\nHost: localhost\r\n\r\n");
         assertEquals(200, http10.status(), "no 1xx to an HTTP/1.0 client: " + http10.head());
+    }
+
+    /**
+     * gRPC through the proxy, as Caddy's {@code reverse_proxy h2c://}: an {@code h2c://} pool is spoken to in HTTP/2
+     * from the first byte (the server answers HTTP/1.1 with 505), the visitor's {@code TE: trailers} is passed on (gRPC
+     * servers ask for it; TE is otherwise hop-by-hop), and the answer's trailer fields ({@code grpc-status}) reach the
+     * visitor after the body; a trailers-only answer (gRPC's errors) keeps its status in its headers. vertx-http-proxy
+     * dropped every trailer field and spoke HTTP/1.1 only.
+     */
+    @Test
+    void proxiesGrpcToAnH2cServerWithItsTrailers() throws Exception {
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            byte[] message = {0, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'}; // a gRPC frame: not compressed, 5 bytes
+            var answer = client.request(io.vertx.core.http.HttpMethod.POST, url.getPort(), "127.0.0.1", "/grpc/echo")
+                    .compose(request -> request.putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                            .send(io.vertx.core.buffer.Buffer.buffer(message))
+                            .compose(response -> response.body().map(body -> java.util.Map.entry(response, body))))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            var response = answer.getKey();
+            assertEquals(200, response.statusCode());
+            assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, response.version());
+            assertEquals("HTTP_2", response.getHeader("x-seen-version"), "the upstream was spoken to in HTTP/2");
+            assertEquals("trailers", response.getHeader("x-seen-te"), "TE: trailers passed on");
+            assertEquals("application/grpc", response.getHeader("content-type"));
+            assertArrayEquals(message, answer.getValue().getBytes());
+            assertEquals("0", response.trailers().get("grpc-status"), "trailers: " + response.trailers());
+            assertEquals("echoed", response.trailers().get("grpc-message"));
+            assertNull(response.trailers().get("content-length"), "no framing field among the trailers");
+
+            var missing = client.request(io.vertx.core.http.HttpMethod.POST, url.getPort(), "127.0.0.1", "/grpc/missing")
+                    .compose(request -> request.putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                            .send(io.vertx.core.buffer.Buffer.buffer(message))
+                            .compose(r -> r.body().map(body -> r)))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, missing.statusCode());
+            assertEquals("12", missing.getHeader("grpc-status"), "a trailers-only answer");
+            assertEquals("unknown method", missing.getHeader("grpc-message"));
+        } finally {
+            client.close();
+        }
+    }
+
+    /** An HTTP/1.1 upstream's chunked answer with trailer fields: passed on after the last chunk, framing fields not. */
+    @Test
+    void passesOnTheTrailerFieldsOfAChunkedAnswer() {
+        RawHttp.Answer answer = RawHttp.send(url.getPort(), "GET /raw/trailers HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\n"
+                + "Connection: close\r\n\r\n");
+        assertEquals(200, answer.status(), answer.head());
+        assertEquals("chunked", answer.header("Transfer-Encoding"));
+        assertTrue(answer.body().endsWith("\r\n0\r\nX-Checksum: 5d41402a\r\n\r\n"), answer.body());
+        assertFalse(answer.body().contains("Content-Length"), answer.body());
     }
 
     @Test
