@@ -336,7 +336,7 @@ public class ConnectorListener {
                             .put("edge", edgeName)
                             .put("hosts", new JsonArray(hosts.stream().map(HostPattern::pattern).toList()))
                             .put("heartbeatIntervalMs", config.edge().heartbeatInterval().toMillis())
-                            .put(Mux.INFORMATIONAL, true));
+                            .put(Mux.INFORMATIONAL, true).put(Mux.TRAILERS, true));
                     LOG.infof("Connector connection %s registered from %s; tunnel %s has %d connection(s)", name, remote,
                             claims.tunnel(), directory.sessions(claims.tunnel()).size());
                     publish(UP, holder[0], null);

@@ -172,6 +172,11 @@ public class PublicIngress {
             }
         }
         HopByHop.strip(headers, request.getHeader("Connection")); // and the headers the visitor's Connection names
+        String te = request.version() == HttpVersion.HTTP_1_0 ? null : request.getHeader("TE");
+        if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
+            // hop-by-hop, but it says the visitor takes trailer fields, which the tunnel carries: gRPC servers ask for it
+            headers.set("TE", "trailers");
+        }
         if (host != null && (target != request.uri() || !headers.contains("Host"))) {
             // in absolute form the target names the host; an HTTP/2 request names it in :authority, which Vert.x takes
             // out of its headers (the connector's host rules and the origin act on Host: without it, every HTTP/2
@@ -291,6 +296,10 @@ public class PublicIngress {
                 stream.end();
             }
             Pipes.fromTunnel(stream, response, () -> {
+                MultiMap trailers = stream.trailers();
+                if (trailers != null && (response.isChunked() || request.version() == HttpVersion.HTTP_2)) {
+                    response.trailers().addAll(trailers); // the connector kept only fields an answer may end with
+                }
                 response.end();
                 if (hasBody) {
                     visitorLoop.runOnContext(v -> endUnreadBody(request, stream));

@@ -92,7 +92,13 @@ public final class Mux {
     private final Side side;
     /** The HELLO field by which an edge says it takes interim RESPONSE frames; a connector sends none to an edge without it. */
     public static final String INFORMATIONAL = "informational";
+    /**
+     * The HELLO field by which an edge says it takes TRAILERS frames (an answer's trailer fields, gRPC's status among
+     * them); a connector sends none to an edge without it, which would close the connection on an unknown frame type.
+     */
+    public static final String TRAILERS = "trailers";
     private volatile boolean peerTakesInformational;
+    private volatile boolean peerTakesTrailers;
     private final Settings settings;
     private final Listener listener;
     private final MuxObserver observer;
@@ -156,6 +162,11 @@ public final class Mux {
     /** Whether the edge's HELLO said it takes interim RESPONSE frames (103 Early Hints) before a stream's answer. */
     public boolean peerTakesInformational() {
         return peerTakesInformational;
+    }
+
+    /** Whether the edge's HELLO said it takes TRAILERS frames. */
+    public boolean peerTakesTrailers() {
+        return peerTakesTrailers;
     }
 
     public Side side() {
@@ -418,6 +429,7 @@ public final class Mux {
                     throw new ProtocolException("HELLO payload is not a JSON object");
                 }
                 peerTakesInformational = Boolean.TRUE.equals(hello.getValue(INFORMATIONAL));
+                peerTakesTrailers = Boolean.TRUE.equals(hello.getValue(TRAILERS));
                 listener.hello(hello);
             }
             case PING -> {
@@ -446,6 +458,13 @@ public final class Mux {
                 MuxStream stream = stream(frame);
                 if (stream != null) {
                     stream.onResponse(Heads.decodeResponse(frame.payload()), frame.fin());
+                }
+            }
+            case TRAILERS -> {
+                expectFrom(Side.CONNECTOR, frame);
+                MuxStream stream = stream(frame);
+                if (stream != null) {
+                    stream.onTrailers(Heads.decodeTrailers(frame.payload()));
                 }
             }
             case DATA -> {

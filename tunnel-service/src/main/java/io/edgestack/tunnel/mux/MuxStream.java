@@ -10,6 +10,7 @@ import io.edgestack.tunnel.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -43,6 +44,8 @@ public final class MuxStream {
     private long sendWindow = Mux.INITIAL_WINDOW;
     private boolean finQueued;
     private boolean finSent;
+    /** The encoded trailer fields that end this side (a TRAILERS frame in place of the last DATA's FIN), or null. */
+    private Buffer trailersQueued;
     /** Set by a write that filled the queue (on the writer's thread); the drain handler runs once it empties. */
     private final java.util.concurrent.atomic.AtomicBoolean drainWanted = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Handler<Void> drainHandler;
@@ -55,6 +58,8 @@ public final class MuxStream {
     /** Given to the data handler, in memory to release when the handler is done with them ({@link #consumed(Buffer)}). */
     private final ArrayDeque<Chunk> lent = new ArrayDeque<>();
     private boolean endDelivered;
+    /** The peer's trailer fields, from its TRAILERS frame. */
+    private MultiMap trailers;
     private Handler<Buffer> dataHandler;
     private Handler<Void> endHandler;
     private Handler<Heads.ResponseHead> responseHandler;
@@ -156,13 +161,37 @@ public final class MuxStream {
 
     /** Ends this direction of the stream once everything queued is sent. */
     public void end() {
+        end(null);
+    }
+
+    /**
+     * Ends the connector's answer with its trailer fields (a TRAILERS frame carrying FIN, after the body), when there are
+     * any and the edge said in its HELLO that it takes them ({@link Mux#peerTakesTrailers()}); else as {@link #end()}.
+     * Fields the edge would refuse (a name that is not a token, a CR or LF in a value) end it without them.
+     */
+    public void end(MultiMap trailers) {
+        Buffer payload = null;
+        if (trailers != null && !trailers.isEmpty() && mux.side() == Mux.Side.CONNECTOR && mux.peerTakesTrailers()) {
+            try {
+                payload = Heads.encodeTrailers(trailers);
+            } catch (io.edgestack.tunnel.protocol.UncarriableHead refused) {
+                payload = null;
+            }
+        }
+        Buffer fields = payload;
         mux.onLoop(() -> {
             if (closed || finQueued) {
                 return;
             }
             finQueued = true;
+            trailersQueued = fields;
             pump();
         });
+    }
+
+    /** The trailer fields the connector ended the answer with (on the edge), or null: known once the end is delivered. */
+    public MultiMap trailers() {
+        return trailers;
     }
 
     public boolean writeQueueFull() {
@@ -270,13 +299,14 @@ public final class MuxStream {
             }
             sendWindow -= n;
             mux.dataSent(n);
-            boolean fin = finQueued && pending.isEmpty();
+            boolean fin = finQueued && pending.isEmpty() && trailersQueued == null;
             mux.send(Frame.of(FrameType.DATA, fin ? Frame.FIN : 0, id, piece), pieceMemory);
             finSent |= fin;
             queued.addAndGet(-n);
         }
         if (pending.isEmpty() && finQueued && !finSent) {
-            mux.send(Frame.of(FrameType.DATA, Frame.FIN, id, Buffer.buffer()));
+            mux.send(trailersQueued != null ? Frame.of(FrameType.TRAILERS, Frame.FIN, id, trailersQueued)
+                    : Frame.of(FrameType.DATA, Frame.FIN, id, Buffer.buffer()));
             finSent = true;
         }
         if (queued.get() < Mux.STREAM_QUEUE_HIGH / 2 && drainWanted.compareAndSet(true, false)) {
@@ -308,6 +338,18 @@ public final class MuxStream {
         if (fin) {
             onData(Buffer.buffer(), true);
         }
+    }
+
+    /** A TRAILERS frame: the answer's trailer fields, which end it. */
+    void onTrailers(MultiMap fields) {
+        if (!responseReceived) {
+            throw new ProtocolException("TRAILERS on stream " + id + " before its RESPONSE");
+        }
+        if (remoteEnded) {
+            throw new ProtocolException("TRAILERS on stream " + id + " after its end");
+        }
+        trailers = fields;
+        onData(Buffer.buffer(), true);
     }
 
     /** Bytes from a DATA frame (or the end of the peer's side); the stream claims the memory holding them. */

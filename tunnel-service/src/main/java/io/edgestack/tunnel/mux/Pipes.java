@@ -1,6 +1,9 @@
 package io.edgestack.tunnel.mux;
 
+import java.util.function.Supplier;
+
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
@@ -17,6 +20,14 @@ public final class Pipes {
 
     /** Body of {@code source} into {@code stream}, then the end of the stream. */
     public static void toTunnel(ReadStream<Buffer> source, MuxStream stream) {
+        toTunnel(source, stream, null);
+    }
+
+    /**
+     * Body of {@code source} into {@code stream}, then the end of the stream with the trailer fields {@code trailers}
+     * gives once the body has ended (an origin's answer's; null or empty for none).
+     */
+    public static void toTunnel(ReadStream<Buffer> source, MuxStream stream, Supplier<MultiMap> trailers) {
         stream.drainHandler(v -> source.resume());
         source.handler(chunk -> {
             stream.write(chunk);
@@ -27,7 +38,7 @@ public final class Pipes {
                 }
             }
         });
-        source.endHandler(v -> stream.end());
+        source.endHandler(v -> stream.end(trailers == null ? null : trailers.get()));
         source.resume();
     }
 

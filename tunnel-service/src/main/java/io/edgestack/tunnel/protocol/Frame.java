@@ -74,7 +74,7 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
         int flags = message.getUnsignedByte(1);
         int allowed = switch (type) {
             case OPEN -> FIN | UPGRADE;
-            case RESPONSE, DATA -> FIN;
+            case RESPONSE, DATA, TRAILERS -> FIN;
             default -> 0;
         };
         if ((flags & ~allowed) != 0) {
@@ -108,6 +108,11 @@ public record Frame(FrameType type, int flags, int streamId, Buffer payload) {
                 if (size < 4 || size - 4 > MAX_REASON) {
                     throw new ProtocolException(type + " frame payload must be 4 bytes and a reason of at most "
                             + MAX_REASON + " bytes, got " + size);
+                }
+            }
+            case TRAILERS -> {
+                if ((flags & FIN) == 0) { // trailer fields end the answer: nothing may follow them
+                    throw new ProtocolException("TRAILERS frame without FIN");
                 }
             }
             case HELLO -> {

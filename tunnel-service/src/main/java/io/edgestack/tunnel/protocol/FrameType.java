@@ -22,7 +22,9 @@ public enum FrameType {
     /** either way, stream 0: the 8 bytes of the PING it answers. */
     PONG(0x7, false),
     /** either way, stream 0: no new streams on this connection; u32 last stream id + UTF-8 reason. */
-    GOAWAY(0x8, false);
+    GOAWAY(0x8, false),
+    /** connector → edge: the answer's trailer fields, after its body; always with FIN (see Mux#TRAILERS). */
+    TRAILERS(0x9, true);
 
     private static final FrameType[] BY_CODE = values();
 

@@ -68,6 +68,25 @@ public final class Heads {
         return out;
     }
 
+    /**
+     * Trailer fields: the {@code headers} of a head alone.
+     *
+     * @throws UncarriableHead when the decoder on the other side would refuse them
+     */
+    public static Buffer encodeTrailers(MultiMap trailers) {
+        Buffer out = Buffer.buffer(64);
+        appendHeaders(out, trailers);
+        check(out);
+        return out;
+    }
+
+    public static MultiMap decodeTrailers(Buffer in) {
+        Reader reader = new Reader(in);
+        MultiMap fields = reader.headers();
+        reader.end();
+        return fields;
+    }
+
     private static void check(Buffer out) {
         if (out.length() > Frame.MAX_PAYLOAD) {
             throw new UncarriableHead("head of " + out.length() + " bytes exceeds " + Frame.MAX_PAYLOAD, true);

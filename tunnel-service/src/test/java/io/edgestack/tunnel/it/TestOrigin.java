@@ -66,6 +66,11 @@ public final class TestOrigin implements AutoCloseable {
                                 .writeEarlyHints(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
                                         .add("Link", "</style.css>; rel=preload; as=style"))
                                 .onComplete(sent -> vertx.setTimer(200, id -> response.end("hinted")));
+                        case "/trailers" -> { // chunked, with trailer fields, as a gRPC answer (and one it must not pass)
+                            response.setChunked(true).putHeader("X-Seen-TE", String.valueOf(request.getHeader("TE")));
+                            response.trailers().add("grpc-status", "0").add("X-Checksum", "5d41402a").add("Content-Length", "99");
+                            response.write("hello").onComplete(written -> response.end());
+                        }
                         case "/never" -> {
                             // no answer at all: the connector's origin timeout answers
                         }

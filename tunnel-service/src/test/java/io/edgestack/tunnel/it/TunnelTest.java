@@ -369,6 +369,23 @@ class TunnelTest {
     }
 
     /**
+     * An answer's trailer fields (gRPC's status) go through the tunnel and reach the visitor after the body, and the
+     * visitor's {@code TE: trailers} reaches the origin (TE is hop-by-hop, but says the trailers are wanted); fields that
+     * frame a message do not pass. The tunnel dropped both.
+     */
+    @Test
+    void passesTrailerFieldsOnAfterTheBody() throws Exception {
+        connected(1);
+        String answer = raw("GET /trailers HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        assertTrue(answer.contains("X-Seen-TE: trailers\r\n"), answer);
+        String last = answer.substring(answer.indexOf("\r\n0\r\n") + 5);
+        assertTrue(last.contains("grpc-status: 0\r\n") && last.contains("X-Checksum: 5d41402a\r\n"), answer);
+        assertFalse(last.contains("Content-Length"), answer);
+        assertTrue(answer.endsWith("\r\n\r\n"), answer);
+    }
+
+    /**
      * A visitor's raw UTF-8 in the target goes through percent-encoded, byte for byte, as a browser sends it (the tunnel
      * carries targets as ASCII: it reached the origin as {@code ??}).
      */

@@ -21,9 +21,6 @@ import io.edgestack.tunnel.protocol.Heads;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 
 /**
  * The flood limit counts frames that cost the receiver work without traffic paying for them, and not the WINDOW and
@@ -36,47 +33,17 @@ class MuxFloodTest {
     private static final Mux.Settings SETTINGS = new Mux.Settings(Duration.ofSeconds(5), 3, 1000, LIMIT);
 
     private final Vertx vertx = Vertx.vertx();
-    private final CompletableFuture<String> edgeClosed = new CompletableFuture<>();
-    private final CompletableFuture<String> connectorClosed = new CompletableFuture<>();
+    private final MuxPair pair = new MuxPair(vertx);
+    private final CompletableFuture<String> edgeClosed = pair.edgeClosed;
+    private final CompletableFuture<String> connectorClosed = pair.connectorClosed;
 
     @AfterEach
     void stop() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    /** Connects an edge Mux to a connector Mux whose streams {@code serve} handles; returns the edge's. */
     private Mux connect(Consumer<MuxStream> serve) throws Exception {
-        HttpServer server = vertx.createHttpServer().requestHandler(request -> request.toWebSocket().onSuccess(ws -> new Mux(vertx, ws, Mux.Side.CONNECTOR, SETTINGS,
-                new Mux.Listener() {
-                    @Override
-                    public void opened(MuxStream stream, Heads.RequestHead head, boolean fin, boolean upgrade) {
-                        serve.accept(stream);
-                    }
-
-                    @Override
-                    public void closed(String reason) {
-                        connectorClosed.complete(reason);
-                    }
-                }, MuxObserver.NONE, "connector")));
-        int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                .actualPort();
-        WebSocketClient client = vertx.createWebSocketClient();
-        CompletableFuture<Mux> edge = new CompletableFuture<>();
-        client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/"))
-                .onSuccess(ws -> {
-                    try {
-                        edge.complete(new Mux(vertx, ws, Mux.Side.EDGE, SETTINGS, new Mux.Listener() {
-                            @Override
-                            public void closed(String reason) {
-                                edgeClosed.complete(reason);
-                            }
-                        }, MuxObserver.NONE, "edge"));
-                    } catch (RuntimeException e) {
-                        edge.completeExceptionally(e);
-                    }
-                })
-                .onFailure(edge::completeExceptionally);
-        return edge.get(10, TimeUnit.SECONDS);
+        return pair.connect(SETTINGS, serve);
     }
 
     private static Heads.RequestHead get(int i) {
