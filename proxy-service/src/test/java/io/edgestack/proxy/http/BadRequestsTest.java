@@ -1,6 +1,7 @@
 package io.edgestack.proxy.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
@@ -81,6 +82,21 @@ class BadRequestsTest {
                 + "5\r\nhello\r\n0\r\n\r\n");
         assertEquals(501, gzip.status(), gzip.head());
         assertTrue(gzip.closed());
+    }
+
+    /**
+     * {@code close} among other connection options ({@code Connection: TE, close}, as curl sends when it asks for
+     * trailers) closes the connection after the answer (RFC 9112 §9.6); Vert.x compared the whole value with
+     * {@code close} and kept it open, and a client reading to the end waited for the idle timeout.
+     */
+    @Test
+    void closesTheConnectionWhenCloseIsOneOfItsOptions() {
+        RawHttp.Answer answer = send("GET /ping HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\nConnection: TE, close\r\n\r\n");
+        assertTrue(answer.status() > 0 && answer.header("X-Request-Id") != null, "an answer: " + answer.head());
+        assertTrue(answer.closed(), "closed after the answer: " + answer.head());
+        RawHttp.Answer kept = send("GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: TE, keep-alive\r\n\r\n");
+        assertTrue(kept.status() > 0, "an answer: " + kept.head());
+        assertFalse(kept.closed(), "kept open: " + kept.head());
     }
 
     /** {@code OPTIONS *} asks about the server, no resource: 200 with no body, as from Go's server (Caddy); was a 400. */

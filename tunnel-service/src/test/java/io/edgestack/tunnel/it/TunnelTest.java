@@ -376,7 +376,7 @@ class TunnelTest {
     @Test
     void passesTrailerFieldsOnAfterTheBody() throws Exception {
         connected(1);
-        String answer = raw("GET /trailers HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+        String answer = raw("GET /trailers HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\nConnection: TE, close\r\n\r\n");
         assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
         assertTrue(answer.contains("X-Seen-TE: trailers\r\n"), answer);
         String last = answer.substring(answer.indexOf("\r\n0\r\n") + 5);
