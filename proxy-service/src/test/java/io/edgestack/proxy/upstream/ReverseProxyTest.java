@@ -880,6 +880,14 @@ class ReverseProxyTest {
             assertEquals(200, missing.statusCode());
             assertEquals("12", missing.getHeader("grpc-status"), "a trailers-only answer");
             assertEquals("unknown method", missing.getHeader("grpc-message"));
+
+            // an HTTP/1.1 visitor that takes trailers (the tunnel's connector): chunked, so that they can follow, though
+            // the server said the length
+            RawHttp.Answer http11 = RawHttp.send(url.getPort(), "POST /grpc/echo HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/grpc\r\nTE: trailers\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+            assertEquals(200, http11.status(), http11.head());
+            assertEquals("chunked", http11.header("Transfer-Encoding"), http11.head());
+            assertTrue(http11.body().endsWith("\r\n0\r\ngrpc-status: 0\r\ngrpc-message: echoed\r\n\r\n"), http11.body());
         } finally {
             client.close();
         }
