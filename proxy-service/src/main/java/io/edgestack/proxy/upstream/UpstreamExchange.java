@@ -12,6 +12,7 @@ import io.edgestack.cluster.UpgradedClientSocket;
 import io.edgestack.proxy.http.ErrorPages;
 import io.edgestack.proxy.http.HeaderNames;
 import io.edgestack.cluster.HopByHop;
+import io.edgestack.cluster.TrailerFields;
 import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.proxy.files.ReleaseFiles;
 import io.edgestack.proxy.site.Route;
@@ -549,8 +550,8 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
             HttpClientResponse upstream = (HttpClientResponse) body.stream();
             sent = sent.compose(done -> {
                 MultiMap fields = upstream.trailers();
-                if (!fields.isEmpty()) {
-                    trailers(fields, out.trailers());
+                if (!fields.isEmpty()) { // as Caddy passes them on (gRPC's grpc-status and grpc-message come there)
+                    TrailerFields.copy(fields, out.trailers());
                 }
                 return out.end();
             });
@@ -563,25 +564,6 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 out.reset();
             }
         });
-    }
-
-    /**
-     * An upstream's trailer fields passed on after the body, as Caddy does: gRPC's {@code grpc-status} and
-     * {@code grpc-message} come there. Only to a visitor whose answer can carry them (chunked HTTP/1.1 or HTTP/2); never
-     * the fields that frame or route a message (RFC 9110 §6.5.1), nor the connection's own.
-     */
-    private static void trailers(MultiMap from, MultiMap to) {
-        for (Map.Entry<String, String> field : from) {
-            String name = field.getKey();
-            if (!HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.CONNECTION.contentEqualsIgnoreCase(name)
-                    && !HttpHeaderNames.KEEP_ALIVE.contentEqualsIgnoreCase(name)) {
-                to.add(name, field.getValue());
-            }
-        }
     }
 
     /**

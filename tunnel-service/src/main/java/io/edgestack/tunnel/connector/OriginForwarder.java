@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 import io.edgestack.cluster.HopByHop;
+import io.edgestack.cluster.TrailerFields;
 import io.edgestack.tunnel.mux.MuxStream;
 import io.edgestack.tunnel.mux.Pipes;
 import io.edgestack.tunnel.mux.ResetCodes;
@@ -36,9 +37,6 @@ final class OriginForwarder {
 
     /** Besides {@link HopByHop}'s (Connection and what it names): framing is each connection's own; TE is a request field. */
     private static final Set<String> NOT_RETURNED = Set.of("transfer-encoding", "trailer", "te");
-    /** Fields that frame or route a message, never taken from trailers (RFC 9110 §6.5.1), and the connection's own. */
-    private static final Set<String> NOT_TRAILERS = Set.of("content-length", "transfer-encoding", "host", "trailer",
-            "connection", "keep-alive", "te", "content-encoding", "content-type", "content-range");
 
     private static final Logger LOG = Logger.getLogger(OriginForwarder.class);
 
@@ -219,18 +217,10 @@ final class OriginForwarder {
         Pipes.toTunnel(response, stream, () -> trailers(response.trailers()));
     }
 
-    /** An origin answer's trailer fields that may be passed on: none of those that frame or route a message. */
+    /** An origin answer's trailer fields that may be passed on, or null for none. */
     private static MultiMap trailers(MultiMap fields) {
-        if (fields.isEmpty()) {
-            return null;
-        }
         MultiMap kept = MultiMap.caseInsensitiveMultiMap();
-        for (Map.Entry<String, String> field : fields) {
-            if (!NOT_TRAILERS.contains(field.getKey().toLowerCase(Locale.ROOT))) {
-                kept.add(field.getKey(), field.getValue());
-            }
-        }
-        return kept;
+        return fields.isEmpty() || TrailerFields.copy(fields, kept) == 0 ? null : kept;
     }
 
     /**

@@ -15,6 +15,7 @@ import io.edgestack.cluster.ConnectionClose;
 import io.edgestack.cluster.HopByHop;
 import io.edgestack.cluster.InvalidHostRequests;
 import io.edgestack.cluster.MalformedBodies;
+import io.edgestack.cluster.TrailerFields;
 import io.edgestack.cluster.TrustedProxies;
 import io.edgestack.tunnel.config.HostPattern;
 import io.edgestack.tunnel.config.TunnelConfig;
@@ -298,7 +299,7 @@ public class PublicIngress {
             Pipes.fromTunnel(stream, response, () -> {
                 MultiMap trailers = stream.trailers();
                 if (trailers != null && (response.isChunked() || request.version() == HttpVersion.HTTP_2)) {
-                    response.trailers().addAll(trailers); // the connector kept only fields an answer may end with
+                    TrailerFields.copy(trailers, response.trailers()); // as the connector did: a connector may be older
                 }
                 response.end();
                 if (hasBody) {
