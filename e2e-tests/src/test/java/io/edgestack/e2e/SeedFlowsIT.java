@@ -1,5 +1,6 @@
 package io.edgestack.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -45,7 +46,8 @@ import com.sun.net.httpserver.HttpServer;
  *                                                                                                     └─▶ /api/ app
  * </pre>
  *
- * One suite serves every flow, in the order (e), (f), (a), (b), (c), (d), to keep the run short.
+ * One suite serves every flow, in the order (e), (f), (a), (b), (c), (d), to keep the run short; after (f), a gRPC call
+ * goes through the tunnel to a server that speaks HTTP/2 in clear text only ({@code h2c://}), its status in trailers.
  */
 class SeedFlowsIT {
 
@@ -66,6 +68,9 @@ class SeedFlowsIT {
     private int deploy;
     private int monitor;
     private final int appPort = Cli.freePort();
+    /** A gRPC-style server (HTTP/2 in clear text only, its status in trailers) and the client that calls it. */
+    private io.vertx.core.Vertx vertx;
+    private int grpcPort;
     private final int[] cdnPort = new int[2];
     private final int[] cdnMgmt = new int[2];
 
@@ -92,11 +97,15 @@ class SeedFlowsIT {
         if (alerts != null) {
             alerts.stop(0);
         }
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
     void theSeedsFlowsEndToEnd() throws Exception {
         startApplicationAndAlertReceiver();
+        startGrpcServer();
         cli = new Cli(Cli.repositoryRoot(), runDir).freePorts();
         edge = Integer.parseInt(cli.env("EDGESTACK_EDGE_PORT"));
         deploy = Integer.parseInt(cli.env("EDGESTACK_DEPLOY_PORT"));
@@ -133,6 +142,7 @@ class SeedFlowsIT {
                 () -> readinessCheck(cdnMgmt[1], "cluster").path("data").path("members").asInt() == 7);
 
         flowF_aPurgeOnOneReplicaEmptiesBoth();
+        flowG_grpcThroughTheTunnel();
         flowA_pushWebhookBuildPurgeServe();
         flowB_originStoppedServesStaleAndMonitorSaysSo();
         flowC_edgeRestartedConnectorBackIncidentNamesTheTunnel();
@@ -156,6 +166,53 @@ class SeedFlowsIT {
                 () -> "MISS".equals(cdnGet(1, "/").headers().firstValue("X-Cache").orElse("")));
         assertEquals("MISS", cdnGet(0, "/").headers().firstValue("X-Cache").orElse(""));
         assertEquals("HIT", cdnGet(1, "/").headers().firstValue("X-Cache").orElse(""));
+    }
+
+    // ------------------------------------------------------------------ gRPC
+
+    /**
+     * A gRPC call from an HTTP/2 client at the public edge, through the tunnel (edge, connector) and proxy-service, to a
+     * server that speaks HTTP/2 in clear text only: the answer's status comes back in its trailers, and the server was
+     * asked with {@code TE: trailers}, as gRPC servers want.
+     */
+    private void flowG_grpcThroughTheTunnel() throws Exception {
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        byte[] message = {0, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'}; // one gRPC message: not compressed, 5 bytes
+        var call = client.request(new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST)
+                        .setHost("127.0.0.1").setPort(edge).setURI("/grpc/pkg.Echo/Say"))
+                .compose(request -> request.authority(io.vertx.core.net.HostAndPort.create(HOST, edge))
+                        .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                        .send(io.vertx.core.buffer.Buffer.buffer(message))
+                        .compose(response -> response.body().map(body -> java.util.Map.entry(response, body))))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        var response = call.getKey();
+        assertEquals(200, response.statusCode());
+        assertEquals("application/grpc", response.getHeader("content-type"));
+        assertEquals("trailers", response.getHeader("x-seen-te"), "the server was asked with TE: trailers");
+        assertArrayEquals(message, call.getValue().getBytes(), "the message echoed");
+        assertEquals("0", response.trailers().get("grpc-status"), "trailers: " + response.trailers());
+        assertEquals("echoed 10 bytes", response.trailers().get("grpc-message"));
+        client.close();
+    }
+
+    private void startGrpcServer() throws Exception {
+        vertx = io.vertx.core.Vertx.vertx();
+        grpcPort = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(true))
+                .requestHandler(request -> {
+                    if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                        request.response().setStatusCode(505).end(); // HTTP/2 or nothing, as gRPC servers
+                        return;
+                    }
+                    request.body().onSuccess(body -> {
+                        request.response().putHeader("content-type", "application/grpc")
+                                .putHeader("x-seen-te", String.valueOf(request.getHeader("te")));
+                        request.response().trailers().add("grpc-status", "0")
+                                .add("grpc-message", "echoed " + body.length() + " bytes");
+                        request.response().end(body);
+                    });
+                })
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     }
 
     // ------------------------------------------------------------------ (a)
@@ -526,12 +583,15 @@ class SeedFlowsIT {
                         upstream:
                           targets: [http://127.0.0.1:%d]
                           passive: {failures: 0}
+                      - path: /grpc/
+                        upstream:
+                          targets: [h2c://127.0.0.1:%d]
                     cache:
                       - {path: "^/assets/.*", cache-control: "public, max-age=31536000, immutable"}
                       - {path: ".*(/|\\\\.html)$", cache-control: "public, max-age=0, s-maxage=600"}
                     edge-cache:
                       stale-when-down: 1h
-                """.formatted(HOST, app.getAddress().getPort(), appPort));
+                """.formatted(HOST, app.getAddress().getPort(), appPort, grpcPort));
         Files.writeString(runDir.resolve("cdn-sites.yaml"), """
                 default-site: cdn
                 sites:
