@@ -25,6 +25,8 @@ public record CheckResult(String check, Instant at, boolean ok, String cause, lo
     public static final String UPSIDE_DOWN = "upside-down";
     /** A docker check's container is missing, not running, unhealthy or not healthy yet. */
     public static final String CONTAINER = "container";
+    /** A grpc check's server answered, and said it is not serving (or answered the health call with a gRPC error). */
+    public static final String GRPC = "grpc";
 
     public CheckResult(String check, Instant at, boolean ok, String cause, long latencyMs, int status, String summary,
             Long certDaysLeft) {

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * One check, validated: what to probe, how often, and what counts as up. Built from flat settings (the keys under
  * {@code edgestack.monitor.checks.<name>.}, or the JSON of the checks API); every error names the check and the key.
  *
- * @param type http, tcp, tls, dns, push, ping, postgres, mysql or redis
+ * @param type http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker or grpc
  * @param expectedStatus ranges of accepted HTTP statuses, {@code [from, to]} each
  * @param jsonPath a condition on the JSON body: {@code $.a.b == value} or {@code $.a.b != value}
  * @param alertOnStale whether answers that are the cache's stale copy because the origin failed count towards an
@@ -43,17 +43,20 @@ import java.util.TreeSet;
  * @param body the request body of an http check (a GraphQL or JSON health query, as Uptime Kuma's "body"), or null
  * @param database what a postgres, mysql or redis check connects to (and runs), or null
  * @param docker the container a docker check asks about and the engine it asks, or null
+ * @param service of a grpc check: the service its server's health service is asked about ({@code ""}: the server as
+ *        a whole), or null for other checks
  */
 public record CheckSpec(String name, String type, URI url, String host, int port, String method, Map<String, String> headers,
         List<int[]> expectedStatus, String keyword, String keywordAbsent, String jsonPath, Duration maxLatency,
         boolean followRedirects, Duration interval, Duration timeout, int tlsDays, Duration pushPeriod, String pushToken,
         int failuresBeforeDown, int successesBeforeUp, String site, List<String> alerts, boolean alertOnStale,
         String entryLayer, String tunnel, String record, List<String> expected, String resolver, String group,
-        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body, Database database, Docker docker) {
+        boolean statusPage, boolean ignoreTlsErrors, boolean upsideDown, String body, Database database, Docker docker,
+        String service) {
 
     public static final Set<String> TYPES = Set.of("http", "tcp", "tls", "dns", "push", "ping", "postgres", "mysql", "redis",
-            "docker");
-    private static final String TYPE_LIST = "http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker";
+            "docker", "grpc");
+    private static final String TYPE_LIST = "http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker, grpc";
 
     /** The engine a docker check asks by default: the local one, on its socket. */
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -98,7 +101,8 @@ public record CheckSpec(String name, String type, URI url, String host, int port
     private static final Set<String> KEYS = Set.of("type", "url", "host", "port", "method", "expected-status", "keyword",
             "keyword-absent", "json-path", "max-latency", "follow-redirects", "interval", "timeout", "tls-days",
             "ignore-tls-errors", "upside-down", "container", "docker-host", "push-period", "push-token", "failures-before-down", "successes-before-up", "site", "alerts", "alert-on-stale",
-            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body", "query", "password");
+            "entry-layer", "tunnel", "record", "expected", "resolver", "group", "status-page", "body", "query", "password",
+            "service");
 
     /** A check's settings do not make a check: the message names the key and says what is wrong. */
     public static final class Invalid extends RuntimeException {
@@ -164,6 +168,15 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             url = r.url("url");
             host = url.getHost();
             port = url.getPort() > 0 ? url.getPort() : url.getScheme().equals("https") ? 443 : 80;
+        }
+        String service = null;
+        if (type.equals("grpc")) {
+            url = r.grpcUrl("url");
+            host = url.getHost();
+            port = url.getPort() > 0 ? url.getPort() : url.getScheme().equals("grpcs") ? 443 : 80;
+            service = r.text("service", "");
+        } else if (settings.containsKey("service")) {
+            throw new Invalid(prefix + "service: only for a grpc check");
         }
         if (type.equals("tcp") || (type.equals("tls") && url == null)) {
             host = r.required("host");
@@ -258,8 +271,9 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         if (settings.containsKey("tls-days") && !type.equals("tls") && !https) {
             throw new Invalid(prefix + "tls-days: only for a tls check or an http check of an https URL");
         }
-        if (settings.containsKey("ignore-tls-errors") && !https && !(database != null && database.tls())) {
-            throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL or a rediss:// check");
+        boolean grpcs = type.equals("grpc") && url.getScheme().equals("grpcs");
+        if (settings.containsKey("ignore-tls-errors") && !https && !grpcs && !(database != null && database.tls())) {
+            throw new Invalid(prefix + "ignore-tls-errors: only for an http check of an https URL, a grpcs:// or a rediss:// check");
         }
         String body = r.text("body", null);
         if (body != null && !type.equals("http")) {
@@ -293,7 +307,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 r.integer("successes-before-up", defaults.successesBeforeUp(), 1, 100), r.text("site", null), List.copyOf(alerts),
                 r.bool("alert-on-stale", true), entryLayer(r.text("entry-layer", null), prefix), tunnel(r, prefix),
                 record, expected, resolver, group(r.text("group", null), prefix), r.bool("status-page", true),
-                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body, database, docker);
+                r.bool("ignore-tls-errors", false), r.bool("upside-down", false), body, database, docker, service);
     }
 
     /** The type a check's URL implies when it names none: its scheme's ({@code postgres://}, ...), else http. */
@@ -304,6 +318,9 @@ public record CheckSpec(String name, String type, URI url, String host, int port
         }
         if (lower.startsWith("mysql://") || lower.startsWith("mariadb://")) {
             return "mysql";
+        }
+        if (lower.startsWith("grpc://") || lower.startsWith("grpcs://")) {
+            return "grpc";
         }
         return lower.startsWith("redis://") || lower.startsWith("rediss://") ? "redis" : "http";
     }
@@ -516,6 +533,7 @@ public record CheckSpec(String name, String type, URI url, String host, int port
             case "push" -> "push every " + pushPeriod.toSeconds() + " s";
             case "dns" -> record + " " + host + (resolver == null ? "" : " @" + resolver);
             case "ping" -> "ping " + host;
+            case "grpc" -> url.getScheme() + "://" + host + ":" + port + (service.isEmpty() ? "" : " (" + service + ")");
             case "docker" -> "container " + host + (docker.dockerHost().equals(DEFAULT_DOCKER_HOST) ? "" : " on " + docker.dockerHost());
             default -> host + ":" + port;
         };
@@ -542,6 +560,22 @@ public record CheckSpec(String name, String type, URI url, String host, int port
                 URI uri = new URI(value);
                 if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
                     throw new Invalid(prefix + key + ": '" + value + "' is not an http:// or https:// URL with a host");
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw new Invalid(prefix + key + ": '" + value + "' is not a URL (" + e.getReason() + ")");
+            }
+        }
+
+        /** A grpc check's {@code grpc://host[:port]} (HTTP/2 in clear text) or {@code grpcs://host[:port]} (over TLS). */
+        URI grpcUrl(String key) {
+            String value = required(key);
+            try {
+                URI uri = new URI(value);
+                if (!("grpc".equals(uri.getScheme()) || "grpcs".equals(uri.getScheme())) || uri.getHost() == null
+                        || uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+                    throw new Invalid(prefix + key + ": '" + value + "' is not a grpc://host:port or grpcs://host:port URL"
+                            + " (the service is named by 'service')");
                 }
                 return uri;
             } catch (URISyntaxException e) {

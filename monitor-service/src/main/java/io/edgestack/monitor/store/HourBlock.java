@@ -21,7 +21,7 @@ public final class HourBlock {
      */
     static final List<String> CAUSES = List.of("ok", "status", "timeout", "refused", "keyword", "json", "latency", "tls",
             "missed-push", "error", CheckResult.STALE, "dns", "mismatch", CheckResult.CERTIFICATE, CheckResult.UPSIDE_DOWN,
-            "auth", "database", "query", CheckResult.CONTAINER, CheckResult.REPORTED);
+            "auth", "database", "query", CheckResult.CONTAINER, CheckResult.REPORTED, CheckResult.GRPC);
     private static final int ERROR = CAUSES.indexOf("error");
     private static final int SIZE = 8;
 

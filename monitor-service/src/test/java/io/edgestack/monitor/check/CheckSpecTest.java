@@ -61,7 +61,7 @@ class CheckSpecTest {
         assertEquals(14, parse(Map.of("type", "tls", "host", "example.test", "port", "443")).tlsDays());
         assertEquals("edgestack.monitor.checks.home.tls-days: only for a tls check or an http check of an https URL",
                 error(Map.of("url", "http://example.test/", "tls-days", "14")));
-        assertEquals("edgestack.monitor.checks.home.ignore-tls-errors: only for an http check of an https URL or a rediss:// check",
+        assertEquals("edgestack.monitor.checks.home.ignore-tls-errors: only for an http check of an https URL, a grpcs:// or a rediss:// check",
                 error(Map.of("type", "tcp", "host", "example.test", "port", "22", "ignore-tls-errors", "true")));
     }
 
@@ -69,7 +69,7 @@ class CheckSpecTest {
     void errorsNameTheCheckAndTheKey() {
         assertEquals("edgestack.monitor.checks.home.url: 'ftp://x' is not an http:// or https:// URL with a host",
                 error(Map.of("url", "ftp://x")));
-        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker)", error(Map.of()));
+        assertEquals("edgestack.monitor.checks.home.type: missing (one of http, tcp, tls, dns, push, ping, postgres, mysql, redis, docker, grpc)", error(Map.of()));
         assertEquals("edgestack.monitor.checks.home.interval: 500 ms is below the minimum of 1s",
                 error(Map.of("url", "http://x/", "interval", "500ms")));
         assertEquals("edgestack.monitor.checks.home.interval: 'soon' is not a duration (like 500ms, 30s, 5m, 1h)",

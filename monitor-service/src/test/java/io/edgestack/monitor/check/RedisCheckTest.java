@@ -121,7 +121,7 @@ class RedisCheckTest {
                         () -> CheckSpec.parse("cache", Map.of("url", "redis://app@127.0.0.1"), DEFAULTS, "cache.")).getMessage());
         assertEquals("cache.query: only for a postgres or mysql check (a redis check sends PING)", assertThrows(CheckSpec.Invalid.class,
                 () -> CheckSpec.parse("cache", Map.of("url", "redis://127.0.0.1", "query", "INFO"), DEFAULTS, "cache.")).getMessage());
-        assertEquals("cache.ignore-tls-errors: only for an http check of an https URL or a rediss:// check",
+        assertEquals("cache.ignore-tls-errors: only for an http check of an https URL, a grpcs:// or a rediss:// check",
                 assertThrows(CheckSpec.Invalid.class, () -> CheckSpec.parse("cache", Map.of("url", "redis://127.0.0.1",
                         "ignore-tls-errors", "true"), DEFAULTS, "cache.")).getMessage());
         CheckSpec spec = CheckSpec.parse("cache", Map.of("url", "rediss://app:pw@cache.internal/2"), DEFAULTS, "cache.");
