@@ -38,7 +38,8 @@ class HourBlockTest {
     void everyFailureIsReadBackAsTheFailureItWas() {
         Instant hour = Instant.parse("2026-11-24T10:00:00Z");
         List<String> causes = List.of("status", "timeout", "refused", "keyword", "json", "latency", "tls", "missed-push",
-                "error", "dns", "mismatch", CheckResult.CERTIFICATE, CheckResult.UPSIDE_DOWN, "auth", "database", "query", CheckResult.CONTAINER);
+                "error", "dns", "mismatch", CheckResult.CERTIFICATE, CheckResult.UPSIDE_DOWN, "auth", "database", "query", CheckResult.CONTAINER,
+                CheckResult.REPORTED, CheckResult.GRPC);
         HourBlock block = new HourBlock("web", hour, 0, 0, 0, 0, null);
         causes.forEach(cause -> block.add(new CheckResult("web", hour.plusSeconds(1), false, cause, 5, 0, cause, null)));
         block.add(new CheckResult("web", hour.plusSeconds(2), false, "a-cause-from-the-future", 5, 0, "?", null));
