@@ -13,6 +13,7 @@ import javax.net.ssl.SSLException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.edgestack.cluster.GrpcHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -417,14 +418,6 @@ public class Probes {
                 + (said.isEmpty() ? "exit status " + exit : said.length() > 200 ? said.substring(0, 200) : said), null);
     }
 
-    /** gRPC's status codes by number, as servers send them in {@code grpc-status}. */
-    private static final List<String> GRPC_CODES = List.of("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-            "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-            "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-            "UNAUTHENTICATED");
-    /** The serving statuses of {@code grpc.health.v1.HealthCheckResponse}, by number. */
-    private static final List<String> SERVING_STATUSES = List.of("UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN");
-
     /**
      * A grpc check, as Kubernetes' gRPC probes and Uptime Kuma's gRPC monitor: the standard health service
      * ({@code grpc.health.v1.Health/Check}) asked about the check's {@code service} ({@code ""}: the server as a whole),
@@ -439,47 +432,16 @@ public class Probes {
         boolean tls = spec.url().getScheme().equals("grpcs");
         HttpClient client = !tls ? grpc : spec.ignoreTlsErrors() ? grpcLenient : grpcSecure;
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(spec.host()).setPort(spec.port())
-                .setURI("/grpc.health.v1.Health/Check").setTimeout(spec.timeout().toMillis())
+                .setURI(GrpcHealth.PATH).setTimeout(spec.timeout().toMillis())
                 .setConnectTimeout(spec.timeout().toMillis())
                 .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
                 .putHeader("grpc-timeout", spec.timeout().toMillis() + "m").putHeader("user-agent", "edgestack-monitor/1");
         spec.headers().forEach(options::putHeader);
         return client.request(options)
-                .compose(request -> request.send(grpcFrame(healthRequest(spec.service()))))
+                .compose(request -> request.send(GrpcHealth.request(spec.service())))
                 .compose(response -> body(response).map(body -> judgeGrpc(spec, response.statusCode(),
-                        grpcField(response, "grpc-status"), grpcField(response, "grpc-message"), body, millis(start))))
+                        GrpcHealth.field(response, "grpc-status"), GrpcHealth.field(response, "grpc-message"), body, millis(start))))
                 .recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
-    }
-
-    /** A field gRPC sends in the trailers, or in the headers of a trailers-only answer (its errors). */
-    private static String grpcField(HttpClientResponse response, String name) {
-        String value = response.trailers().get(name);
-        return value != null ? value : response.getHeader(name);
-    }
-
-    /** {@code HealthCheckRequest}: field 1, the service's name, as a protobuf string (nothing for the empty name). */
-    static Buffer healthRequest(String service) {
-        byte[] name = service.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        Buffer message = Buffer.buffer(name.length + 6);
-        if (name.length > 0) {
-            message.appendByte((byte) 0x0a);
-            appendVarint(message, name.length);
-            message.appendBytes(name);
-        }
-        return message;
-    }
-
-    private static void appendVarint(Buffer out, long value) {
-        while ((value & ~0x7FL) != 0) {
-            out.appendByte((byte) ((value & 0x7F) | 0x80));
-            value >>>= 7;
-        }
-        out.appendByte((byte) value);
-    }
-
-    /** One gRPC message on the wire: not compressed, its length, the message. */
-    static Buffer grpcFrame(Buffer message) {
-        return Buffer.buffer(5 + message.length()).appendByte((byte) 0).appendInt(message.length()).appendBuffer(message);
     }
 
     static CheckResult judgeGrpc(CheckSpec spec, int httpStatus, String grpcStatus, String grpcMessage, Buffer body,
@@ -493,22 +455,20 @@ public class Probes {
             return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target
                     + ": the answer has no grpc-status (not a gRPC server?)", null);
         }
-        if (!grpcStatus.equals("0")) {
-            int code = parseCode(grpcStatus);
-            String name = code >= 0 && code < GRPC_CODES.size() ? GRPC_CODES.get(code) : "code " + grpcStatus;
+        if (!grpcStatus.trim().equals("0")) {
+            String name = GrpcHealth.codeName(grpcStatus);
             return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target + ": gRPC " + name
                     + (grpcMessage == null ? "" : " (" + percentDecoded(grpcMessage) + ")")
-                    + (code == 12 ? ": the server has no health service (grpc.health.v1)" : ""), null);
+                    + (name.equals("UNIMPLEMENTED") ? ": the server has no health service (grpc.health.v1)" : ""), null);
         }
         int serving;
         try {
-            serving = servingStatus(body);
+            serving = GrpcHealth.servingStatus(body);
         } catch (IllegalArgumentException e) {
             return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target + ": " + e.getMessage(), null);
         }
-        String status = serving >= 0 && serving < SERVING_STATUSES.size() ? SERVING_STATUSES.get(serving) : "status " + serving;
-        String line = target + ": " + status + " in " + latency + " ms";
-        if (serving != 1) {
+        String line = target + ": " + GrpcHealth.statusName(serving) + " in " + latency + " ms";
+        if (serving != GrpcHealth.SERVING) {
             return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, line, null);
         }
         if (spec.maxLatency() != null && latency > spec.maxLatency().toMillis()) {
@@ -518,14 +478,6 @@ public class Probes {
         return CheckResult.up(spec.name(), latency, httpStatus, line, null);
     }
 
-    private static int parseCode(String text) {
-        try {
-            return Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /** {@code grpc-message} is percent-encoded UTF-8. */
     private static String percentDecoded(String text) {
         try {
@@ -533,70 +485,6 @@ public class Probes {
         } catch (IllegalArgumentException e) {
             return text;
         }
-    }
-
-    /**
-     * The {@code status} (field 1) of the one {@code HealthCheckResponse} in a gRPC body; 0 (UNKNOWN) when the message
-     * leaves it out, as protobuf does for a field at its default.
-     *
-     * @throws IllegalArgumentException when the body is not one uncompressed gRPC message of that shape
-     */
-    static int servingStatus(Buffer body) {
-        if (body.length() < 5) {
-            throw new IllegalArgumentException("the answer holds no gRPC message (" + body.length() + " bytes)");
-        }
-        if (body.getByte(0) != 0) {
-            throw new IllegalArgumentException("the answer's message is compressed, which the check did not ask for");
-        }
-        long length = body.getUnsignedInt(1);
-        if (length != body.length() - 5) {
-            throw new IllegalArgumentException("the answer's message says " + length + " bytes, " + (body.length() - 5)
-                    + " came");
-        }
-        int at = 5;
-        int status = 0;
-        while (at < body.length()) {
-            long[] key = varint(body, at);
-            at = (int) key[1];
-            int field = (int) (key[0] >>> 3);
-            int wire = (int) (key[0] & 7);
-            switch (wire) {
-                case 0 -> {
-                    long[] value = varint(body, at);
-                    at = (int) value[1];
-                    if (field == 1) {
-                        status = (int) value[0];
-                    }
-                }
-                case 1 -> at += 8;
-                case 2 -> {
-                    long[] size = varint(body, at);
-                    at = (int) (size[1] + size[0]);
-                }
-                case 5 -> at += 4;
-                default -> throw new IllegalArgumentException("the answer is not a HealthCheckResponse (wire type " + wire + ")");
-            }
-            if (at > body.length()) {
-                throw new IllegalArgumentException("the answer's message is cut short");
-            }
-        }
-        return status;
-    }
-
-    /** A protobuf varint at {@code at}: its value and the index after it. */
-    private static long[] varint(Buffer body, int at) {
-        long value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (at >= body.length()) {
-                throw new IllegalArgumentException("the answer's message is cut short");
-            }
-            byte b = body.getByte(at++);
-            value |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                return new long[] {value, at};
-            }
-        }
-        throw new IllegalArgumentException("the answer's message has a varint over 64 bits");
     }
 
     private Future<CheckResult> http(CheckSpec spec) {

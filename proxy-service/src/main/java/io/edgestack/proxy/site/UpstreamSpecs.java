@@ -70,7 +70,7 @@ final class UpstreamSpecs {
                 firstByte,
                 idle,
                 integer(node, "retries", 1, 0, 10, key),
-                health(node.get("health"), key + ".health"),
+                health(node.get("health"), key + ".health", isH2c(targets.get(0))),
                 integer(passive, "failures", 3, 0, 1000, key + ".passive"),
                 duration(passive, "window", "30s", key + ".passive"),
                 duration(passive, "cooldown", "30s", key + ".passive"),
@@ -135,19 +135,37 @@ final class UpstreamSpecs {
         }
     }
 
-    private static PoolSpec.HealthSpec health(JsonNode node, String key) {
+    private static PoolSpec.HealthSpec health(JsonNode node, String key, boolean h2c) {
         if (node == null) {
             return null;
         }
         SitesLoader.allowOnly(node, key + ".", Set.of("path", "interval", "timeout", "expect-status", "healthy-after",
-                "unhealthy-after"));
+                "unhealthy-after", "grpc-service"));
         String path = node.has("path") ? SitesLoader.text(node, key + ".path", node.get("path")) : "/";
         if (!path.startsWith("/")) {
             throw new SiteConfigException(key + ".path", "'" + path + "' must start with '/'");
         }
+        String grpcService = null;
+        if (node.has("grpc-service")) {
+            JsonNode service = node.get("grpc-service");
+            if (!service.isNull() && !service.isTextual()) {
+                throw new SiteConfigException(key + ".grpc-service", "must be a service's name (\"\": the server as a whole)");
+            }
+            grpcService = service.isNull() ? "" : service.asText(); // empty: the server as a whole
+            if (!h2c) {
+                throw new SiteConfigException(key + ".grpc-service", "asks the gRPC health service, which only an h2c:// pool's"
+                        + " servers speak");
+            }
+            for (String field : List.of("path", "expect-status")) {
+                if (node.has(field)) {
+                    throw new SiteConfigException(key + "." + field, "not with grpc-service (the gRPC health service has its"
+                            + " own path, and answers SERVING or not)");
+                }
+            }
+        }
         return new PoolSpec.HealthSpec(path, duration(node, "interval", "10s", key), duration(node, "timeout", "2s", key),
                 integer(node, "expect-status", 200, 100, 599, key), integer(node, "healthy-after", 2, 1, 100, key),
-                integer(node, "unhealthy-after", 3, 1, 100, key));
+                integer(node, "unhealthy-after", 3, 1, 100, key), grpcService);
     }
 
     private static void checkUrl(String key, String target) {

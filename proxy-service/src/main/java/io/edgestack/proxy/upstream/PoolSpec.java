@@ -19,9 +19,15 @@ public record PoolSpec(List<String> targets, String policy, String hashHeader, D
     public static final List<String> POLICIES = List.of("round-robin", "least-connections", "random-two", "ip-hash",
             "header-hash");
 
-    /** Active health checks. */
+    /**
+     * Active health checks.
+     *
+     * @param grpcService of an {@code h2c://} pool: the service the servers' standard gRPC health service
+     *        ({@code grpc.health.v1.Health/Check}) is asked about ({@code ""}: the server as a whole), healthy when it
+     *        answers SERVING; null: a {@code GET} of {@code path} expecting {@code expectStatus}
+     */
     public record HealthSpec(String path, Duration interval, Duration timeout, int expectStatus, int healthyAfter,
-            int unhealthyAfter) {
+            int unhealthyAfter, String grpcService) {
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.edgestack.cluster.GrpcHealth;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -99,6 +100,10 @@ public final class UpstreamPool {
     }
 
     private void check(HttpClient client, Upstream upstream, PoolSpec.HealthSpec health, Runnable done) {
+        if (health.grpcService() != null) {
+            checkGrpc(client, upstream, health, done);
+            return;
+        }
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setHost(upstream.host())
@@ -119,6 +124,46 @@ public final class UpstreamPool {
                     }
                     done.run();
                 });
+    }
+
+    /**
+     * A health check of a gRPC server (an {@code h2c://} pool's, over its HTTP/2 client): the standard health service
+     * asked about {@code grpc-service}, healthy when it answers SERVING, as Envoy's gRPC health checks.
+     */
+    private void checkGrpc(HttpClient client, Upstream upstream, PoolSpec.HealthSpec health, Runnable done) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstream.host())
+                .setPort(upstream.port()).setURI(GrpcHealth.PATH)
+                .setConnectTimeout(health.timeout().toMillis()).setIdleTimeout(health.timeout().toMillis())
+                .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                .putHeader("grpc-timeout", health.timeout().toMillis() + "m").putHeader("user-agent", "edgestack-health-check");
+        client.request(options)
+                .compose(request -> request.send(GrpcHealth.request(health.grpcService()))
+                        .compose(response -> response.body().map(body -> grpcVerdict(response, body))))
+                .onComplete(result -> {
+                    String verdict = result.succeeded() ? result.result() : String.valueOf(result.cause());
+                    boolean ok = "SERVING".equals(verdict);
+                    if (upstream.recordCheck(ok, health.healthyAfter(), health.unhealthyAfter())) {
+                        LOG.warnf("Upstream %s of %s is now %s (gRPC health: %s)", upstream, name, ok ? "healthy" : "unhealthy",
+                                verdict);
+                    }
+                    done.run();
+                });
+    }
+
+    /** What a gRPC health answer says: SERVING, another status, or the error or HTTP status it came with. */
+    private static String grpcVerdict(HttpClientResponse response, io.vertx.core.buffer.Buffer body) {
+        if (response.statusCode() != 200) {
+            return "HTTP " + response.statusCode();
+        }
+        String status = GrpcHealth.field(response, "grpc-status");
+        if (status == null || !status.trim().equals("0")) {
+            return status == null ? "no grpc-status" : "gRPC " + GrpcHealth.codeName(status);
+        }
+        try {
+            return GrpcHealth.statusName(GrpcHealth.servingStatus(body));
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     private static int statusOf(HttpClientResponse response) {

@@ -38,6 +38,14 @@ class SitesLoaderTest {
         assertEquals("sites[0].routes[0].upstream.targets[0]: 'h2://127.0.0.1:3000' must be an http://, https:// or h2c:// "
                 + "(HTTP/2 in clear text, as gRPC servers speak) URL with a host",
                 problem("sites: [{name: a, routes: [{path: /, upstream: {targets: ['h2://127.0.0.1:3000']}}]}]"));
+        assertEquals("orders", SitesLoader.parse("sites: [{name: a, routes: [{path: /, upstream: {targets: ['h2c://g:1'],"
+                + " health: {grpc-service: orders}}}]}]", "a").forHost("x").route("/").upstream().health().grpcService());
+        assertEquals("sites[0].routes[0].upstream.health.grpc-service: asks the gRPC health service, which only an h2c:// "
+                + "pool's servers speak", problem("sites: [{name: a, routes: [{path: /, upstream: {targets: ['http://g:1'],"
+                + " health: {grpc-service: ''}}}]}]"));
+        assertEquals("sites[0].routes[0].upstream.health.path: not with grpc-service (the gRPC health service has its own "
+                + "path, and answers SERVING or not)", problem("sites: [{name: a, routes: [{path: /, upstream: {targets:"
+                + " ['h2c://g:1'], health: {grpc-service: '', path: /healthz}}}]}]"));
     }
 
     @Test

@@ -34,7 +34,10 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     static final java.util.List<io.vertx.core.http.ServerWebSocket> DEAF = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** 64 KiB messages of /ws-flood that left for the proxy. */
     static final AtomicInteger FLOOD_WRITTEN = new AtomicInteger();
+    /** The serving status the h2c server's gRPC health service gives (1 SERVING, 2 NOT_SERVING). */
+    static final AtomicInteger GRPC_SERVING = new AtomicInteger(1);
     static int portA;
+    static int portH2c;
     static int portB;
     static int closedPort;
 
@@ -133,6 +136,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                               passive: {failures: 0}
                           - path: /grpc/
                             upstream: {targets: [h2c://127.0.0.1:%5$d]}
+                          - path: /grpc-checked/
+                            upstream:
+                              targets: [h2c://127.0.0.1:%5$d]
+                              health: {grpc-service: "", interval: 150ms, healthy-after: 1, unhealthy-after: 1}
+                              passive: {failures: 0}
                     """.formatted(portA, portB, closedPort, raw(), h2c()));
             return Map.of("edgestack.proxy.sites-file", sites.toAbsolutePath().toString());
         } catch (Exception e) {
@@ -206,6 +214,14 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         response.setStatusCode(505).end();
                         return;
                     }
+                    if (request.path().equals("/grpc.health.v1.Health/Check")) { // the standard health service
+                        request.body().onSuccess(body -> {
+                            response.putHeader("content-type", "application/grpc").trailers().add("grpc-status", "0");
+                            response.end(Buffer.buffer().appendByte((byte) 0).appendInt(2).appendByte((byte) 0x08)
+                                    .appendByte((byte) GRPC_SERVING.get()));
+                        });
+                        return;
+                    }
                     if (request.path().equals("/grpc/missing")) {
                         response.putHeader("content-type", "application/grpc").putHeader("grpc-status", "12")
                                 .putHeader("grpc-message", "unknown method").end();
@@ -220,7 +236,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                         response.end(body);
                     });
                 });
-        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        portH2c = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        return portH2c;
     }
 
     private int server(String name, AtomicInteger hits, AtomicBoolean healthy) throws Exception {

@@ -408,8 +408,30 @@ class ReverseProxyTest {
         assertTrue(FakeUpstreams.A_HITS.get() > a, "the upstream gets traffic again once healthy");
     }
 
+    /**
+     * An h2c pool's active health checks may ask the servers' standard gRPC health service ({@code grpc-service}), as
+     * Envoy's gRPC health checks: a server that answers NOT_SERVING is taken out, and back in once it serves again.
+     */
+    @Test
+    void grpcHealthChecksTakeAServerThatIsNotServingOut() throws Exception {
+        String key = "example/grpc-checked/ h2c://127.0.0.1:" + FakeUpstreams.portH2c;
+        awaitUpstreamState(key, "healthy");
+        FakeUpstreams.GRPC_SERVING.set(2);
+        try {
+            awaitUpstreamState(key, "unhealthy");
+            given().get("/grpc-checked/echo").then().statusCode(502)
+                    .header("Proxy-Status", containsString("destination_unavailable"));
+        } finally {
+            FakeUpstreams.GRPC_SERVING.set(1);
+        }
+        awaitUpstreamState(key, "healthy");
+    }
+
     private void awaitUpstreamState(String state) throws InterruptedException {
-        String key = "example/api/ http://127.0.0.1:" + FakeUpstreams.portA;
+        awaitUpstreamState("example/api/ http://127.0.0.1:" + FakeUpstreams.portA, state);
+    }
+
+    private void awaitUpstreamState(String key, String state) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
             String now = given().get(management + "health/ready").jsonPath()
@@ -419,7 +441,7 @@ class ReverseProxyTest {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("upstream A never became " + state);
+        throw new AssertionError(key + " never became " + state);
     }
 
     @Test
