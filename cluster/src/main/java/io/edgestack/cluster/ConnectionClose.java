@@ -7,6 +7,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
@@ -151,6 +154,25 @@ public final class ConnectionClose {
             whole.cancel(false);
             silence.cancel(false);
             ctx.fireChannelInactive();
+        }
+    }
+
+    /**
+     * {@code Connection: TE, close} (a list, as curl sends when it asks for trailers): Vert.x compares each
+     * {@code Connection} value whole with {@code close}, so the connection stayed open after the answer, where RFC 9112
+     * §9.6 says the server closes it. A separate {@code close} value is added, which Vert.x sees; the first value, which
+     * names the hop-by-hop headers to strip, is left as it came.
+     */
+    static void closeAmongOptions(HttpHeaders headers) {
+        String options = headers.get(HttpHeaderNames.CONNECTION);
+        if (options == null || options.indexOf(',') < 0) {
+            return;
+        }
+        for (String option : options.split(",")) {
+            if (option.trim().equalsIgnoreCase("close")) {
+                headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                return;
+            }
         }
     }
 }

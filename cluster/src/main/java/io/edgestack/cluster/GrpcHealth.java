@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 
 /**
  * The standard gRPC health service ({@code grpc.health.v1.Health/Check}), as Kubernetes' gRPC probes, Envoy's gRPC
@@ -30,6 +32,53 @@ public final class GrpcHealth {
     private GrpcHealth() {
     }
 
+    /** What one health answer said: whether the server serves, and in words (a log line's, a check summary's). */
+    public record Verdict(boolean serving, String said) {
+    }
+
+    /** The call of the health method on {@code host:port}: as gRPC clients send it, with a deadline of the timeout. */
+    public static RequestOptions options(String host, int port, long timeoutMillis, String userAgent) {
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(PATH)
+                .setConnectTimeout(timeoutMillis).putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                .putHeader("grpc-timeout", timeoutMillis + "m").putHeader("user-agent", userAgent);
+    }
+
+    /**
+     * The verdict on a health answer whose body has been read: SERVING, another status, a gRPC error (with the server's
+     * {@code grpc-message}; {@code UNIMPLEMENTED} said as the server having no health service), an HTTP status other than
+     * 200, or a body that is not one {@code HealthCheckResponse}.
+     */
+    public static Verdict verdict(HttpClientResponse response, Buffer body) {
+        if (response.statusCode() != 200) {
+            return new Verdict(false, "HTTP " + response.statusCode() + " where a gRPC server answers 200");
+        }
+        String status = field(response, "grpc-status");
+        if (status == null) {
+            return new Verdict(false, "the answer has no grpc-status (not a gRPC server?)");
+        }
+        if (!status.trim().equals("0")) {
+            String name = codeName(status);
+            String message = field(response, "grpc-message");
+            return new Verdict(false, "gRPC " + name + (message == null ? "" : " (" + percentDecoded(message) + ")")
+                    + (name.equals("UNIMPLEMENTED") ? ": the server has no health service (grpc.health.v1)" : ""));
+        }
+        try {
+            int serving = servingStatus(body);
+            return new Verdict(serving == SERVING, statusName(serving));
+        } catch (IllegalArgumentException e) {
+            return new Verdict(false, e.getMessage());
+        }
+    }
+
+    /** {@code grpc-message} is percent-encoded UTF-8. */
+    private static String percentDecoded(String text) {
+        try {
+            return java.net.URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return text;
+        }
+    }
+
     /**
      * The request body: one uncompressed gRPC message holding {@code HealthCheckRequest} (field 1, the service's name;
      * nothing for {@code ""}, the server as a whole).
@@ -51,13 +100,13 @@ public final class GrpcHealth {
     }
 
     /** A field gRPC sends in the trailers, or in the headers of a trailers-only answer (its errors). */
-    public static String field(HttpClientResponse response, String name) {
+    private static String field(HttpClientResponse response, String name) {
         String value = response.trailers().get(name);
         return value != null ? value : response.getHeader(name);
     }
 
     /** {@code grpc-status}'s name ({@code UNIMPLEMENTED}), or "code N" for one gRPC does not define. */
-    public static String codeName(String grpcStatus) {
+    static String codeName(String grpcStatus) {
         int code;
         try {
             code = Integer.parseInt(grpcStatus.trim());
@@ -68,7 +117,7 @@ public final class GrpcHealth {
     }
 
     /** A serving status's name ({@code NOT_SERVING}). */
-    public static String statusName(int status) {
+    static String statusName(int status) {
         return status >= 0 && status < STATUSES.size() ? STATUSES.get(status) : "status " + status;
     }
 

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -69,7 +68,7 @@ public class UnsupportedVersions {
      * handler, on a server without a WebSocket handler): from its connection handler, puts a gate in the connection's
      * pipeline, in front of Vert.x's own handler, that answers such a request {@code 505} and drops all that follows on
      * the connection. Requests of HTTP/1.0 and HTTP/1.1 pass at the cost of a type and identity check and a look at their
-     * {@code Connection} header ({@link #closeAmongOptions}); HTTP/2
+     * {@code Connection} header ({@link ConnectionClose#closeAmongOptions}); HTTP/2
      * connections have no such requests and get no gate.
      */
     public static void guard(HttpConnection connection) {
@@ -100,28 +99,9 @@ public class UnsupportedVersions {
                 return;
             }
             if (message instanceof HttpRequest request) {
-                closeAmongOptions(request.headers());
+                ConnectionClose.closeAmongOptions(request.headers());
             }
             ctx.fireChannelRead(message);
-        }
-    }
-
-    /**
-     * {@code Connection: TE, close} (a list, as curl sends when it asks for trailers): Vert.x compares each
-     * {@code Connection} value whole with {@code close}, so the connection stayed open after the answer, where RFC 9112
-     * §9.6 says the server closes it. A separate {@code close} value is added, which Vert.x sees; the first value, which
-     * names the hop-by-hop headers to strip, is left as it came.
-     */
-    static void closeAmongOptions(HttpHeaders headers) {
-        String options = headers.get(HttpHeaderNames.CONNECTION);
-        if (options == null || options.indexOf(',') < 0) {
-            return;
-        }
-        for (String option : options.split(",")) {
-            if (option.trim().equalsIgnoreCase("close")) {
-                headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                return;
-            }
         }
     }
 

@@ -431,44 +431,24 @@ public class Probes {
         long start = System.nanoTime();
         boolean tls = spec.url().getScheme().equals("grpcs");
         HttpClient client = !tls ? grpc : spec.ignoreTlsErrors() ? grpcLenient : grpcSecure;
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(spec.host()).setPort(spec.port())
-                .setURI(GrpcHealth.PATH).setTimeout(spec.timeout().toMillis())
-                .setConnectTimeout(spec.timeout().toMillis())
-                .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
-                .putHeader("grpc-timeout", spec.timeout().toMillis() + "m").putHeader("user-agent", "edgestack-monitor/1");
+        RequestOptions options = GrpcHealth.options(spec.host(), spec.port(), spec.timeout().toMillis(), "edgestack-monitor/1")
+                .setTimeout(spec.timeout().toMillis());
         spec.headers().forEach(options::putHeader);
         return client.request(options)
-                .compose(request -> request.send(GrpcHealth.request(spec.service())))
-                .compose(response -> body(response).map(body -> judgeGrpc(spec, response.statusCode(),
-                        GrpcHealth.field(response, "grpc-status"), GrpcHealth.field(response, "grpc-message"), body, millis(start))))
+                // the body's reader set as the answer's head is handed over: a later one may miss what came with it
+                .compose(request -> request.send(GrpcHealth.request(spec.service()))
+                        .compose(response -> body(response).map(body -> judgeGrpc(spec, response.statusCode(), body,
+                                GrpcHealth.verdict(response, body), millis(start)))))
                 .recover(error -> Future.succeededFuture(failure(spec, error, millis(start))));
     }
 
-    static CheckResult judgeGrpc(CheckSpec spec, int httpStatus, String grpcStatus, String grpcMessage, Buffer body,
-            long latency) {
-        String target = spec.target();
-        if (httpStatus != 200) {
-            return CheckResult.down(spec.name(), "status", latency, httpStatus, target + ": HTTP " + httpStatus
-                    + " where a gRPC server answers 200" + (body.length() == 0 ? "" : ": " + snippet(body.toString())), null);
+    static CheckResult judgeGrpc(CheckSpec spec, int httpStatus, Buffer body, GrpcHealth.Verdict verdict, long latency) {
+        String line = spec.target() + ": " + verdict.said() + " in " + latency + " ms";
+        if (httpStatus != 200) { // a proxy in front failed: its page says why
+            return CheckResult.down(spec.name(), "status", latency, httpStatus, line
+                    + (body.length() == 0 ? "" : ": " + snippet(body.toString())), null);
         }
-        if (grpcStatus == null) {
-            return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target
-                    + ": the answer has no grpc-status (not a gRPC server?)", null);
-        }
-        if (!grpcStatus.trim().equals("0")) {
-            String name = GrpcHealth.codeName(grpcStatus);
-            return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target + ": gRPC " + name
-                    + (grpcMessage == null ? "" : " (" + percentDecoded(grpcMessage) + ")")
-                    + (name.equals("UNIMPLEMENTED") ? ": the server has no health service (grpc.health.v1)" : ""), null);
-        }
-        int serving;
-        try {
-            serving = GrpcHealth.servingStatus(body);
-        } catch (IllegalArgumentException e) {
-            return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, target + ": " + e.getMessage(), null);
-        }
-        String line = target + ": " + GrpcHealth.statusName(serving) + " in " + latency + " ms";
-        if (serving != GrpcHealth.SERVING) {
+        if (!verdict.serving()) {
             return CheckResult.down(spec.name(), CheckResult.GRPC, latency, httpStatus, line, null);
         }
         if (spec.maxLatency() != null && latency > spec.maxLatency().toMillis()) {
@@ -476,15 +456,6 @@ public class Probes {
                     + spec.maxLatency().toMillis() + " ms", null);
         }
         return CheckResult.up(spec.name(), latency, httpStatus, line, null);
-    }
-
-    /** {@code grpc-message} is percent-encoded UTF-8. */
-    private static String percentDecoded(String text) {
-        try {
-            return java.net.URLDecoder.decode(text.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return text;
-        }
     }
 
     private Future<CheckResult> http(CheckSpec spec) {

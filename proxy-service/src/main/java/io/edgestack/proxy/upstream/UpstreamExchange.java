@@ -525,7 +525,7 @@ public final class UpstreamExchange implements OriginRequestProvider, ProxyInter
                 headers.add(name, header.getValue());
             }
         }
-        if (length >= 0 && request.version() == HttpVersion.HTTP_1_1 && pool.spec().h2c() && acceptsTrailers(request)) {
+        if (length >= 0 && request.version() == HttpVersion.HTTP_1_1 && pool.h2c() && acceptsTrailers(request)) {
             // an HTTP/2 answer may end with trailers whatever its length (gRPC's status): to a visitor that takes them
             // (the tunnel's connector, in HTTP/1.1), only a chunked answer can carry them
             headers.remove(HttpHeaders.CONTENT_LENGTH);

@@ -28,6 +28,7 @@ public final class UpstreamPool {
     private final PoolSpec spec;
     private final List<Upstream> upstreams;
     private final Selector selector;
+    private final boolean h2c;
     private final CompletableFuture<Void> firstRound = new CompletableFuture<>();
     private final List<Long> timers = new ArrayList<>();
 
@@ -44,6 +45,7 @@ public final class UpstreamPool {
                     spec.passiveWindow().toMillis(), spec.passiveCooldown().toMillis(), System::currentTimeMillis)));
         }
         this.upstreams = List.copyOf(list);
+        this.h2c = spec.h2c();
         if (spec.health() == null) {
             firstRound.complete(null);
         }
@@ -55,6 +57,11 @@ public final class UpstreamPool {
 
     public PoolSpec spec() {
         return spec;
+    }
+
+    /** {@link PoolSpec#h2c()}, read once: asked on every answer. */
+    public boolean h2c() {
+        return h2c;
     }
 
     public List<Upstream> upstreams() {
@@ -131,39 +138,19 @@ public final class UpstreamPool {
      * asked about {@code grpc-service}, healthy when it answers SERVING, as Envoy's gRPC health checks.
      */
     private void checkGrpc(HttpClient client, Upstream upstream, PoolSpec.HealthSpec health, Runnable done) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstream.host())
-                .setPort(upstream.port()).setURI(GrpcHealth.PATH)
-                .setConnectTimeout(health.timeout().toMillis()).setIdleTimeout(health.timeout().toMillis())
-                .putHeader("content-type", "application/grpc").putHeader("te", "trailers")
-                .putHeader("grpc-timeout", health.timeout().toMillis() + "m").putHeader("user-agent", "edgestack-health-check");
+        RequestOptions options = GrpcHealth.options(upstream.host(), upstream.port(), health.timeout().toMillis(),
+                "edgestack-health-check").setIdleTimeout(health.timeout().toMillis());
         client.request(options)
                 .compose(request -> request.send(GrpcHealth.request(health.grpcService()))
-                        .compose(response -> response.body().map(body -> grpcVerdict(response, body))))
+                        .compose(response -> response.body().map(body -> GrpcHealth.verdict(response, body))))
                 .onComplete(result -> {
-                    String verdict = result.succeeded() ? result.result() : String.valueOf(result.cause());
-                    boolean ok = "SERVING".equals(verdict);
+                    boolean ok = result.succeeded() && result.result().serving();
                     if (upstream.recordCheck(ok, health.healthyAfter(), health.unhealthyAfter())) {
                         LOG.warnf("Upstream %s of %s is now %s (gRPC health: %s)", upstream, name, ok ? "healthy" : "unhealthy",
-                                verdict);
+                                result.succeeded() ? result.result().said() : String.valueOf(result.cause()));
                     }
                     done.run();
                 });
-    }
-
-    /** What a gRPC health answer says: SERVING, another status, or the error or HTTP status it came with. */
-    private static String grpcVerdict(HttpClientResponse response, io.vertx.core.buffer.Buffer body) {
-        if (response.statusCode() != 200) {
-            return "HTTP " + response.statusCode();
-        }
-        String status = GrpcHealth.field(response, "grpc-status");
-        if (status == null || !status.trim().equals("0")) {
-            return status == null ? "no grpc-status" : "gRPC " + GrpcHealth.codeName(status);
-        }
-        try {
-            return GrpcHealth.statusName(GrpcHealth.servingStatus(body));
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
     }
 
     private static int statusOf(HttpClientResponse response) {
